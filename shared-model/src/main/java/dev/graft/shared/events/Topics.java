@@ -1,0 +1,11 @@
+package dev.graft.shared.events;
+
+/** Kafka topic names: the contract between the trainer, the inference service and the CLI. */
+public final class Topics {
+    public static final String TRAINING_REQUESTS = "graft.training.requests";
+    public static final String TRAINING_EVENTS = "graft.training.events";
+    public static final String MODEL_VERSIONS = "graft.model.versions";
+
+    private Topics() {
+    }
+}

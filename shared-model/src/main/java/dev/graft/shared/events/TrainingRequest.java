@@ -1,0 +1,56 @@
+package dev.graft.shared.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.shared.manifest.Task;
+
+/**
+ * A training request as published on {@link Topics#TRAINING_REQUESTS}. Fields are boxed so that a
+ * missing one reaches validation as null and gets a message naming it.
+ *
+ * @param dataset  where the images are, relative to the trainer's data root
+ * @param base     the convolutional base and its weights
+ * @param head     the new head (optional: 256 units, dropout 0.5)
+ * @param frozen   phase 1: the base frozen, the head trained
+ * @param fineTune phase 2: layers from {@code unfreezeFrom} upward trained with a lower rate
+ * @param seed     for weight init, shuffling and dropout (optional: 42)
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record TrainingRequest(
+        String requestId,
+        String model,
+        Task task,
+        Dataset dataset,
+        Base base,
+        Head head,
+        FrozenPhase frozen,
+        FineTunePhase fineTune,
+        Long seed) {
+
+    /**
+     * Classification: {@code train} and {@code validation} are folders with one sub-folder per class.
+     * Regression: they are CSV files whose rows name an image (relative to the CSV) and its target.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Dataset(String train, String validation, String fileColumn, String targetColumn) {
+    }
+
+    /** @param weights {@code random}, {@code imagenet} or {@code model:NAME[@VERSION]} */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Base(String architecture, String weights, Integer inputHeight, Integer inputWidth) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Head(Integer units, Double dropout) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FrozenPhase(Integer epochs, Double learningRate, Integer batchSize) {
+    }
+
+    /** @param unfreezeFrom the lowest base layer trained in this phase (Keras names, e.g. block5_conv1) */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record FineTunePhase(Integer epochs, Double learningRate, Integer batchSize, String unfreezeFrom) {
+    }
+}

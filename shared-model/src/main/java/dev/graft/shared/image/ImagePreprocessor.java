@@ -1,0 +1,133 @@
+package dev.graft.shared.image;
+
+import dev.graft.shared.manifest.InputShape;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import javax.imageio.ImageIO;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The one image pipeline used for training and for serving: decode, convert to RGB, bilinear resize
+ * to the model's input, scale 0..255 to 0..1, NCHW float. If the two sides differed, a model would
+ * be served inputs unlike those it was trained on.
+ */
+public final class ImagePreprocessor {
+    /** Recorded in every manifest; change it whenever the pipeline below changes. */
+    public static final String ID = "rgb-bilinear-unit-nchw";
+
+    private ImagePreprocessor() {
+    }
+
+    public static BufferedImage decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new InvalidImageException("empty body: send the image bytes (PNG or JPEG)");
+        }
+        try {
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
+            if (image == null) {
+                throw new InvalidImageException("not a PNG or JPEG image (" + bytes.length + " bytes)");
+            }
+            return image;
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof InvalidImageException invalid) {
+                throw invalid;
+            }
+            throw new InvalidImageException("unreadable image: " + e.getMessage(), e);
+        }
+    }
+
+    public static BufferedImage read(Path file) {
+        try {
+            return decode(Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new InvalidImageException("cannot read image file " + file + ": " + e.getMessage(), e);
+        } catch (InvalidImageException e) {
+            throw new InvalidImageException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A batch [n, 3, height, width] of images scaled to 0..1. */
+    public static INDArray toBatch(List<BufferedImage> images, InputShape shape) {
+        int h = shape.height();
+        int w = shape.width();
+        int plane = h * w;
+        float[] data = new float[images.size() * InputShape.RGB * plane];
+        int offset = 0;
+        for (BufferedImage image : images) {
+            int[] argb = resizeRgb(image, h, w).getRGB(0, 0, w, h, null, 0, w);
+            for (int i = 0; i < plane; i++) {
+                int p = argb[i];
+                data[offset + i] = ((p >> 16) & 0xff) / 255f;
+                data[offset + plane + i] = ((p >> 8) & 0xff) / 255f;
+                data[offset + 2 * plane + i] = (p & 0xff) / 255f;
+            }
+            offset += InputShape.RGB * plane;
+        }
+        return Nd4j.create(data, new long[]{images.size(), InputShape.RGB, h, w}, DataType.FLOAT);
+    }
+
+    public static INDArray toBatch(BufferedImage image, InputShape shape) {
+        return toBatch(List.of(image), shape);
+    }
+
+    private static BufferedImage resizeRgb(BufferedImage image, int height, int width) {
+        BufferedImage rgb = toRgb(image);
+        if (rgb.getWidth() == width && rgb.getHeight() == height) {
+            return rgb;
+        }
+        BufferedImage resized = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = resized.createGraphics();
+        try {
+            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.drawImage(rgb, 0, 0, width, height, null);
+        } finally {
+            g.dispose();
+        }
+        return resized;
+    }
+
+    /**
+     * Grey images are copied sample for sample (Java2D would treat them as linear grey and brighten
+     * them); colour images are drawn onto RGB, alpha composited over black.
+     */
+    private static BufferedImage toRgb(BufferedImage image) {
+        if (image.getType() == BufferedImage.TYPE_INT_RGB) {
+            return image;
+        }
+        int w = image.getWidth();
+        int h = image.getHeight();
+        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        Raster raster = image.getRaster();
+        if (raster.getNumBands() == 1) {
+            int bits = image.getColorModel().getComponentSize(0);
+            int shift = Math.max(0, bits - 8);
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    int v = Math.min(255, row[x] >> shift);
+                    row[x] = (v << 16) | (v << 8) | v;
+                }
+                rgb.setRGB(0, y, w, 1, row, 0, w);
+            }
+            return rgb;
+        }
+        Graphics2D g = rgb.createGraphics();
+        try {
+            g.drawImage(image, 0, 0, null);
+        } finally {
+            g.dispose();
+        }
+        return rgb;
+    }
+}

@@ -1,0 +1,12 @@
+package dev.graft.shared.image;
+
+/** The bytes are not an image this system can read; the message says why, for a 4xx or a failed event. */
+public class InvalidImageException extends RuntimeException {
+    public InvalidImageException(String message) {
+        super(message);
+    }
+
+    public InvalidImageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

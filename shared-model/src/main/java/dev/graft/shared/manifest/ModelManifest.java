@@ -1,0 +1,50 @@
+package dev.graft.shared.manifest;
+
+import dev.graft.shared.image.ImagePreprocessor;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a reader needs to serve or reuse one stored model version. Written as manifest.json next
+ * to the artifact; the store fills in version, artifact, size and sha256 when it publishes.
+ *
+ * @param labels              class names in output order (classification), else empty
+ * @param targetNormalization how regression outputs map back to real units (regression), else null
+ * @param metrics             final validation metrics, e.g. accuracy, loss, mae
+ */
+public record ModelManifest(
+        String model,
+        int version,
+        Task task,
+        List<String> labels,
+        TargetNormalization targetNormalization,
+        InputShape inputShape,
+        String preprocessing,
+        Map<String, Double> metrics,
+        BaseLineage base,
+        String requestId,
+        Instant createdAt,
+        String artifact,
+        long sizeBytes,
+        String sha256) {
+
+    public ModelManifest {
+        labels = labels == null ? List.of() : List.copyOf(labels);
+        metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+    }
+
+    /** A manifest before publication: the store assigns version, artifact, size and checksum. */
+    public static ModelManifest draft(String model, Task task, List<String> labels,
+                                      TargetNormalization targetNormalization, InputShape inputShape,
+                                      Map<String, Double> metrics, BaseLineage base, String requestId) {
+        return new ModelManifest(model, 0, task, labels, targetNormalization, inputShape,
+                ImagePreprocessor.ID, metrics, base, requestId, Instant.now(), null, 0, null);
+    }
+
+    public ModelManifest published(int version, String artifact, long sizeBytes, String sha256) {
+        return new ModelManifest(model, version, task, labels, targetNormalization, inputShape, preprocessing,
+                metrics, base, requestId, createdAt, artifact, sizeBytes, sha256);
+    }
+}

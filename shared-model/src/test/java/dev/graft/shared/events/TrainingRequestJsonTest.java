@@ -1,0 +1,59 @@
+package dev.graft.shared.events;
+
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.shared.manifest.Task;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrainingRequestJsonTest {
+
+    @Test
+    void readsTheDocumentedSampleRequest() {
+        String json = """
+                {"requestId": "cats-1", "model": "cats-vs-dogs", "task": "classification",
+                 "dataset": {"train": "cats/train", "validation": "cats/validation"},
+                 "base": {"architecture": "vgg16", "weights": "imagenet", "inputHeight": 150, "inputWidth": 150},
+                 "frozen": {"epochs": 5, "learningRate": 0.001, "batchSize": 20},
+                 "fineTune": {"epochs": 3, "learningRate": 0.00001, "batchSize": 20, "unfreezeFrom": "block5_conv1"},
+                 "somethingNew": true}
+                """;
+        TrainingRequest request = Json.read(json, TrainingRequest.class);
+
+        assertThat(request.task()).isEqualTo(Task.CLASSIFICATION);
+        assertThat(request.base().inputHeight()).isEqualTo(150);
+        assertThat(request.fineTune().unfreezeFrom()).isEqualTo("block5_conv1");
+        assertThat(request.head()).isNull();
+        assertThat(Json.read(Json.write(request), TrainingRequest.class)).isEqualTo(request);
+    }
+
+    @Test
+    void anUnknownTaskOrBrokenJsonIsAReadableError() {
+        assertThatThrownBy(() -> Json.read("{\"task\": \"segmentation\"}", TrainingRequest.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("segmentation");
+        assertThatThrownBy(() -> Json.read("{not json", TrainingRequest.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("invalid JSON for TrainingRequest");
+    }
+
+    @Test
+    void aModelVersionEventCarriesTheManifestAndRoundTrips() {
+        ModelManifest manifest = ModelManifest.draft("prices", Task.REGRESSION, List.of(),
+                        new TargetNormalization(150, 60), InputShape.rgb(48, 48), Map.of("mae", 9.1), null, "r-1")
+                .published(3, "model.zip", 1234, "ab".repeat(32));
+
+        ModelVersionEvent event = ModelVersionEvent.of(manifest);
+
+        assertThat(event.artifactLocation()).isEqualTo("prices/3/model.zip");
+        assertThat(event.targetNormalization().denormalize(1.0)).isEqualTo(210.0);
+        assertThat(Json.read(Json.write(event), ModelVersionEvent.class)).isEqualTo(event);
+    }
+}

@@ -1,0 +1,84 @@
+package dev.graft.shared.image;
+
+import dev.graft.shared.manifest.InputShape;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class ImagePreprocessorTest {
+
+    private static byte[] encode(BufferedImage image, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(ImageIO.write(image, format, out)).isTrue();
+        return out.toByteArray();
+    }
+
+    @Test
+    void greyPngBecomesThreeEqualChannelsWithItsExactValuesScaledToUnit() throws IOException {
+        BufferedImage grey = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_GRAY);
+        grey.getRaster().setSample(0, 0, 0, 51);
+        grey.getRaster().setSample(1, 0, 0, 255);
+
+        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(grey, "png")), InputShape.rgb(1, 2));
+
+        assertThat(batch.shape()).containsExactly(1, 3, 1, 2);
+        for (int c = 0; c < 3; c++) {
+            assertThat(batch.getDouble(0, c, 0, 0)).isCloseTo(0.2, within(1e-6));
+            assertThat(batch.getDouble(0, c, 0, 1)).isCloseTo(1.0, within(1e-6));
+        }
+    }
+
+    @Test
+    void colourChannelsKeepTheirOrderInNchw() throws IOException {
+        BufferedImage rgb = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        rgb.setRGB(0, 0, (255 << 16) | (0 << 8) | 102);
+
+        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(rgb, "png")), InputShape.rgb(1, 1));
+
+        assertThat(batch.getDouble(0, 0, 0, 0)).isCloseTo(1.0, within(1e-6));
+        assertThat(batch.getDouble(0, 1, 0, 0)).isCloseTo(0.0, within(1e-6));
+        assertThat(batch.getDouble(0, 2, 0, 0)).isCloseTo(0.4, within(1e-6));
+    }
+
+    @Test
+    void resizesAnyInputToTheModelShapeAndBatchesInOrder() throws IOException {
+        BufferedImage white = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        white.getRaster().setSamples(0, 0, 28, 28, 0, filled(28 * 28, 255));
+        BufferedImage black = new BufferedImage(100, 60, BufferedImage.TYPE_INT_RGB);
+        BufferedImage jpeg = ImagePreprocessor.decode(encode(white, "jpg"));
+
+        INDArray batch = ImagePreprocessor.toBatch(List.of(white, black, jpeg), InputShape.rgb(48, 48));
+
+        assertThat(batch.shape()).containsExactly(3, 3, 48, 48);
+        assertThat(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).meanNumber().doubleValue())
+                .isCloseTo(1.0, within(1e-3));
+        assertThat(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(1)).maxNumber().doubleValue()).isZero();
+        assertThat(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(2)).meanNumber().doubleValue())
+                .isGreaterThan(0.95);
+    }
+
+    @Test
+    void bytesThatAreNotAnImageGetAClearMessage() {
+        assertThatThrownBy(() -> ImagePreprocessor.decode("hello, not an image".getBytes()))
+                .isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("not a PNG or JPEG image");
+        assertThatThrownBy(() -> ImagePreprocessor.decode(new byte[0]))
+                .isInstanceOf(InvalidImageException.class)
+                .hasMessageContaining("empty");
+    }
+
+    private static int[] filled(int n, int value) {
+        int[] values = new int[n];
+        java.util.Arrays.fill(values, value);
+        return values;
+    }
+}

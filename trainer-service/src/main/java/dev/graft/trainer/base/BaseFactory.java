@@ -1,0 +1,132 @@
+package dev.graft.trainer.base;
+
+import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.store.ModelStore;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.common.resources.ResourceType;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.deeplearning4j.zoo.PretrainedType;
+import org.deeplearning4j.zoo.ZooModel;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Builds the base a request names: zoo (random or imagenet weights) or a stored Graft model. */
+@ApplicationScoped
+public class BaseFactory {
+    private static final Pattern MODEL_WEIGHTS = Pattern.compile("model:([^@]+)(?:@([0-9]+))?");
+
+    private final ModelStore store;
+    private final Duration downloadTimeout;
+
+    public BaseFactory(ModelStore store,
+                       @ConfigProperty(name = "graft.zoo.cache-dir") Optional<String> cacheDir,
+                       @ConfigProperty(name = "graft.zoo.mirror") Optional<String> mirror,
+                       @ConfigProperty(name = "graft.zoo.download-timeout", defaultValue = "PT10M") Duration downloadTimeout) {
+        this.store = store;
+        this.downloadTimeout = downloadTimeout;
+        cacheDir.ifPresent(dir -> DL4JResources.setBaseDirectory(new File(dir)));
+        mirror.ifPresent(url -> DL4JResources.setBaseDownloadURL(url.endsWith("/") ? url : url + "/"));
+    }
+
+    public Base load(TrainingRequest.Base spec, long seed) {
+        String weights = spec.weights();
+        Matcher model = MODEL_WEIGHTS.matcher(weights);
+        if (model.matches()) {
+            return fromStoredModel(spec, model.group(1), model.group(2));
+        }
+        Architecture architecture = Architecture.parse(spec.architecture());
+        InputShape shape = InputShape.rgb(spec.inputHeight(), spec.inputWidth());
+        if (Math.min(shape.height(), shape.width()) < architecture.minInput()) {
+            throw new IllegalArgumentException(architecture.id() + " needs inputs of at least " + architecture.minInput()
+                    + "x" + architecture.minInput() + " pixels, got " + shape.height() + "x" + shape.width());
+        }
+        ComputationGraph graph = switch (weights) {
+            case "random" -> architecture.randomGraph(shape.height(), shape.width(), seed);
+            case "imagenet" -> pretrained(architecture, architecture.zooModel(shape.height(), shape.width(), seed)
+                    .orElseThrow(() -> new IllegalArgumentException(architecture.id() + " has no imagenet weights")));
+            default -> throw new IllegalArgumentException("unknown weights '" + weights
+                    + "'; use random, imagenet or model:NAME[@VERSION]");
+        };
+        return new Base(graph, architecture, architecture.resolveLayer(graph, architecture.featureLayer()), shape, weights);
+    }
+
+    private Base fromStoredModel(TrainingRequest.Base spec, String name, String version) {
+        int v = version != null ? Integer.parseInt(version) : store.latestVersion(name).orElseThrow(
+                () -> new IllegalArgumentException("base model '" + name + "' has no version in the store at " + store.root()));
+        if (!store.versions(name).contains(v)) {
+            throw new IllegalArgumentException("base model " + name + "@" + v + " is not in the store; versions: "
+                    + store.versions(name));
+        }
+        ModelManifest manifest = store.manifest(name, v);
+        InputShape shape = manifest.inputShape();
+        if ((spec.inputHeight() != null && spec.inputHeight() != shape.height())
+                || (spec.inputWidth() != null && spec.inputWidth() != shape.width())) {
+            throw new IllegalArgumentException("base model " + name + "@" + v + " takes " + shape.height() + "x"
+                    + shape.width() + " inputs; leave inputHeight/inputWidth out or use those");
+        }
+        if (manifest.base() == null) {
+            throw new IllegalArgumentException("base model " + name + "@" + v + " records no base lineage to cut at");
+        }
+        try {
+            ComputationGraph graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
+            Architecture architecture = Architecture.parse(manifest.base().architecture());
+            return new Base(graph, architecture, manifest.base().featureLayer(), shape, "model:" + name + "@" + v);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot load base model " + name + "@" + v + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The zoo's download has no timeout of its own, so it runs on a daemon thread we can give up on;
+     * offline, the message says which file to put where.
+     */
+    private ComputationGraph pretrained(Architecture architecture, ZooModel<?> zoo) {
+        if (!zoo.pretrainedAvailable(PretrainedType.IMAGENET)) {
+            throw new IllegalArgumentException("the DL4J zoo has no imagenet weights for " + architecture.id());
+        }
+        ExecutorService download = Executors.newSingleThreadExecutor(r -> {
+            Thread thread = new Thread(r, "zoo-download-" + architecture.id());
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            Future<Model> model = download.submit(() -> zoo.initPretrained(PretrainedType.IMAGENET));
+            return (ComputationGraph) model.get(downloadTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(missingWeights(architecture, zoo, String.valueOf(e.getCause())), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(missingWeights(architecture, zoo, "no download within " + downloadTimeout), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while loading imagenet weights for " + architecture.id(), e);
+        } finally {
+            download.shutdownNow();
+        }
+    }
+
+    private static String missingWeights(Architecture architecture, ZooModel<?> zoo, String cause) {
+        String url = zoo.pretrainedUrl(PretrainedType.IMAGENET);
+        String file = url.substring(url.lastIndexOf('/') + 1);
+        File folder = DL4JResources.getDirectory(ResourceType.ZOO_MODEL, zoo.modelName());
+        return "imagenet weights for " + architecture.id() + " are not available (" + cause + "). Download " + url
+                + " and put " + file + " in " + folder + " (folder set by graft.zoo.cache-dir), or set graft.zoo.mirror"
+                + " to a mirror that serves it";
+    }
+}

@@ -1,0 +1,145 @@
+package dev.graft.trainer.dataset;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+/**
+ * Reads datasets under the trainer's data root: class-per-folder (as Keras' flow_from_directory)
+ * or a CSV naming each image and its target. Any problem is an {@link IllegalArgumentException}
+ * naming the file, for the failed event.
+ */
+@ApplicationScoped
+public class DatasetReader {
+    private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    private final Path dataRoot;
+
+    public DatasetReader(@ConfigProperty(name = "graft.data-root", defaultValue = ".graft/data") String dataRoot) {
+        this.dataRoot = Path.of(dataRoot).toAbsolutePath().normalize();
+    }
+
+    public Path dataRoot() {
+        return dataRoot;
+    }
+
+    /**
+     * One sub-folder per class; labels are the sorted folder names if {@code knownLabels} is null,
+     * else must be among {@code knownLabels} (validation uses the training labels).
+     */
+    public LabeledImages classFolders(String relativeDir, List<String> knownLabels) {
+        Path dir = resolve(relativeDir);
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("dataset folder " + relativeDir + " does not exist under " + dataRoot);
+        }
+        List<String> folders = list(dir).filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        List<String> labels = knownLabels != null ? knownLabels : folders;
+        if (knownLabels == null && labels.size() < 2) {
+            throw new IllegalArgumentException("dataset folder " + relativeDir + " needs at least two class folders, found "
+                    + folders);
+        }
+        List<Path> files = new ArrayList<>();
+        List<Integer> classes = new ArrayList<>();
+        for (String folder : folders) {
+            int index = labels.indexOf(folder);
+            if (index < 0) {
+                throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder
+                        + " is not one of the training classes " + labels);
+            }
+            List<Path> images = list(dir.resolve(folder)).filter(DatasetReader::isImage).sorted().toList();
+            if (images.isEmpty()) {
+                throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder + " has no images");
+            }
+            files.addAll(images);
+            images.forEach(i -> classes.add(index));
+        }
+        return new LabeledImages(files, labels, classes.stream().mapToInt(Integer::intValue).toArray(), null);
+    }
+
+    /** A CSV with a header row; image paths are relative to the CSV's folder. */
+    public LabeledImages csvTargets(String relativeCsv, String fileColumn, String targetColumn) {
+        Path csv = resolve(relativeCsv);
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(csv);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read dataset CSV " + relativeCsv + " under " + dataRoot);
+        }
+        if (lines.isEmpty()) {
+            throw new IllegalArgumentException("dataset CSV " + relativeCsv + " is empty");
+        }
+        List<String> header = Arrays.stream(lines.get(0).split(",")).map(String::trim).toList();
+        int fileIndex = header.indexOf(fileColumn);
+        int targetIndex = header.indexOf(targetColumn);
+        if (fileIndex < 0 || targetIndex < 0) {
+            throw new IllegalArgumentException("dataset CSV " + relativeCsv + " needs columns '" + fileColumn + "' and '"
+                    + targetColumn + "', header has " + header);
+        }
+        List<Path> files = new ArrayList<>();
+        List<Double> targets = new ArrayList<>();
+        for (int row = 1; row < lines.size(); row++) {
+            String line = lines.get(row);
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] cells = line.split(",", -1);
+            String where = relativeCsv + " line " + (row + 1);
+            if (cells.length <= Math.max(fileIndex, targetIndex)) {
+                throw new IllegalArgumentException(where + " has " + cells.length + " columns, header has " + header.size());
+            }
+            Path image = csv.getParent().resolve(cells[fileIndex].trim()).normalize();
+            requireUnderRoot(image, where);
+            if (!Files.isRegularFile(image)) {
+                throw new IllegalArgumentException(where + ": image " + cells[fileIndex].trim() + " does not exist");
+            }
+            try {
+                double target = Double.parseDouble(cells[targetIndex].trim());
+                if (!Double.isFinite(target)) {
+                    throw new NumberFormatException();
+                }
+                targets.add(target);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(where + ": target '" + cells[targetIndex].trim() + "' is not a number");
+            }
+            files.add(image);
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("dataset CSV " + relativeCsv + " has no rows");
+        }
+        return new LabeledImages(files, List.of(), null, targets.stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    private Path resolve(String relative) {
+        Path path = dataRoot.resolve(relative).normalize();
+        requireUnderRoot(path, relative);
+        return path;
+    }
+
+    private void requireUnderRoot(Path path, String what) {
+        if (!path.startsWith(dataRoot)) {
+            throw new IllegalArgumentException(what + " points outside the data root " + dataRoot);
+        }
+    }
+
+    private static boolean isImage(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        return Files.isRegularFile(file) && IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith);
+    }
+
+    private static Stream<Path> list(Path dir) {
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.toList().stream();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+    }
+}

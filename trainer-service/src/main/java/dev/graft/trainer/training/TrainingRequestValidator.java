@@ -1,0 +1,118 @@
+package dev.graft.trainer.training;
+
+import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.Task;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.ModelStoreException;
+import dev.graft.trainer.base.Architecture;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Checks a request's shape and applies defaults. Every problem is reported at once, so a user fixes
+ * a request in one go. What needs files (datasets, stored bases) is checked when they are read.
+ */
+public final class TrainingRequestValidator {
+    static final int DEFAULT_HEAD_UNITS = 256;
+    static final double DEFAULT_DROPOUT = 0.5;
+    static final long DEFAULT_SEED = 42;
+    private static final int MAX_EPOCHS = 1000;
+    private static final int MAX_INPUT = 1024;
+
+    private TrainingRequestValidator() {
+    }
+
+    public static TrainingPlan validate(TrainingRequest r) {
+        List<String> problems = new ArrayList<>();
+        require(problems, r.requestId() != null && !r.requestId().isBlank(), "requestId is required");
+        try {
+            ModelStore.requireValidName(r.model());
+        } catch (ModelStoreException e) {
+            problems.add("model: " + e.getMessage());
+        }
+        require(problems, r.task() != null, "task is required (classification or regression)");
+
+        TrainingRequest.Dataset dataset = r.dataset();
+        if (dataset == null || dataset.train() == null || dataset.validation() == null) {
+            problems.add("dataset.train and dataset.validation are required");
+        }
+        if (dataset != null && r.task() == Task.REGRESSION) {
+            dataset = new TrainingRequest.Dataset(dataset.train(), dataset.validation(),
+                    Objects.requireNonNullElse(dataset.fileColumn(), "file"),
+                    Objects.requireNonNullElse(dataset.targetColumn(), "target"));
+        }
+
+        TrainingRequest.Base base = r.base();
+        if (base == null || base.weights() == null) {
+            problems.add("base.weights is required (random, imagenet or model:NAME[@VERSION])");
+        } else if (!base.weights().startsWith("model:")) {
+            if (base.architecture() == null) {
+                problems.add("base.architecture is required; supported: " + Architecture.ids());
+            } else {
+                try {
+                    Architecture.parse(base.architecture());
+                } catch (IllegalArgumentException e) {
+                    problems.add("base.architecture: " + e.getMessage());
+                }
+            }
+            require(problems, inRange(base.inputHeight(), 1, MAX_INPUT) && inRange(base.inputWidth(), 1, MAX_INPUT),
+                    "base.inputHeight and base.inputWidth are required, 1.." + MAX_INPUT);
+        }
+
+        TrainingRequest.Head head = r.head() != null ? r.head() : new TrainingRequest.Head(null, null);
+        int units = Objects.requireNonNullElse(head.units(), DEFAULT_HEAD_UNITS);
+        double dropout = Objects.requireNonNullElse(head.dropout(), DEFAULT_DROPOUT);
+        require(problems, units >= 1 && units <= 65536, "head.units must be 1..65536");
+        require(problems, dropout >= 0 && dropout < 1, "head.dropout must be in [0, 1)");
+
+        TrainingPlan.Phase frozen = null;
+        TrainingRequest.FrozenPhase f = r.frozen();
+        if (f == null) {
+            problems.add("frozen is required (epochs, learningRate, batchSize)");
+        } else {
+            frozen = phase(problems, TrainingPlan.FROZEN, f.epochs(), f.learningRate(), f.batchSize());
+        }
+        TrainingPlan.Phase fineTune = null;
+        String unfreezeFrom = null;
+        TrainingRequest.FineTunePhase t = r.fineTune();
+        if (t != null) {
+            int batch = t.batchSize() != null ? t.batchSize() : f != null && f.batchSize() != null ? f.batchSize() : 0;
+            fineTune = phase(problems, TrainingPlan.FINE_TUNE, t.epochs(), t.learningRate(), batch);
+            unfreezeFrom = t.unfreezeFrom();
+            require(problems, t.epochs() == null || t.epochs() == 0 || unfreezeFrom != null,
+                    "fineTune.unfreezeFrom is required: the lowest base layer to train (e.g. block5_conv1)");
+        }
+        if (frozen != null && frozen.epochs() == 0 && (fineTune == null || fineTune.epochs() == 0)) {
+            problems.add("nothing to train: frozen.epochs and fineTune.epochs are both 0");
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid training request: " + String.join("; ", problems));
+        }
+        return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, frozen,
+                fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize()),
+                unfreezeFrom, Objects.requireNonNullElse(r.seed(), DEFAULT_SEED));
+    }
+
+    private static TrainingPlan.Phase phase(List<String> problems, String name, Integer epochs, Double learningRate,
+                                            Integer batchSize) {
+        String field = name.equals(TrainingPlan.FROZEN) ? "frozen" : "fineTune";
+        boolean ok = require(problems, inRange(epochs, 0, MAX_EPOCHS), field + ".epochs must be 0.." + MAX_EPOCHS);
+        ok &= require(problems, learningRate != null && learningRate > 0 && learningRate < 10,
+                field + ".learningRate must be > 0 and < 10");
+        ok &= require(problems, inRange(batchSize, 1, 4096), field + ".batchSize must be 1..4096");
+        return ok ? new TrainingPlan.Phase(name, epochs, learningRate, batchSize) : null;
+    }
+
+    private static boolean inRange(Integer value, int min, int max) {
+        return value != null && value >= min && value <= max;
+    }
+
+    private static boolean require(List<String> problems, boolean condition, String problem) {
+        if (!condition) {
+            problems.add(problem);
+        }
+        return condition;
+    }
+}
