@@ -1,5 +1,6 @@
 package dev.graft.shared.events;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
@@ -52,6 +53,7 @@ public record TrainingEvent(
     }
 
     /** True once nothing more will be published for this request. */
+    @JsonIgnore
     public boolean isFinal() {
         return type == Type.SUCCEEDED || type == Type.FAILED;
     }

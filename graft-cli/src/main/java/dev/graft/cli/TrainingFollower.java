@@ -1,0 +1,102 @@
+package dev.graft.cli;
+
+import dev.graft.shared.events.ModelVersionEvent;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Publishes a training request and follows it: the trainer's progress events are printed as they
+ * come, and it returns once the request failed, or succeeded and its model-version event arrived.
+ */
+public final class TrainingFollower {
+    private final String bootstrap;
+    private final PrintStream out;
+
+    public TrainingFollower(String bootstrap, PrintStream out) {
+        this.bootstrap = bootstrap;
+        this.out = out;
+    }
+
+    /** How a request ended: the final event, and the new version if it succeeded. */
+    public record Outcome(TrainingEvent last, ModelVersionEvent version) {
+        public boolean succeeded() {
+            return last.type() == TrainingEvent.Type.SUCCEEDED;
+        }
+    }
+
+    public Outcome trainAndFollow(String requestId, String requestJson, Duration timeout) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(), new StringDeserializer());
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
+            // position at the end of both topics before sending, so no event of this request is missed
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (String topic : List.of(Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS)) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(30))
+                        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTS, requestId, requestJson)).get();
+
+            TrainingEvent last = null;
+            ModelVersionEvent version = null;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    if (record.topic().equals(Topics.MODEL_VERSIONS)) {
+                        ModelVersionEvent event = Json.read(record.value(), ModelVersionEvent.class);
+                        if (requestId.equals(event.requestId())) {
+                            version = event;
+                        }
+                    } else {
+                        TrainingEvent event = Json.read(record.value(), TrainingEvent.class);
+                        if (requestId.equals(event.requestId())) {
+                            print(event);
+                            last = event;
+                        }
+                    }
+                }
+                if (last != null && last.isFinal() && (last.type() == TrainingEvent.Type.FAILED || version != null)) {
+                    return new Outcome(last, version);
+                }
+            }
+            throw new IllegalStateException("request " + requestId + " did not finish within " + timeout
+                    + (last == null ? "; no event at all: is the trainer running (bin/graft up)?" : ""));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("could not publish the request to Kafka at " + bootstrap + ": " + e.getCause(), e);
+        }
+    }
+
+    private void print(TrainingEvent event) {
+        String who = "[" + event.model() + "] ";
+        switch (event.type()) {
+            case EPOCH -> out.printf(Locale.ROOT, "%s%-9s epoch %d/%d  loss %.4f  val_loss %.4f  val_%s %.4f  (%.0f img/s)%n",
+                    who, event.phase(), event.epoch(), event.epochs(), event.loss(), event.validationLoss(),
+                    event.metric(), event.validationMetric(), event.imagesPerSecond());
+            default -> out.println(who + event.type().name().toLowerCase(Locale.ROOT) + ": " + event.message());
+        }
+    }
+}

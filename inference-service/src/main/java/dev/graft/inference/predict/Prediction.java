@@ -1,0 +1,15 @@
+package dev.graft.inference.predict;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.shared.manifest.Task;
+
+import java.util.Map;
+
+/**
+ * A prediction as returned to the caller: the version that made it, and either the label with the
+ * probability of every label, or the value in real units (e.g. a price).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Prediction(String model, int version, Task task, String label, Map<String, Double> probabilities,
+                         Double value) {
+}

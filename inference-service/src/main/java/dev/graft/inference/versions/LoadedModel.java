@@ -1,0 +1,67 @@
+package dev.graft.inference.versions;
+
+import dev.graft.shared.manifest.ModelManifest;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One loaded, verified and warmed model version. Reference counted: the manager holds one reference
+ * while the version serves, each request holds one while it runs, and the native memory is released
+ * when the last is returned, so a swapped-out version finishes its in-flight requests first.
+ */
+public final class LoadedModel {
+    private final ModelManifest manifest;
+    private final ComputationGraph graph;
+    private final AtomicInteger references = new AtomicInteger(1);
+
+    LoadedModel(ModelManifest manifest, ComputationGraph graph) {
+        this.manifest = manifest;
+        this.graph = graph;
+    }
+
+    public ModelManifest manifest() {
+        return manifest;
+    }
+
+    public String model() {
+        return manifest.model();
+    }
+
+    public int version() {
+        return manifest.version();
+    }
+
+    /** Runs the network; DL4J graphs are not safe for concurrent use, so calls take turns. */
+    public INDArray output(INDArray batch) {
+        synchronized (graph) {
+            return graph.output(false, batch)[0].detach();
+        }
+    }
+
+    /** Takes a reference for one request; false if this version has already been released. */
+    boolean tryAcquire() {
+        int current;
+        do {
+            current = references.get();
+            if (current == 0) {
+                return false;
+            }
+        } while (!references.compareAndSet(current, current + 1));
+        return true;
+    }
+
+    /** Returns a reference; the last one frees the network's native memory. */
+    public void release() {
+        if (references.decrementAndGet() == 0) {
+            synchronized (graph) {
+                graph.close();
+            }
+        }
+    }
+
+    boolean isReleased() {
+        return references.get() == 0;
+    }
+}

@@ -1,0 +1,149 @@
+package dev.graft.trainer.messaging;
+
+import dev.graft.kafka.KafkaBrokerTestResource;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.shared.events.ModelVersionEvent;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Task;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.TestImages;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+
+/** The trainer as users drive it: requests on a real Kafka broker, outcomes as events, models in the store. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+class TrainingOverKafkaTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "graft.data-root")
+    String dataRoot;
+    @Inject
+    ModelStore store;
+
+    private static String request(String requestId, String model, String task, String train, String validation,
+                                  String base, String fineTune) {
+        return """
+                {"requestId": "%s", "model": "%s", "task": "%s",
+                 "dataset": {"train": "%s", "validation": "%s", "targetColumn": "price"},
+                 "base": %s,
+                 "head": {"units": 32, "dropout": 0.2},
+                 "frozen": {"epochs": 2, "learningRate": 0.01, "batchSize": 16},
+                 "fineTune": %s}
+                """.formatted(requestId, model, task, train, validation, base, fineTune);
+    }
+
+    private static TrainingEvent outcomeOf(KafkaTestClient kafka, String requestId, List<TrainingEvent> seen) {
+        List<String> values = kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
+            TrainingEvent event = Json.read(json, TrainingEvent.class);
+            return requestId.equals(event.requestId()) && event.isFinal();
+        }, TIMEOUT);
+        values.stream().map(v -> Json.read(v, TrainingEvent.class)).filter(e -> requestId.equals(e.requestId()))
+                .forEach(seen::add);
+        return seen.get(seen.size() - 1);
+    }
+
+    @Test
+    void invalidRequestsFailWithAReasonAndTheNextValidOnesTrainAndPublishVersions() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        Path data = Path.of(dataRoot, run);
+        TestImages.classFolders(data.resolve("train"), 16, 1);
+        TestImages.classFolders(data.resolve("validation"), 6, 2);
+        TestImages.priceCsv(data, "train.csv", 32, 3);
+        TestImages.priceCsv(data, "validation.csv", 12, 4);
+        String classifier = "stripes-" + run;
+
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            // 1. not JSON at all, 2. JSON with problems: each a failed event, and the consumer carries on
+            kafka.send(Topics.TRAINING_REQUESTS, null, "{this is not json");
+            kafka.send(Topics.TRAINING_REQUESTS, "bad-" + run, request("bad-" + run, classifier, "classification",
+                    run + "/train", run + "/validation",
+                    "{\"architecture\": \"resnet9000\", \"weights\": \"random\", \"inputHeight\": 32, \"inputWidth\": 32}",
+                    "null"));
+            String missing = "missing-" + run;
+            kafka.send(Topics.TRAINING_REQUESTS, missing, request(missing, classifier, "classification",
+                    run + "/nowhere", run + "/validation",
+                    "{\"architecture\": \"small-convnet\", \"weights\": \"random\", \"inputHeight\": 32, \"inputWidth\": 32}",
+                    "null"));
+            // 3. a valid classifier, then 4. a regressor on top of it
+            String ok = "ok-" + run;
+            kafka.send(Topics.TRAINING_REQUESTS, ok, request(ok, classifier, "classification", run + "/train",
+                    run + "/validation",
+                    "{\"architecture\": \"small-convnet\", \"weights\": \"random\", \"inputHeight\": 32, \"inputWidth\": 32}",
+                    "{\"epochs\": 1, \"learningRate\": 0.001, \"unfreezeFrom\": \"block1_conv1\"}"));
+            String regressor = "reg-" + run;
+            kafka.send(Topics.TRAINING_REQUESTS, regressor, request(regressor, "prices-" + run, "regression",
+                    run + "/train.csv", run + "/validation.csv",
+                    "{\"weights\": \"model:" + classifier + "\"}",
+                    "{\"epochs\": 1, \"learningRate\": 0.001, \"unfreezeFrom\": \"block3_conv1\"}"));
+
+            List<String> all = kafka.readUntil(Topics.TRAINING_EVENTS,
+                    json -> !json.contains("\"requestId\"") && json.contains("FAILED"), TIMEOUT);
+            assertThat(all.get(all.size() - 1)).contains("invalid JSON for TrainingRequest");
+
+            TrainingEvent bad = outcomeOf(kafka, "bad-" + run, new ArrayList<>());
+            assertThat(bad.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(bad.message()).contains("unknown architecture 'resnet9000'").contains("small-convnet");
+
+            TrainingEvent noData = outcomeOf(kafka, missing, new ArrayList<>());
+            assertThat(noData.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(noData.message()).contains("dataset folder " + run + "/nowhere does not exist");
+
+            List<TrainingEvent> events = new ArrayList<>();
+            TrainingEvent done = outcomeOf(kafka, ok, events);
+            assertThat(done.type()).as(done.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            assertThat(events).extracting(TrainingEvent::type).containsExactly(TrainingEvent.Type.ACCEPTED,
+                    TrainingEvent.Type.EPOCH, TrainingEvent.Type.EPOCH, TrainingEvent.Type.EPOCH,
+                    TrainingEvent.Type.SUCCEEDED);
+            assertThat(events.get(3).phase()).isEqualTo("fine-tune");
+            assertThat(events.get(1).metric()).isEqualTo("accuracy");
+            assertThat(events.get(1).loss()).isFinite();
+
+            ModelVersionEvent version = Json.read(kafka.readUntil(Topics.MODEL_VERSIONS,
+                    json -> json.contains("\"requestId\":\"" + ok + "\""), TIMEOUT).stream()
+                    .reduce((a, b) -> b).orElseThrow(), ModelVersionEvent.class);
+            assertThat(version.model()).isEqualTo(classifier);
+            assertThat(version.version()).isEqualTo(done.version()).isEqualTo(1);
+            assertThat(version.labels()).containsExactly("horizontal", "vertical");
+            assertThat(version.inputShape().height()).isEqualTo(32);
+            assertThat(version.validationMetrics()).containsKeys("loss", "accuracy");
+            assertThat(version.artifactLocation()).isEqualTo(classifier + "/1/model.zip");
+            ModelManifest manifest = store.manifest(classifier, 1);
+            assertThat(manifest.sha256()).isEqualTo(version.sha256());
+            assertThat(store.verify(manifest)).exists();
+
+            TrainingEvent regressed = outcomeOf(kafka, regressor, new ArrayList<>());
+            assertThat(regressed.type()).as(regressed.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            ModelManifest prices = store.manifest("prices-" + run, regressed.version());
+            assertThat(prices.task()).isEqualTo(Task.REGRESSION);
+            assertThat(prices.targetNormalization().mean()).isBetween(60.0, 250.0);
+            assertThat(prices.base().weights()).isEqualTo("model:" + classifier + "@1");
+            assertThat(prices.metrics()).containsKeys("mae", "rmse");
+        }
+
+        given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        given().when().get("/q/metrics").then().statusCode(200)
+                .body(containsString("graft_training_jobs_total{outcome=\"succeeded\"}"))
+                .body(containsString("graft_training_jobs_total{outcome=\"failed\"}"))
+                .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\"}"));
+    }
+}
