@@ -29,6 +29,19 @@ public final class Demo {
     /** Image counts and epochs: the defaults are chosen to finish within 10 minutes on 2 CPU cores. */
     public record Settings(int trainPerClass, int validationPerClass, int testPerClass, int size, int epochs) {
         public static final Settings DEFAULT = new Settings(300, 50, 10, 48, 3);
+
+        public Settings {
+            if (trainPerClass < 1 || validationPerClass < 1 || testPerClass < 1
+                    || trainPerClass + validationPerClass > FashionMnist.TRAIN_PER_CLASS
+                    || testPerClass > FashionMnist.TEST_PER_CLASS) {
+                throw new IllegalArgumentException("Fashion-MNIST has " + FashionMnist.TRAIN_PER_CLASS
+                        + " training images per class (shared by train and validation) and "
+                        + FashionMnist.TEST_PER_CLASS + " test images per class");
+            }
+            if (size < 8 || epochs < 1) {
+                throw new IllegalArgumentException("--size must be >= 8 and --epochs >= 1");
+            }
+        }
     }
 
     private final Path dataRoot;
@@ -71,7 +84,8 @@ public final class Demo {
                 new TrainingRequest.Dataset(dataset + "/train-prices.csv", dataset + "/validation-prices.csv", "file", "price"),
                 new TrainingRequest.Base(null, "model:" + CLASSIFIER + "@" + classifierVersion, null, null),
                 new TrainingRequest.Head(64, 0.0),
-                new TrainingRequest.FrozenPhase(settings.epochs(), 1e-3, 32),
+                // frozen epochs are cheap (no gradients through the base): take more of them
+                new TrainingRequest.FrozenPhase(2 * settings.epochs(), 2e-3, 32),
                 new TrainingRequest.FineTunePhase(1, 1e-4, 32, "block3_conv1"), 42L);
         TrainingFollower.Outcome priced = train(regressor);
         if (!priced.succeeded()) {
@@ -86,7 +100,7 @@ public final class Demo {
         out.println("""
 
                 Train bigger: more images and epochs, e.g.
-                  bin/graft demo --train-per-class 6000 --validation-per-class 500 --epochs 10
+                  bin/graft demo --train-per-class 5000 --validation-per-class 1000 --test-per-class 1000 --epochs 8
                 or write your own request (README: "Training requests") with a pretrained base, e.g.
                   "base": {"architecture": "vgg16", "weights": "imagenet", "inputHeight": 150, "inputWidth": 150}
                 and send it with: bin/graft train request.json""");
@@ -120,7 +134,8 @@ public final class Demo {
 
     private void evaluate(Path dir) throws IOException, InterruptedException {
         Map<String, Double> truePrices = new LinkedHashMap<>();
-        for (String line : Files.readAllLines(dir.resolve("test-prices.csv")).subList(1, Files.readAllLines(dir.resolve("test-prices.csv")).size())) {
+        List<String> csv = Files.readAllLines(dir.resolve("test-prices.csv"));
+        for (String line : csv.subList(1, csv.size())) {
             String[] cells = line.split(",");
             truePrices.put(cells[0], Double.parseDouble(cells[1]));
         }

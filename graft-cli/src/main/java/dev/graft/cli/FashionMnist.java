@@ -26,6 +26,8 @@ public final class FashionMnist {
     /** Mean price per class, same order. */
     public static final double[] MEAN_PRICES = {80, 120, 150, 200, 300, 90, 110, 160, 250, 220};
     public static final double PRICE_SIGMA = 10;
+    public static final int TRAIN_PER_CLASS = 6000;
+    public static final int TEST_PER_CLASS = 1000;
     private static final int SIDE = 28;
 
     private FashionMnist() {
@@ -65,10 +67,6 @@ public final class FashionMnist {
             Files.write(out.resolve(split.name() + "-prices.csv"), csv);
         }
         return written;
-    }
-
-    public static int labelOf(String folderName) {
-        return LABELS.indexOf(folderName);
     }
 
     private static BufferedImage toImage(byte[] pixels) {

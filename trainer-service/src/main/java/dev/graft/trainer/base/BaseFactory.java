@@ -41,7 +41,13 @@ public class BaseFactory {
                        @ConfigProperty(name = "graft.zoo.download-timeout", defaultValue = "PT10M") Duration downloadTimeout) {
         this.store = store;
         this.downloadTimeout = downloadTimeout;
-        cacheDir.ifPresent(dir -> DL4JResources.setBaseDirectory(new File(dir)));
+        cacheDir.ifPresent(dir -> {
+            File folder = new File(dir);
+            if (!folder.isDirectory() && !folder.mkdirs()) {
+                throw new IllegalStateException("graft.zoo.cache-dir " + dir + " cannot be created");
+            }
+            DL4JResources.setBaseDirectory(folder);
+        });
         mirror.ifPresent(url -> DL4JResources.setBaseDownloadURL(url.endsWith("/") ? url : url + "/"));
     }
 

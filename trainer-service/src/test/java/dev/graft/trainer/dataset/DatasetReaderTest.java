@@ -1,0 +1,77 @@
+package dev.graft.trainer.dataset;
+
+import dev.graft.trainer.TestImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class DatasetReaderTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void classFoldersGiveSortedLabelsAndValidationUsesTheTrainingOnes() {
+        TestImages.classFolders(root.resolve("train"), 3, 1);
+        TestImages.classFolders(root.resolve("validation"), 2, 2);
+        DatasetReader reader = new DatasetReader(root.toString());
+
+        LabeledImages train = reader.classFolders("train", null);
+        LabeledImages validation = reader.classFolders("validation", train.labels());
+
+        assertThat(train.labels()).containsExactly("horizontal", "vertical");
+        assertThat(train.classCounts()).containsExactly(3, 3);
+        assertThat(validation.size()).isEqualTo(4);
+        assertThat(validation.classIndex()).containsExactly(0, 0, 1, 1);
+    }
+
+    @Test
+    void emptyClassesOneClassAndUnknownClassesAreNamed() throws IOException {
+        DatasetReader reader = new DatasetReader(root.toString());
+        TestImages.classFolders(root.resolve("a"), 1, 1);
+        Files.createDirectories(root.resolve("a/empty"));
+        assertThatThrownBy(() -> reader.classFolders("a", null)).hasMessageContaining("class folder a/empty has no images");
+
+        TestImages.classFolders(root.resolve("b"), 1, 1);
+        Files.walk(root.resolve("b/vertical")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        assertThatThrownBy(() -> reader.classFolders("b", null)).hasMessageContaining("needs at least two class folders");
+
+        TestImages.classFolders(root.resolve("c"), 1, 1);
+        assertThatThrownBy(() -> reader.classFolders("c", List.of("horizontal", "diagonal")))
+                .hasMessageContaining("c/vertical is not one of the training classes");
+    }
+
+    @Test
+    void csvRowsAreCheckedAndNamedByLine() throws IOException {
+        TestImages.priceCsv(root.resolve("p"), "ok.csv", 3, 1);
+        DatasetReader reader = new DatasetReader(root.toString());
+        LabeledImages ok = reader.csvTargets("p/ok.csv", "file", "price");
+        assertThat(ok.size()).isEqualTo(3);
+        assertThat(java.util.Arrays.stream(ok.target()).boxed().toList()).allSatisfy(t -> assertThat(t).isBetween(60.0, 250.0));
+
+        Files.write(root.resolve("p/missing.csv"), List.of("file,price", "images/nope.png,10"));
+        assertThatThrownBy(() -> reader.csvTargets("p/missing.csv", "file", "price"))
+                .hasMessageContaining("p/missing.csv line 2: image images/nope.png does not exist");
+        String existing = Files.readAllLines(root.resolve("p/ok.csv")).get(1).split(",")[0];
+        Files.write(root.resolve("p/text.csv"), List.of("file,price", existing + ",cheap"));
+        assertThatThrownBy(() -> reader.csvTargets("p/text.csv", "file", "price"))
+                .hasMessageContaining("line 2: target 'cheap' is not a number");
+        assertThatThrownBy(() -> reader.csvTargets("p/ok.csv", "path", "price"))
+                .hasMessageContaining("needs columns 'path' and 'price'");
+    }
+
+    @Test
+    void pathsOutsideTheDataRootAreRejected() throws IOException {
+        DatasetReader reader = new DatasetReader(root.resolve("data").toString());
+        assertThatThrownBy(() -> reader.classFolders("../outside", null)).hasMessageContaining("outside the data root");
+        Files.createDirectories(root.resolve("data"));
+        Files.write(root.resolve("data/escape.csv"), List.of("file,price", "../../etc/passwd,1"));
+        assertThatThrownBy(() -> reader.csvTargets("escape.csv", "file", "price")).hasMessageContaining("outside the data root");
+    }
+}

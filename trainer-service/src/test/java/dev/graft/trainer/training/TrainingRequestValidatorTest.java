@@ -1,0 +1,75 @@
+package dev.graft.trainer.training;
+
+import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.Task;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TrainingRequestValidatorTest {
+
+    private static TrainingRequest valid() {
+        return new TrainingRequest("r", "cats", Task.CLASSIFICATION, new TrainingRequest.Dataset("t", "v", null, null),
+                new TrainingRequest.Base("vgg16", "imagenet", 150, 150), null,
+                new TrainingRequest.FrozenPhase(5, 1e-3, 20), new TrainingRequest.FineTunePhase(3, 1e-5, null, "block5_conv1"),
+                null);
+    }
+
+    @Test
+    void appliesDefaults() {
+        TrainingPlan plan = TrainingRequestValidator.validate(valid());
+        assertThat(plan.headUnits()).isEqualTo(256);
+        assertThat(plan.dropout()).isEqualTo(0.5);
+        assertThat(plan.seed()).isEqualTo(42);
+        assertThat(plan.fineTune().batchSize()).as("fine-tune batch defaults to the frozen one").isEqualTo(20);
+        assertThat(plan.unfreezeFrom()).isEqualTo("block5_conv1");
+    }
+
+    @Test
+    void regressionDatasetsDefaultToFileAndTargetColumns() {
+        TrainingRequest r = valid();
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), Task.REGRESSION,
+                new TrainingRequest.Dataset("a.csv", "b.csv", null, "price"), r.base(), null, r.frozen(), null, 1L));
+        assertThat(plan.dataset().fileColumn()).isEqualTo("file");
+        assertThat(plan.dataset().targetColumn()).isEqualTo("price");
+        assertThat(plan.fineTune().epochs()).isZero();
+    }
+
+    @Test
+    void reportsEveryProblemAtOnce() {
+        TrainingRequest bad = new TrainingRequest(" ", "Bad/Name", null, null,
+                new TrainingRequest.Base("alexnet9", "random", 0, null), new TrainingRequest.Head(0, 1.0),
+                new TrainingRequest.FrozenPhase(-1, 0.0, 0), new TrainingRequest.FineTunePhase(2, 1e-4, 8, null), null);
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(bad))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("requestId is required")
+                .hasMessageContaining("invalid model name 'Bad/Name'")
+                .hasMessageContaining("task is required")
+                .hasMessageContaining("dataset.train and dataset.validation are required")
+                .hasMessageContaining("unknown architecture 'alexnet9'")
+                .hasMessageContaining("base.inputHeight and base.inputWidth are required")
+                .hasMessageContaining("head.units")
+                .hasMessageContaining("head.dropout")
+                .hasMessageContaining("frozen.epochs")
+                .hasMessageContaining("frozen.learningRate")
+                .hasMessageContaining("frozen.batchSize")
+                .hasMessageContaining("fineTune.unfreezeFrom is required");
+    }
+
+    @Test
+    void aStoredModelBaseNeedsNoArchitectureOrSize() {
+        TrainingRequest r = valid();
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),
+                r.dataset(), new TrainingRequest.Base(null, "model:cats@2", null, null), null, r.frozen(), r.fineTune(), 1L));
+        assertThat(plan.base().weights()).isEqualTo("model:cats@2");
+    }
+
+    @Test
+    void nothingToTrainIsRejected() {
+        TrainingRequest r = valid();
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),
+                r.dataset(), r.base(), null, new TrainingRequest.FrozenPhase(0, 1e-3, 8), null, 1L)))
+                .hasMessageContaining("nothing to train");
+    }
+}
