@@ -15,8 +15,15 @@ public final class GraftCli {
     private GraftCli() {
     }
 
-    public static void main(String[] args) throws Exception {
-        System.exit(run(args));
+    public static void main(String[] args) {
+        try {
+            System.exit(run(args));
+        } catch (java.net.ConnectException e) {
+            System.err.println("graft: cannot connect (is Graft running? bin/graft up): " + e);
+        } catch (Exception e) {
+            System.err.println("graft: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+        }
+        System.exit(1);
     }
 
     static int run(String[] args) throws Exception {
