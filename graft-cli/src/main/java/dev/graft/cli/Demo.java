@@ -159,8 +159,8 @@ public final class Demo {
             }
         }
         double floor = FashionMnist.PRICE_SIGMA * Math.sqrt(2 / Math.PI);
-        out.printf(Locale.ROOT, "%nOn %d held-out test images (every %d-th shown above):%n", rows.size(),
-                Math.max(1, rows.size() / 20));
+        int shown = (rows.size() + Math.max(1, rows.size() / 20) - 1) / Math.max(1, rows.size() / 20);
+        out.printf(Locale.ROOT, "%nOn %d held-out test images (%d of them shown above):%n", rows.size(), shown);
         out.printf(Locale.ROOT, "  classifier accuracy     %.1f%%%n", 100.0 * correct / rows.size());
         out.printf(Locale.ROOT, "  price mean abs. error   %.2f (noise floor sigma*0.798 = %.2f; %.2fx the floor)%n",
                 absoluteError / rows.size(), floor, absoluteError / rows.size() / floor);
