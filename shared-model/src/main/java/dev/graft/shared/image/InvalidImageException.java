@@ -1,7 +1,7 @@
 package dev.graft.shared.image;
 
-/** The bytes are not an image this system can read; the message says why, for a 4xx or a failed event. */
-public class InvalidImageException extends RuntimeException {
+/** Bad input: the bytes are not an image this system can read; the message says why, for a 4xx or a failed event. */
+public class InvalidImageException extends IllegalArgumentException {
     public InvalidImageException(String message) {
         super(message);
     }

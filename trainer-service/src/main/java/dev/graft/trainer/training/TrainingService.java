@@ -65,6 +65,10 @@ public class TrainingService {
             metrics.job("succeeded");
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
+        } catch (IllegalArgumentException e) {
+            // a problem with the request or its data: the message says it all
+            LOG.warnf("request %s failed: %s", requestId, e.getMessage());
+            fail(requestId, plan.model(), e.getMessage());
         } catch (RuntimeException | OutOfMemoryError e) {
             String reason = e.getMessage() != null ? e.getMessage() : e.toString();
             LOG.errorf(e, "request %s failed: %s", requestId, reason);

@@ -1,0 +1,58 @@
+package dev.graft.trainer.dataset;
+
+import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.trainer.TestImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+class ImageTensorsTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void classificationGetsResizedRgbFeaturesAndOneHotLabels() {
+        TestImages.classFolders(root.resolve("train"), 2, 1);
+        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+
+        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(16, 16), null, 1L << 30);
+
+        assertThat(data.getFeatures(0).shape()).containsExactly(4, 3, 16, 16);
+        assertThat(data.getFeatures(0).maxNumber().doubleValue()).isLessThanOrEqualTo(1.0);
+        assertThat(data.getLabels(0).toIntMatrix()).isEqualTo(new int[][]{{1, 0}, {1, 0}, {0, 1}, {0, 1}});
+    }
+
+    @Test
+    void regressionTargetsAreNormalizedAndTheMemoryBoundIsExplained() {
+        TestImages.priceCsv(root, "p.csv", 3, 1);
+        LabeledImages images = new DatasetReader(root.toString()).csvTargets("p.csv", "file", "price");
+        TargetNormalization normalization = new TargetNormalization(100, 50);
+
+        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(8, 8), normalization, 1L << 30);
+        assertThat(data.getLabels(0).getDouble(0, 0)).isCloseTo(normalization.normalize(images.target()[0]), within(1e-5));
+
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), normalization, 1000))
+                .hasMessageContaining("graft.trainer.max-dataset-bytes");
+    }
+
+    @Test
+    void anUnreadableImageIsNamed() throws IOException {
+        TestImages.classFolders(root.resolve("train"), 1, 1);
+        Files.writeString(root.resolve("train/vertical/broken.png"), "truncated");
+        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("broken.png")
+                .hasMessageContaining("not a PNG or JPEG image");
+    }
+}
