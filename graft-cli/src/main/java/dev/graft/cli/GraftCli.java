@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-/** {@code bin/graft}'s Java commands: demo, train, predict, prepare-fashion. */
+/** {@code bin/graft}'s Java commands: demo, train, predict. */
 public final class GraftCli {
     private GraftCli() {
     }
@@ -68,7 +68,7 @@ public final class GraftCli {
                             + Long.toString(System.currentTimeMillis(), 36));
                 }
                 String requestId = object.get("requestId").asText();
-                System.out.println("Published request " + requestId + "; following its progress (Ctrl-C stops"
+                System.out.println("Publishing request " + requestId + " and following its progress (Ctrl-C stops"
                         + " following, not the training)");
                 TrainingFollower.Outcome outcome = new TrainingFollower(bootstrap, System.out).trainAndFollow(requestId,
                         Json.write(object), Duration.ofMinutes(Long.parseLong(options.getOrDefault("timeout-minutes", "720"))));

@@ -9,6 +9,8 @@ import jakarta.enterprise.event.Observes;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import java.util.List;
+
 /**
  * Learns of versions: once from the store at start-up (the newest of every model), then from every
  * model-version event. Each replica consumes with a group of its own, so every replica sees every
@@ -28,10 +30,11 @@ public class ModelVersionSource {
     }
 
     void scanStore(@Observes StartupEvent event) {
-        for (String model : store.models()) {
+        List<String> models = store.models();
+        for (String model : models) {
             store.latestVersion(model).ifPresent(version -> manager.offer(model, version));
         }
-        LOG.infof("model store %s: %d models found", store.root(), store.models().size());
+        LOG.infof("model store %s: %d models found", store.root(), models.size());
     }
 
     @Incoming(CHANNEL)

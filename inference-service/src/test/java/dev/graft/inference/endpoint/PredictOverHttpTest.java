@@ -11,12 +11,17 @@ import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.store.ModelStore;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
@@ -39,6 +44,8 @@ class PredictOverHttpTest {
     String bootstrap;
     @Inject
     ModelStore store;
+    @TestHTTPResource("/")
+    URL baseUrl;
 
     private void announce(KafkaTestClient kafka, ModelManifest manifest) {
         kafka.send(Topics.MODEL_VERSIONS, manifest.model(), Json.write(ModelVersionEvent.of(manifest)));
@@ -94,7 +101,7 @@ class PredictOverHttpTest {
     }
 
     @Test
-    void unknownModelsAndNonImagesGetAClear4xx() {
+    void unknownModelsAndNonImagesGetAClear4xx() throws Exception {
         String model = "errors-" + UUID.randomUUID().toString().substring(0, 8);
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             announce(kafka, TestModels.publishClassifier(store, model, 3));
@@ -108,12 +115,23 @@ class PredictOverHttpTest {
                 .then().statusCode(400).body("error", containsString("not a PNG or JPEG image"));
         given().contentType("image/png").body(new byte[0]).post("/api/models/{model}/predict", model)
                 .then().statusCode(400).body("error", containsString("empty"));
+        // the 20 MB limit is checked against Content-Length before the body is sent
+        assertThat(postZeros(model, 19)).isEqualTo(400);
+        assertThat(postZeros(model, 21)).isEqualTo(413);
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"bad_request\",version=\"1\"}"))
                 .body(containsString("graft_predictions_total{model=\"no-such-model\",outcome=\"unknown_model\",version=\"none\"}"))
                 .body(containsString("graft_prediction_latency_seconds_bucket"))
                 .body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
+    }
+
+    private int postZeros(String model, int megabytes) throws Exception {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
+                                baseUrl.toURI().resolve("/api/models/" + model + "/predict"))
+                        .header("Content-Type", "image/png").expectContinue(true)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[megabytes * 1024 * 1024])).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test

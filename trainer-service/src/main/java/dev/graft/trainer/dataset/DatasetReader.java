@@ -41,7 +41,7 @@ public class DatasetReader {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("dataset folder " + relativeDir + " does not exist under " + dataRoot);
         }
-        List<String> folders = list(dir).filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
+        List<String> folders = list(dir).stream().filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList();
         List<String> labels = knownLabels != null ? knownLabels : folders;
         if (knownLabels == null && labels.size() < 2) {
             throw new IllegalArgumentException("dataset folder " + relativeDir + " needs at least two class folders, found "
@@ -55,7 +55,7 @@ public class DatasetReader {
                 throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder
                         + " is not one of the training classes " + labels);
             }
-            List<Path> images = list(dir.resolve(folder)).filter(DatasetReader::isImage).sorted().toList();
+            List<Path> images = list(dir.resolve(folder)).stream().filter(DatasetReader::isImage).sorted().toList();
             if (images.isEmpty()) {
                 throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder + " has no images");
             }
@@ -135,9 +135,9 @@ public class DatasetReader {
         return Files.isRegularFile(file) && IMAGE_EXTENSIONS.stream().anyMatch(name::endsWith);
     }
 
-    private static Stream<Path> list(Path dir) {
+    private static List<Path> list(Path dir) {
         try (Stream<Path> entries = Files.list(dir)) {
-            return entries.toList().stream();
+            return entries.toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);
         }
