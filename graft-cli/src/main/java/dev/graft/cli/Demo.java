@@ -24,7 +24,7 @@ import java.util.Map;
 public final class Demo {
     public static final String CLASSIFIER = "fashion-classifier";
     public static final String REGRESSOR = "fashion-price";
-    private static final Duration TRAINING_TIMEOUT = Duration.ofMinutes(30);
+    private static final Duration TRAINING_TIMEOUT = Duration.ofHours(2);
 
     /** Image counts and epochs: the defaults are chosen to finish within 10 minutes on 2 CPU cores. */
     public record Settings(int trainPerClass, int validationPerClass, int testPerClass, int size, int epochs) {
@@ -61,18 +61,21 @@ public final class Demo {
         String dataset = "fashion-" + settings.trainPerClass() + "-" + settings.validationPerClass() + "-"
                 + settings.testPerClass();
         Path dir = dataRoot.resolve(dataset);
-        prepare(dir, settings);
+        prepare(dir, List.of(
+                new FashionMnist.Split("train", "train", 0, settings.trainPerClass()),
+                new FashionMnist.Split("validation", "train", settings.trainPerClass(), settings.validationPerClass()),
+                new FashionMnist.Split("test", "t10k", 0, settings.testPerClass())));
         String run = Long.toString(System.currentTimeMillis(), 36);
 
         out.println("\n== 1/3 classifier: " + settings.size() + "x" + settings.size() + " RGB, small-convnet base"
                 + " (random weights: imagenet ones cannot be downloaded offline)");
         TrainingRequest classifier = new TrainingRequest(CLASSIFIER + "-" + run, CLASSIFIER, Task.CLASSIFICATION,
-                new TrainingRequest.Dataset(dataset + "/train", dataset + "/validation", null, null),
+                new TrainingRequest.Dataset(dataset + "/train", dataset + "/validation", null, null, null),
                 new TrainingRequest.Base("small-convnet", "random", settings.size(), settings.size()),
                 new TrainingRequest.Head(128, 0.5),
                 new TrainingRequest.FrozenPhase(1, 1e-3, 32),
                 // random features carry little: the whole network is fine-tuned
-                new TrainingRequest.FineTunePhase(settings.epochs() + 1, 1e-3, 32, "block1_conv1"), 42L);
+                new TrainingRequest.FineTunePhase(settings.epochs() + 1, 1e-3, 32, "block1_conv1"), null, null, null, 42L);
         TrainingFollower.Outcome classified = train(classifier);
         if (!classified.succeeded()) {
             return false;
@@ -81,21 +84,23 @@ public final class Demo {
 
         out.println("\n== 2/3 price regressor on the classifier as base (model:" + CLASSIFIER + "@" + classifierVersion + ")");
         TrainingRequest regressor = new TrainingRequest(REGRESSOR + "-" + run, REGRESSOR, Task.REGRESSION,
-                new TrainingRequest.Dataset(dataset + "/train-prices.csv", dataset + "/validation-prices.csv", "file", "price"),
+                new TrainingRequest.Dataset(dataset + "/train-prices.csv", dataset + "/validation-prices.csv", null, "file",
+                        "price"),
                 new TrainingRequest.Base(null, "model:" + CLASSIFIER + "@" + classifierVersion, null, null),
                 new TrainingRequest.Head(64, 0.0),
                 // frozen epochs are cheap (no gradients through the base): take more of them
                 new TrainingRequest.FrozenPhase(2 * settings.epochs(), 2e-3, 32),
-                new TrainingRequest.FineTunePhase(1, 1e-4, 32, "block3_conv1"), 42L);
+                new TrainingRequest.FineTunePhase(1, 1e-4, 32, "block3_conv1"), null, null, null, 42L);
         TrainingFollower.Outcome priced = train(regressor);
         if (!priced.succeeded()) {
             return false;
         }
 
         out.println("\n== 3/3 held-out test images through the inference service");
-        inference.awaitServing(CLASSIFIER, classifierVersion, Duration.ofMinutes(2));
-        inference.awaitServing(REGRESSOR, priced.version().version(), Duration.ofMinutes(2));
-        evaluate(dir);
+        awaitServing(CLASSIFIER, classifierVersion);
+        awaitServing(REGRESSOR, priced.version().version());
+        Scores scores = score(dir, CLASSIFIER, REGRESSOR, 20);
+        print(scores);
         out.printf(Locale.ROOT, "%nDemo finished in %.1f minutes.%n", (System.nanoTime() - start) / 60e9);
         out.println("""
 
@@ -107,24 +112,21 @@ public final class Demo {
         return true;
     }
 
-    private void prepare(Path dir, Settings settings) throws IOException {
+    /** Exports the splits into {@code dir} once; a marker file makes later runs reuse it. */
+    void prepare(Path dir, List<FashionMnist.Split> splits) throws IOException {
         Path done = dir.resolve(".complete");
         if (Files.exists(done)) {
             out.println("Dataset ready in " + dir);
             return;
         }
         out.println("Preparing Fashion-MNIST in " + dir + " from " + FashionMnist.DEBIAN_DIR + " ...");
-        int n = FashionMnist.export(FashionMnist.DEBIAN_DIR, dir, List.of(
-                new FashionMnist.Split("train", "train", 0, settings.trainPerClass()),
-                new FashionMnist.Split("validation", "train", settings.trainPerClass(), settings.validationPerClass()),
-                new FashionMnist.Split("test", "t10k", 0, settings.testPerClass())), 7);
+        int n = FashionMnist.export(FashionMnist.DEBIAN_DIR, dir, splits, 7);
         Files.writeString(done, n + " images\n");
-        out.println("  " + n + " images: " + settings.trainPerClass() + " train, " + settings.validationPerClass()
-                + " validation (from the training file) and " + settings.testPerClass()
-                + " held-out test (from the test file) per class");
+        out.println("  " + n + " images, per class: " + String.join(", ", splits.stream().map(split -> split.perClass()
+                + " " + split.name() + " (from the " + split.idxPrefix() + " file)").toList()));
     }
 
-    private TrainingFollower.Outcome train(TrainingRequest request) {
+    TrainingFollower.Outcome train(TrainingRequest request) {
         TrainingFollower.Outcome outcome = follower.trainAndFollow(request.requestId(), Json.write(request), TRAINING_TIMEOUT);
         if (!outcome.succeeded()) {
             out.println("Training " + request.model() + " failed: " + outcome.last().message());
@@ -132,7 +134,27 @@ public final class Demo {
         return outcome;
     }
 
-    private void evaluate(Path dir) throws IOException, InterruptedException {
+    void awaitServing(String model, int version) throws IOException, InterruptedException {
+        inference.awaitServing(model, version, Duration.ofMinutes(2));
+    }
+
+    /** Accuracy and price error over the test split, as the inference service answers. */
+    record Scores(int images, double accuracy, double meanAbsoluteError) {
+        double floorRatio() {
+            return meanAbsoluteError / noiseFloor();
+        }
+
+        /** The best possible MAE: prices are class mean + N(0, sigma), and E|N(0, sigma)| = sigma * sqrt(2/pi). */
+        static double noiseFloor() {
+            return FashionMnist.PRICE_SIGMA * Math.sqrt(2 / Math.PI);
+        }
+    }
+
+    /**
+     * Sends every test image to both models (either may be null to skip it); prints about {@code shown}
+     * rows as it goes.
+     */
+    Scores score(Path dir, String classifier, String regressor, int shown) throws IOException, InterruptedException {
         Map<String, Double> truePrices = new LinkedHashMap<>();
         List<String> csv = Files.readAllLines(dir.resolve("test-prices.csv"));
         for (String line : csv.subList(1, csv.size())) {
@@ -140,29 +162,41 @@ public final class Demo {
             truePrices.put(cells[0], Double.parseDouble(cells[1]));
         }
         List<String> rows = new ArrayList<>(truePrices.keySet());
+        int every = shown > 0 ? Math.max(1, rows.size() / shown) : Integer.MAX_VALUE;
         int correct = 0;
         double absoluteError = 0;
-        out.printf("%-34s %-11s %-11s %6s  %9s %9s%n", "image", "true", "predicted", "p", "price", "predicted");
+        if (shown > 0) {
+            out.printf("%-34s %-11s %-11s %6s  %9s %9s%n", "image", "true", "predicted", "p", "price", "predicted");
+        }
         for (int i = 0; i < rows.size(); i++) {
             String file = rows.get(i);
             String label = Path.of(file).getParent().getFileName().toString();
-            JsonNode classification = inference.predict(CLASSIFIER, dir.resolve(file));
-            JsonNode price = inference.predict(REGRESSOR, dir.resolve(file));
-            String predicted = classification.path("label").asText();
-            double predictedPrice = price.path("value").asDouble();
-            correct += predicted.equals(label) ? 1 : 0;
-            absoluteError += Math.abs(predictedPrice - truePrices.get(file));
-            if (i % Math.max(1, rows.size() / 20) == 0) {
-                out.printf(Locale.ROOT, "%-34s %-11s %-11s %6.2f  %9.2f %9.2f%s%n", file, label, predicted,
-                        classification.path("probabilities").path(predicted).asDouble(), truePrices.get(file),
-                        predictedPrice, predicted.equals(label) ? "" : "  <- wrong class");
+            String predicted = "";
+            double probability = Double.NaN;
+            if (classifier != null) {
+                JsonNode classification = inference.predict(classifier, dir.resolve(file));
+                predicted = classification.path("label").asText();
+                probability = classification.path("probabilities").path(predicted).asDouble();
+                correct += predicted.equals(label) ? 1 : 0;
+            }
+            double predictedPrice = Double.NaN;
+            if (regressor != null) {
+                predictedPrice = inference.predict(regressor, dir.resolve(file)).path("value").asDouble();
+                absoluteError += Math.abs(predictedPrice - truePrices.get(file));
+            }
+            if (i % every == 0) {
+                out.printf(Locale.ROOT, "%-34s %-11s %-11s %6.2f  %9.2f %9.2f%s%n", file, label, predicted, probability,
+                        truePrices.get(file), predictedPrice,
+                        classifier == null || predicted.equals(label) ? "" : "  <- wrong class");
             }
         }
-        double floor = FashionMnist.PRICE_SIGMA * Math.sqrt(2 / Math.PI);
-        int shown = (rows.size() + Math.max(1, rows.size() / 20) - 1) / Math.max(1, rows.size() / 20);
-        out.printf(Locale.ROOT, "%nOn %d held-out test images (%d of them shown above):%n", rows.size(), shown);
-        out.printf(Locale.ROOT, "  classifier accuracy     %.1f%%%n", 100.0 * correct / rows.size());
+        return new Scores(rows.size(), (double) correct / rows.size(), absoluteError / rows.size());
+    }
+
+    void print(Scores scores) {
+        out.printf(Locale.ROOT, "%nOn %d held-out test images:%n", scores.images());
+        out.printf(Locale.ROOT, "  classifier accuracy     %.1f%%%n", 100 * scores.accuracy());
         out.printf(Locale.ROOT, "  price mean abs. error   %.2f (noise floor sigma*0.798 = %.2f; %.2fx the floor)%n",
-                absoluteError / rows.size(), floor, absoluteError / rows.size() / floor);
+                scores.meanAbsoluteError(), Scores.noiseFloor(), scores.floorRatio());
     }
 }

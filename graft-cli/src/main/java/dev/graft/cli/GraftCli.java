@@ -54,6 +54,21 @@ public final class GraftCli {
                 return new Demo(dataRoot, new TrainingFollower(bootstrap, System.out), new InferenceClient(inferenceUrl),
                         System.out).run(settings) ? 0 : 1;
             }
+            case "eval" -> {
+                Evaluation evaluation = new Evaluation(dataRoot, new Demo(dataRoot, new TrainingFollower(bootstrap,
+                        System.out), new InferenceClient(inferenceUrl), System.out), System.out);
+                if (options.containsKey("per-class")) {
+                    Evaluation.Settings c = Evaluation.Settings.comparison(Integer.parseInt(options.get("per-class")));
+                    return evaluation.compare(new Evaluation.Settings(c.trainPerClass(), c.testPerClass(),
+                            Integer.parseInt(options.getOrDefault("epochs", "" + c.epochs())), c.batchSize(),
+                            options.getOrDefault("base", c.transferBase()))) ? 0 : 1;
+                }
+                Evaluation.Settings f = Evaluation.Settings.full();
+                return evaluation.full(new Evaluation.Settings(
+                        Integer.parseInt(options.getOrDefault("train-per-class", "" + f.trainPerClass())),
+                        Integer.parseInt(options.getOrDefault("test-per-class", "" + f.testPerClass())),
+                        Integer.parseInt(options.getOrDefault("epochs", "" + f.epochs())), f.batchSize(), null)) ? 0 : 1;
+            }
             case "train" -> {
                 if (positional.size() != 1) {
                     return usage();
@@ -96,6 +111,8 @@ public final class GraftCli {
     private static int usage() {
         System.err.println("""
                 usage: graft demo [--train-per-class N] [--validation-per-class N] [--test-per-class N] [--size PX] [--epochs N]
+                       graft eval [--train-per-class N] [--test-per-class N] [--epochs N]
+                       graft eval --per-class N [--epochs N] [--base model:NAME[@VERSION]]
                        graft train REQUEST.json [--timeout-minutes N]
                        graft predict MODEL IMAGE
                 environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), GRAFT_INFERENCE_URL (http://127.0.0.1:8080),

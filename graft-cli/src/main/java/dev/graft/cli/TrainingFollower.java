@@ -90,12 +90,31 @@ public final class TrainingFollower {
         }
     }
 
+    private static double orNaN(Double value) {
+        return value == null ? Double.NaN : value;
+    }
+
+    /** 42s, 3m05s or 1h02m. */
+    static String duration(Double seconds) {
+        if (seconds == null || !Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        if (s < 60) {
+            return s + "s";
+        }
+        return s < 3600 ? String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60)
+                : String.format(Locale.ROOT, "%dh%02dm", s / 3600, s % 3600 / 60);
+    }
+
     private void print(TrainingEvent event) {
         String who = "[" + event.model() + "] ";
         switch (event.type()) {
-            case EPOCH -> out.printf(Locale.ROOT, "%s%-9s epoch %d/%d  loss %.4f  val_loss %.4f  val_%s %.4f  (%.0f img/s)%n",
-                    who, event.phase(), event.epoch(), event.epochs(), event.loss(), event.validationLoss(),
-                    event.metric(), event.validationMetric(), event.imagesPerSecond());
+            case EPOCH -> out.printf(Locale.ROOT,
+                    "%s%-9s epoch %d/%d  loss %.4f  %s %.4f  val_loss %.4f  val_%s %.4f  (%.0f img/s, %s, ETA %s)%n",
+                    who, event.phase(), event.epoch(), event.epochs(), event.loss(), event.metric(),
+                    orNaN(event.trainMetric()), event.validationLoss(), event.metric(), event.validationMetric(),
+                    event.imagesPerSecond(), duration(event.seconds()), duration(event.etaSeconds()));
             default -> out.println(who + event.type().name().toLowerCase(Locale.ROOT) + ": " + event.message());
         }
     }

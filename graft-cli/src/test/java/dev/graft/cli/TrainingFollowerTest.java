@@ -47,7 +47,7 @@ class TrainingFollowerTest {
             trainer.send(Topics.TRAINING_EVENTS, "other", Json.write(TrainingEvent.accepted("other", "m", "not mine")));
             trainer.send(Topics.TRAINING_EVENTS, "r-1", Json.write(TrainingEvent.accepted("r-1", "m", "training m")));
             trainer.send(Topics.TRAINING_EVENTS, "r-1", Json.write(TrainingEvent.epoch("r-1", "m", "frozen", 1, 2,
-                    0.5, "accuracy", 0.4, 0.8, 100)));
+                    0.5, "accuracy", 0.7, 0.4, 0.8, 100, 12.3, 125)));
             trainer.send(Topics.TRAINING_EVENTS, "r-1", Json.write(TrainingEvent.succeeded("r-1", "m", 3, "stored m version 3")));
             Thread.sleep(500);
             assertThat(outcome).as("the version event has not come yet").isNotDone();
@@ -60,7 +60,8 @@ class TrainingFollowerTest {
             assertThat(done.version().version()).isEqualTo(3);
             String printed = console.toString(StandardCharsets.UTF_8);
             assertThat(printed).contains("[m] accepted: training m")
-                    .contains("[m] frozen    epoch 1/2  loss 0.5000  val_loss 0.4000  val_accuracy 0.8000  (100 img/s)")
+                    .contains("[m] frozen    epoch 1/2  loss 0.5000  accuracy 0.7000  val_loss 0.4000  val_accuracy 0.8000"
+                            + "  (100 img/s, 12s, ETA 2m05s)")
                     .contains("[m] succeeded: stored m version 3")
                     .doesNotContain("not mine").doesNotContain("old failure");
         }

@@ -13,7 +13,10 @@ import dev.graft.shared.manifest.Task;
  * @param head     the new head (optional: 256 units, dropout 0.5)
  * @param frozen   phase 1: the base frozen, the head trained
  * @param fineTune phase 2: layers from {@code unfreezeFrom} upward trained with a lower rate
- * @param seed     for weight init, shuffling and dropout (optional: 42)
+ * @param augmentation   random transforms of the training images in both phases (optional: none)
+ * @param classWeights   {@code "balanced"} or a weight per label (classification, optional: none)
+ * @param earlyStopping  stop a phase when validation loss stops improving (optional: run all epochs)
+ * @param seed     for weight init, splits, shuffling, augmentation and dropout (optional: 42)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -26,14 +29,43 @@ public record TrainingRequest(
         Head head,
         FrozenPhase frozen,
         FineTunePhase fineTune,
+        Augmentation augmentation,
+        Object classWeights,
+        EarlyStopping earlyStopping,
         Long seed) {
 
     /**
      * Classification: {@code train} and {@code validation} are folders with one sub-folder per class.
      * Regression: they are CSV files whose rows name an image (relative to the CSV) and its target.
+     * Without {@code validation}, {@code validationSplit} (0..0.5) of {@code train} is held out, drawn
+     * with the request's seed (per class for classification).
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Dataset(String train, String validation, String fileColumn, String targetColumn) {
+    public record Dataset(String train, String validation, Double validationSplit, String fileColumn,
+                          String targetColumn) {
+    }
+
+    /**
+     * Keras ImageDataGenerator's transforms. {@code preset} names a set of defaults (see
+     * {@code docs/training.md}); explicit fields override it.
+     *
+     * @param rotation    degrees, drawn from [-rotation, rotation]
+     * @param widthShift  fraction of the width, drawn from [-widthShift, widthShift]
+     * @param heightShift fraction of the height
+     * @param shear       shear angle in degrees, drawn from [-shear, shear]
+     * @param zoom        zoom factor drawn from [1 - zoom, 1 + zoom]
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Augmentation(String preset, Double rotation, Double widthShift, Double heightShift, Double shear,
+                               Double zoom, Boolean horizontalFlip) {
+    }
+
+    /**
+     * @param patience epochs without a lower validation loss before a phase stops; the best epoch's
+     *                 weights are kept whether or not it is set
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EarlyStopping(Integer patience) {
     }
 
     /** @param weights {@code random}, {@code imagenet} or {@code model:NAME[@VERSION]} */

@@ -49,7 +49,10 @@ public final class ModelStore {
         return root;
     }
 
-    /** Writes the model artifact to the path it is given. */
+    /**
+     * Writes the model artifact to the path it is given; it may add files beside it (a training
+     * report, charts), which are published with the version.
+     */
     @FunctionalInterface
     public interface ArtifactWriter {
         void write(Path artifact) throws IOException;
@@ -163,6 +166,15 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new ModelStoreException(describe(manifest) + ": cannot read artifact " + artifact + ": " + e, e);
         }
+    }
+
+    /** A file published beside the artifact of a version, e.g. its training report. */
+    public Path file(ModelManifest manifest, String name) {
+        Path file = versionDir(manifest.model(), manifest.version()).resolve(name).normalize();
+        if (!file.getParent().equals(versionDir(manifest.model(), manifest.version())) || name.startsWith(".")) {
+            throw new ModelStoreException("'" + name + "' is not a file name");
+        }
+        return file;
     }
 
     private Path versionDir(String model, int version) {

@@ -35,6 +35,33 @@ class TrainingRequestJsonTest {
     }
 
     @Test
+    void readsSplitsAugmentationClassWeightsAndEarlyStopping() {
+        TrainingRequest request = Json.read("""
+                {"dataset": {"train": "hotdogs", "validationSplit": 0.2},
+                 "augmentation": {"preset": "keras-little-data", "rotation": 10},
+                 "classWeights": {"hotdog": 2.5, "not-hotdog": 1},
+                 "earlyStopping": {"patience": 3}}
+                """, TrainingRequest.class);
+        assertThat(request.dataset().validationSplit()).isEqualTo(0.2);
+        assertThat(request.augmentation().preset()).isEqualTo("keras-little-data");
+        assertThat(request.augmentation().rotation()).isEqualTo(10.0);
+        assertThat(request.classWeights()).isEqualTo(Map.of("hotdog", 2.5, "not-hotdog", 1));
+        assertThat(request.earlyStopping().patience()).isEqualTo(3);
+        assertThat(Json.read("{\"classWeights\": \"balanced\"}", TrainingRequest.class).classWeights()).isEqualTo("balanced");
+    }
+
+    @Test
+    void anEpochEventRoundTripsWithItsNewFields() {
+        TrainingEvent epoch = TrainingEvent.epoch("r", "m", "frozen", 1, 3, 0.5, "accuracy", 0.8, 0.6, 0.75, 900, 2.5, 5);
+        TrainingEvent read = Json.read(Json.write(epoch), TrainingEvent.class);
+        assertThat(read).isEqualTo(epoch);
+        assertThat(read.trainMetric()).isEqualTo(0.8);
+        assertThat(read.etaSeconds()).isEqualTo(5.0);
+        TrainingEvent dataset = TrainingEvent.dataset("r", "m", 10, 4, Map.of("a", 6, "b", 4), "10 training images");
+        assertThat(Json.read(Json.write(dataset), TrainingEvent.class).classCounts()).containsEntry("a", 6);
+    }
+
+    @Test
     void anUnknownTaskOrBrokenJsonIsAReadableError() {
         assertThatThrownBy(() -> Json.read("{\"task\": \"segmentation\"}", TrainingRequest.class))
                 .isInstanceOf(IllegalArgumentException.class)

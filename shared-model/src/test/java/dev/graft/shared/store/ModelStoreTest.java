@@ -87,6 +87,18 @@ class ModelStoreTest {
     }
 
     @Test
+    void filesWrittenBesideTheArtifactArePublishedWithTheVersion() throws IOException {
+        ModelStore store = new ModelStore(root);
+        ModelManifest published = store.publish(draft("cats"), p -> {
+            Files.writeString(p, "weights");
+            Files.writeString(p.resolveSibling("report.json"), "{}");
+        });
+        assertThat(store.file(published, "report.json")).hasContent("{}");
+        assertThatThrownBy(() -> store.file(published, "../2/report.json")).hasMessageContaining("is not a file name");
+        assertThatThrownBy(() -> store.file(published, ".publish.lock")).hasMessageContaining("is not a file name");
+    }
+
+    @Test
     void modelNamesCannotEscapeTheStore() {
         ModelStore store = new ModelStore(root);
         for (String bad : new String[]{"../x", "a/b", "", "UPPER", ".hidden"}) {

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.learning.config.Adam;
 import org.deeplearning4j.zoo.ZooModel;
+import org.deeplearning4j.zoo.model.ResNet50;
 import org.deeplearning4j.zoo.model.SqueezeNet;
 
 import java.util.ArrayList;
@@ -29,7 +30,15 @@ import java.util.Optional;
  */
 public enum Architecture {
     /** The Keras cats-vs-dogs recipe's base: 13 conv layers, 14.7M parameters without its top. */
-    VGG16("vgg16", 32, "block5_pool", vgg16KerasNames()),
+    VGG16("vgg16", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 3, 3, 3}, "fc1", "fc2", "predictions")),
+    /** VGG16 with a fourth conv in blocks 3-5 (20M parameters without its top). */
+    VGG19("vgg19", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 4, 4, 4}, "fc1", "predictions")),
+    /**
+     * The hotdog-or-not base: 50 layers with batch norm (23.6M parameters without its top). Its zoo
+     * graph carries the Keras 1 names (res5a_branch2a); the Keras 2 names (conv5_block1_1_conv) map onto
+     * them. The zoo's own top needs 69 px to build; 70 keeps the margin Keras documents.
+     */
+    RESNET50("resnet50", 70, "conv5_block3_out", resnet50KerasNames()),
     /** A compact ImageNet base (0.7M parameters), ~14x faster than VGG16 on a CPU at 48x48. */
     SQUEEZENET("squeezenet", 32, "fire9", Map.of()),
     /**
@@ -38,6 +47,11 @@ public enum Architecture {
      * on a CPU. DL4J's random-weight zoo graphs learn poorly from scratch.
      */
     SMALL_CONVNET("small-convnet", 8, "block3_pool", Map.of());
+
+    /** Lineage of a Keras model that names no architecture. */
+    public static final String KERAS_ID = "keras";
+    /** The largest input height or width a request may ask for. */
+    public static final int MAX_INPUT = 1024;
 
     private final String id;
     private final int minInput;
@@ -84,6 +98,8 @@ public enum Architecture {
         return Optional.ofNullable(switch (this) {
             // numClasses only sizes the zoo's own top, which the recipe removes
             case VGG16 -> org.deeplearning4j.zoo.model.VGG16.builder().numClasses(2).seed(seed).inputShape(shape).build();
+            case VGG19 -> org.deeplearning4j.zoo.model.VGG19.builder().numClasses(2).seed(seed).inputShape(shape).build();
+            case RESNET50 -> ResNet50.builder().numClasses(2).seed(seed).inputShape(shape).build();
             case SQUEEZENET -> SqueezeNet.builder().numClasses(2).seed(seed).inputShape(shape).build();
             case SMALL_CONVNET -> null;
         });
@@ -132,19 +148,37 @@ public enum Architecture {
      * graph has it (pretrained graphs carry Keras names), else this architecture's mapping.
      */
     public String resolveLayer(ComputationGraph graph, String name) {
+        String mapped = name == null ? null : kerasToDl4j.get(name.toLowerCase(Locale.ROOT));
+        if (name != null && graph.getVertex(name) == null && mapped != null && graph.getVertex(mapped) != null) {
+            return mapped;
+        }
+        return resolveByName(graph, name, id, layerNames(graph));
+    }
+
+    /** {@code name} itself if {@code graph} has it, else an error naming {@code what} and listing the valid names. */
+    public static String resolveByName(ComputationGraph graph, String name, String what) {
+        return resolveByName(graph, name, what, layerNamesOf(graph));
+    }
+
+    private static String resolveByName(ComputationGraph graph, String name, String what, List<String> valid) {
         if (name != null && graph.getVertex(name) != null) {
             return name;
         }
-        String mapped = name == null ? null : kerasToDl4j.get(name.toLowerCase(Locale.ROOT));
-        if (mapped != null && graph.getVertex(mapped) != null) {
-            return mapped;
-        }
-        throw new IllegalArgumentException("unknown layer '" + name + "' for " + id + "; valid layers: "
-                + String.join(", ", layerNames(graph)));
+        throw new IllegalArgumentException("unknown layer '" + name + "' for " + what + "; valid layers: "
+                + String.join(", ", valid));
+    }
+
+    /** The layer names of {@code graph} as they are, in network order. */
+    public static List<String> layerNamesOf(ComputationGraph graph) {
+        return layerNames(graph, Map.of());
     }
 
     /** Names a user may give for the layers of {@code graph}, in network order. */
     public List<String> layerNames(ComputationGraph graph) {
+        return layerNames(graph, kerasToDl4j);
+    }
+
+    private static List<String> layerNames(ComputationGraph graph, Map<String, String> kerasToDl4j) {
         Map<String, String> dl4jToKeras = new LinkedHashMap<>();
         kerasToDl4j.forEach((keras, dl4j) -> dl4jToKeras.put(dl4j, keras));
         List<String> names = new ArrayList<>();
@@ -157,18 +191,57 @@ public enum Architecture {
         return names;
     }
 
-    /** DL4J's VGG16.init() names its layers "0".."20" in Keras order. */
-    private static Map<String, String> vgg16KerasNames() {
-        String[] keras = {
-                "block1_conv1", "block1_conv2", "block1_pool",
-                "block2_conv1", "block2_conv2", "block2_pool",
-                "block3_conv1", "block3_conv2", "block3_conv3", "block3_pool",
-                "block4_conv1", "block4_conv2", "block4_conv3", "block4_pool",
-                "block5_conv1", "block5_conv2", "block5_conv3", "block5_pool",
-                "fc1", "fc2", "predictions"};
+    /**
+     * DL4J's VGG16.init() and VGG19.init() number their layers "0".."N" in Keras order: the conv blocks
+     * (each ending in a pool), then the dense layers.
+     */
+    private static Map<String, String> vggKerasNames(int[] convsPerBlock, String... dense) {
+        List<String> keras = new ArrayList<>();
+        for (int block = 1; block <= convsPerBlock.length; block++) {
+            for (int conv = 1; conv <= convsPerBlock[block - 1]; conv++) {
+                keras.add("block" + block + "_conv" + conv);
+            }
+            keras.add("block" + block + "_pool");
+        }
+        keras.addAll(List.of(dense));
         Map<String, String> names = new LinkedHashMap<>();
-        for (int i = 0; i < keras.length; i++) {
-            names.put(keras[i], Integer.toString(i));
+        for (int i = 0; i < keras.size(); i++) {
+            names.put(keras.get(i), Integer.toString(i));
+        }
+        return Map.copyOf(names);
+    }
+
+    /**
+     * Keras 2's ResNet50 names onto the zoo's Keras 1 names: stage s, block k (a, b, c, ...) and branch
+     * 2a/2b/2c (1, 2, 3; the shortcut branch1 is 0).
+     */
+    private static Map<String, String> resnet50KerasNames() {
+        Map<String, String> names = new LinkedHashMap<>();
+        names.put("conv1_pad", "stem-zero");
+        names.put("conv1_conv", "stem-cnn1");
+        names.put("conv1_bn", "stem-batch1");
+        names.put("conv1_relu", "stem-act1");
+        names.put("pool1_pool", "stem-maxpool1");
+        int[] blocks = {3, 4, 6, 3};
+        for (int stage = 2; stage <= 5; stage++) {
+            for (int block = 1; block <= blocks[stage - 2]; block++) {
+                String keras = "conv" + stage + "_block" + block + "_";
+                String zoo = stage + String.valueOf((char) ('a' + block - 1));
+                if (block == 1) {
+                    names.put(keras + "0_conv", "res" + zoo + "_branch1");
+                    names.put(keras + "0_bn", "bn" + zoo + "_branch1");
+                }
+                for (int conv = 1; conv <= 3; conv++) {
+                    String branch = "_branch2" + (char) ('a' + conv - 1);
+                    names.put(keras + conv + "_conv", "res" + zoo + branch);
+                    names.put(keras + conv + "_bn", "bn" + zoo + branch);
+                    if (conv < 3) {
+                        names.put(keras + conv + "_relu", "act" + zoo + branch);
+                    }
+                }
+                names.put(keras + "add", "short" + zoo + "_branch");
+                names.put(keras + "out", "res" + zoo + "_branch");
+            }
         }
         return Map.copyOf(names);
     }

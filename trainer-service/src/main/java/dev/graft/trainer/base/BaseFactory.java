@@ -4,6 +4,7 @@ import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.dataset.DatasetReader;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;
@@ -27,19 +28,22 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Builds the base a request names: zoo (random or imagenet weights) or a stored Graft model. */
+/** Builds the base a request names: zoo (random or imagenet weights), a Keras .h5, or a stored Graft model. */
 @ApplicationScoped
 public class BaseFactory {
     private static final Pattern MODEL_WEIGHTS = Pattern.compile("model:([^@]+)(?:@([0-9]+))?");
+    public static final String KERAS_PREFIX = "keras:";
 
     private final ModelStore store;
+    private final DatasetReader files;
     private final Duration downloadTimeout;
 
-    public BaseFactory(ModelStore store,
+    public BaseFactory(ModelStore store, DatasetReader files,
                        @ConfigProperty(name = "graft.zoo.cache-dir") Optional<String> cacheDir,
                        @ConfigProperty(name = "graft.zoo.mirror") Optional<String> mirror,
                        @ConfigProperty(name = "graft.zoo.download-timeout", defaultValue = "PT10M") Duration downloadTimeout) {
         this.store = store;
+        this.files = files;
         this.downloadTimeout = downloadTimeout;
         cacheDir.ifPresent(dir -> {
             File folder = new File(dir);
@@ -57,8 +61,12 @@ public class BaseFactory {
         if (model.matches()) {
             return fromStoredModel(spec, model.group(1), model.group(2));
         }
-        Architecture architecture = Architecture.parse(spec.architecture());
         InputShape shape = InputShape.rgb(spec.inputHeight(), spec.inputWidth());
+        if (weights.startsWith(KERAS_PREFIX)) {
+            return KerasBases.load(files.existingFile(weights.substring(KERAS_PREFIX.length())), spec.architecture(),
+                    shape, weights);
+        }
+        Architecture architecture = Architecture.parse(spec.architecture());
         if (Math.min(shape.height(), shape.width()) < architecture.minInput()) {
             throw new IllegalArgumentException(architecture.id() + " needs inputs of at least " + architecture.minInput()
                     + "x" + architecture.minInput() + " pixels, got " + shape.height() + "x" + shape.width());
@@ -68,7 +76,7 @@ public class BaseFactory {
             case "imagenet" -> pretrained(architecture, architecture.zooModel(shape.height(), shape.width(), seed)
                     .orElseThrow(() -> new IllegalArgumentException(architecture.id() + " has no imagenet weights")));
             default -> throw new IllegalArgumentException("unknown weights '" + weights
-                    + "'; use random, imagenet or model:NAME[@VERSION]");
+                    + "'; use random, imagenet, keras:PATH or model:NAME[@VERSION]");
         };
         return new Base(graph, architecture, architecture.resolveLayer(graph, architecture.featureLayer()), shape, weights);
     }
@@ -92,7 +100,8 @@ public class BaseFactory {
         }
         try {
             ComputationGraph graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
-            Architecture architecture = Architecture.parse(manifest.base().architecture());
+            String lineage = manifest.base().architecture();
+            Architecture architecture = Architecture.KERAS_ID.equals(lineage) ? null : Architecture.parse(lineage);
             return new Base(graph, architecture, manifest.base().featureLayer(), shape, "model:" + name + "@" + v);
         } catch (IOException e) {
             throw new IllegalStateException("cannot load base model " + name + "@" + v + ": " + e.getMessage(), e);

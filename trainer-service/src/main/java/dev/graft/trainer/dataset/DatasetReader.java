@@ -118,6 +118,15 @@ public class DatasetReader {
         return new LabeledImages(files, List.of(), null, targets.stream().mapToDouble(Double::doubleValue).toArray());
     }
 
+    /** A file under the data root, e.g. a Keras model; missing or outside the root is a clear error. */
+    public Path existingFile(String relative) {
+        Path file = resolve(relative);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("file " + relative + " does not exist under the data root " + dataRoot);
+        }
+        return file;
+    }
+
     private Path resolve(String relative) {
         Path path = dataRoot.resolve(relative).normalize();
         requireUnderRoot(path, relative);

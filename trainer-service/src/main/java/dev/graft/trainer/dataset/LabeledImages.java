@@ -1,7 +1,13 @@
 package dev.graft.trainer.dataset;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * Image files with their targets, before any pixel is read: a class index per file
@@ -13,6 +19,10 @@ public record LabeledImages(List<Path> files, List<String> labels, int[] classIn
         return files.size();
     }
 
+    public boolean isClassification() {
+        return classIndex != null;
+    }
+
     /** How many images each label has, in label order (classification). */
     public int[] classCounts() {
         int[] counts = new int[labels.size()];
@@ -20,5 +30,58 @@ public record LabeledImages(List<Path> files, List<String> labels, int[] classIn
             counts[index]++;
         }
         return counts;
+    }
+
+    /** Label to image count, in label order (classification). */
+    public Map<String, Integer> countsByLabel() {
+        int[] counts = classCounts();
+        Map<String, Integer> byLabel = new LinkedHashMap<>();
+        for (int i = 0; i < counts.length; i++) {
+            byLabel.put(labels.get(i), counts[i]);
+        }
+        return byLabel;
+    }
+
+    /** These images, restricted to {@code rows} in that order. */
+    public LabeledImages subset(int[] rows) {
+        List<Path> picked = IntStream.of(rows).mapToObj(files::get).toList();
+        return new LabeledImages(picked, labels,
+                classIndex == null ? null : IntStream.of(rows).map(i -> classIndex[i]).toArray(),
+                target == null ? null : IntStream.of(rows).mapToDouble(i -> target[i]).toArray());
+    }
+
+    /**
+     * Holds out {@code fraction} of the images, drawn with {@code seed}: per class for classification
+     * (so every class keeps the same share), over all rows for regression. Returns {train, validation}.
+     */
+    public List<LabeledImages> split(double fraction, long seed) {
+        Random random = new Random(seed);
+        List<List<Integer>> groups = new ArrayList<>();
+        if (isClassification()) {
+            for (int label = 0; label < labels.size(); label++) {
+                int wanted = label;
+                groups.add(IntStream.range(0, size()).filter(i -> classIndex[i] == wanted).boxed()
+                        .collect(ArrayList::new, ArrayList::add, ArrayList::addAll));
+            }
+        } else {
+            groups.add(IntStream.range(0, size()).boxed().collect(ArrayList::new, ArrayList::add, ArrayList::addAll));
+        }
+        List<Integer> train = new ArrayList<>();
+        List<Integer> validation = new ArrayList<>();
+        for (List<Integer> group : groups) {
+            Collections.shuffle(group, random);
+            int held = (int) Math.round(group.size() * fraction);
+            if (held == 0 || held == group.size()) {
+                throw new IllegalArgumentException("validationSplit " + fraction + " of " + group.size()
+                        + (isClassification() ? " images of one class" : " images")
+                        + " leaves no image on one side; use more images or another split");
+            }
+            validation.addAll(group.subList(0, held));
+            train.addAll(group.subList(held, group.size()));
+        }
+        Collections.sort(train);
+        Collections.sort(validation);
+        return List.of(subset(train.stream().mapToInt(Integer::intValue).toArray()),
+                subset(validation.stream().mapToInt(Integer::intValue).toArray()));
     }
 }

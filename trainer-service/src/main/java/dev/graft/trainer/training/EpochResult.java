@@ -1,9 +1,11 @@
 package dev.graft.trainer.training;
 
 /**
- * One finished epoch: mean training loss, validation loss and the task metric on validation
- * (accuracy, or mean absolute error in real units).
+ * One finished epoch: mean training loss over its batches, the task metric on the training images
+ * (inference mode, at the epoch's end), validation loss and metric (accuracy, or mean absolute error
+ * in real units, with RMSE beside it), speed and the estimated time left.
  */
-public record EpochResult(String phase, int epoch, int epochs, double trainLoss, String metric,
-                          double validationLoss, double validationMetric, double rmse, double imagesPerSecond) {
+public record EpochResult(String phase, int epoch, int epochs, double trainLoss, String metric, double trainMetric,
+                          double validationLoss, double validationMetric, double validationRmse,
+                          double imagesPerSecond, double seconds, double etaSeconds) {
 }

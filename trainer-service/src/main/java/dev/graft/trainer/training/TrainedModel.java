@@ -8,7 +8,13 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import java.util.List;
 import java.util.Map;
 
-/** What the recipe hands over for storing: the network without frozen wrappers, and how to read it. */
+/**
+ * What the recipe hands over for storing: the network without frozen wrappers, how to read it, and
+ * what the training did.
+ *
+ * @param predictedVsActual validation predictions and true values in real units (regression), else null
+ */
 public record TrainedModel(ComputationGraph graph, List<String> labels, TargetNormalization targetNormalization,
-                           InputShape inputShape, Map<String, Double> metrics, BaseLineage lineage) {
+                           InputShape inputShape, Map<String, Double> metrics, BaseLineage lineage,
+                           TrainingReport report, double[][] predictedVsActual) {
 }

@@ -26,6 +26,7 @@ public class TrainerMetrics {
         gauge("graft_training_loss", model, epoch.phase()).set(epoch.trainLoss());
         gauge("graft_training_validation_loss", model, epoch.phase()).set(epoch.validationLoss());
         gauge("graft_training_images_per_second", model, epoch.phase()).set(epoch.imagesPerSecond());
+        gauge("graft_training_validation_" + epoch.metric(), model, epoch.phase()).set(epoch.validationMetric());
     }
 
     private AtomicReference<Double> gauge(String name, String model, String phase) {

@@ -2,8 +2,18 @@ package dev.graft.trainer.training;
 
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.Task;
+import dev.graft.trainer.dataset.Augmentation;
 
-/** A validated request with every default applied: what the recipe runs. */
+import java.util.Map;
+
+/**
+ * A validated request with every default applied: what the recipe runs.
+ *
+ * @param augmentation    null for none
+ * @param balancedClasses weigh each class by n / (classes * count), as scikit-learn's "balanced"
+ * @param classWeights    a weight per label, checked against the labels when the data is read; empty for none
+ * @param patience        epochs without improvement before a phase stops; 0 runs every epoch
+ */
 public record TrainingPlan(
         String requestId,
         String model,
@@ -15,6 +25,10 @@ public record TrainingPlan(
         Phase frozen,
         Phase fineTune,
         String unfreezeFrom,
+        Augmentation augmentation,
+        boolean balancedClasses,
+        Map<String, Double> classWeights,
+        int patience,
         long seed) {
 
     public static final String FROZEN = "frozen";

@@ -5,8 +5,12 @@ import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
 import dev.graft.trainer.base.Architecture;
+import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.dataset.Augmentation;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 
@@ -19,7 +23,6 @@ public final class TrainingRequestValidator {
     static final double DEFAULT_DROPOUT = 0.5;
     static final long DEFAULT_SEED = 42;
     private static final int MAX_EPOCHS = 1000;
-    private static final int MAX_INPUT = 1024;
 
     private TrainingRequestValidator() {
     }
@@ -35,30 +38,41 @@ public final class TrainingRequestValidator {
         require(problems, r.task() != null, "task is required (classification or regression)");
 
         TrainingRequest.Dataset dataset = r.dataset();
-        if (dataset == null || dataset.train() == null || dataset.validation() == null) {
-            problems.add("dataset.train and dataset.validation are required");
+        if (dataset == null || dataset.train() == null) {
+            problems.add("dataset.train is required");
+        } else if ((dataset.validation() == null) == (dataset.validationSplit() == null)) {
+            problems.add("dataset needs exactly one of validation (a folder or CSV) and validationSplit (a fraction of train)");
+        } else if (dataset.validationSplit() != null && !(dataset.validationSplit() > 0 && dataset.validationSplit() <= 0.5)) {
+            problems.add("dataset.validationSplit must be > 0 and <= 0.5");
         }
         if (dataset != null && r.task() == Task.REGRESSION) {
-            dataset = new TrainingRequest.Dataset(dataset.train(), dataset.validation(),
+            dataset = new TrainingRequest.Dataset(dataset.train(), dataset.validation(), dataset.validationSplit(),
                     Objects.requireNonNullElse(dataset.fileColumn(), "file"),
                     Objects.requireNonNullElse(dataset.targetColumn(), "target"));
         }
 
         TrainingRequest.Base base = r.base();
         if (base == null || base.weights() == null) {
-            problems.add("base.weights is required (random, imagenet or model:NAME[@VERSION])");
+            problems.add("base.weights is required (random, imagenet, keras:PATH or model:NAME[@VERSION])");
         } else if (!base.weights().startsWith("model:")) {
-            if (base.architecture() == null) {
+            // a Keras model may name no architecture (or "keras"): the head goes after its last image layer
+            boolean ownArchitecture = base.weights().startsWith(BaseFactory.KERAS_PREFIX)
+                    && (base.architecture() == null || base.architecture().equals(Architecture.KERAS_ID));
+            if (base.architecture() == null && !ownArchitecture) {
                 problems.add("base.architecture is required; supported: " + Architecture.ids());
-            } else {
+            } else if (!ownArchitecture) {
                 try {
-                    Architecture.parse(base.architecture());
+                    Architecture architecture = Architecture.parse(base.architecture());
+                    int min = architecture.minInput();
+                    require(problems, base.inputHeight() == null || base.inputWidth() == null
+                                    || Math.min(base.inputHeight(), base.inputWidth()) >= min,
+                            architecture.id() + " needs inputs of at least " + min + "x" + min + " pixels");
                 } catch (IllegalArgumentException e) {
                     problems.add("base.architecture: " + e.getMessage());
                 }
             }
-            require(problems, inRange(base.inputHeight(), 1, MAX_INPUT) && inRange(base.inputWidth(), 1, MAX_INPUT),
-                    "base.inputHeight and base.inputWidth are required, 1.." + MAX_INPUT);
+            require(problems, inRange(base.inputHeight(), 1, Architecture.MAX_INPUT) && inRange(base.inputWidth(), 1, Architecture.MAX_INPUT),
+                    "base.inputHeight and base.inputWidth are required, 1.." + Architecture.MAX_INPUT);
         }
 
         TrainingRequest.Head head = r.head() != null ? r.head() : new TrainingRequest.Head(null, null);
@@ -87,12 +101,45 @@ public final class TrainingRequestValidator {
         if (frozen != null && frozen.epochs() == 0 && (fineTune == null || fineTune.epochs() == 0)) {
             problems.add("nothing to train: frozen.epochs and fineTune.epochs are both 0");
         }
+
+        Augmentation augmentation = null;
+        try {
+            augmentation = Augmentation.from(r.augmentation());
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        boolean balanced = false;
+        Map<String, Double> classWeights = new LinkedHashMap<>();
+        if (r.classWeights() != null) {
+            if (r.task() == Task.REGRESSION) {
+                problems.add("classWeights apply to classification only");
+            } else if ("balanced".equals(r.classWeights())) {
+                balanced = true;
+            } else if (r.classWeights() instanceof Map<?, ?> weights && !weights.isEmpty()) {
+                weights.forEach((label, weight) -> {
+                    if (weight instanceof Number number && number.doubleValue() > 0 && Double.isFinite(number.doubleValue())) {
+                        classWeights.put(String.valueOf(label), number.doubleValue());
+                    } else {
+                        problems.add("classWeights." + label + " must be a number > 0");
+                    }
+                });
+            } else {
+                problems.add("classWeights must be \"balanced\" or an object of label: weight");
+            }
+        }
+        int patience = 0;
+        if (r.earlyStopping() != null) {
+            require(problems, inRange(r.earlyStopping().patience(), 1, MAX_EPOCHS),
+                    "earlyStopping.patience must be 1.." + MAX_EPOCHS);
+            patience = Objects.requireNonNullElse(r.earlyStopping().patience(), 0);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid training request: " + String.join("; ", problems));
         }
         return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, frozen,
                 fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize()),
-                unfreezeFrom, Objects.requireNonNullElse(r.seed(), DEFAULT_SEED));
+                unfreezeFrom, augmentation, balanced, Map.copyOf(classWeights), patience,
+                Objects.requireNonNullElse(r.seed(), DEFAULT_SEED));
     }
 
     private static TrainingPlan.Phase phase(List<String> problems, String name, Integer epochs, Double learningRate,

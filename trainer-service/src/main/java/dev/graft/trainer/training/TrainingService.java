@@ -7,11 +7,14 @@ import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.dataset.LabeledImages;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.util.ModelSerializer;
 import org.jboss.logging.Logger;
 
+import java.nio.file.Files;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -26,13 +29,15 @@ public class TrainingService {
     private final ModelStore store;
     private final TrainingEventPublisher publisher;
     private final TrainerMetrics metrics;
+    private final TrainingRegistry registry;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
-                           TrainerMetrics metrics) {
+                           TrainerMetrics metrics, TrainingRegistry registry) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
         this.metrics = metrics;
+        this.registry = registry;
     }
 
     public void handle(String json) {
@@ -44,24 +49,44 @@ public class TrainingService {
             return;
         }
         String requestId = plan.requestId();
-        publisher.progress(TrainingEvent.accepted(requestId, plan.model(), "training " + plan.model() + " ("
-                + plan.task().jsonName() + ") on " + plan.base().weights() + " base"));
+        String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
+                + " base";
+        registry.started(requestId, plan.model(), accepted);
+        publisher.progress(TrainingEvent.accepted(requestId, plan.model(), accepted));
         long started = System.nanoTime();
         try {
-            TrainedModel trained = recipe.run(plan, epoch -> {
-                metrics.epoch(plan.model(), epoch);
-                publisher.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
-                        epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.validationLoss(),
-                        epoch.validationMetric(), epoch.imagesPerSecond()));
+            TrainedModel trained = recipe.run(plan, new TrainingListener() {
+                @Override
+                public void dataset(LabeledImages train, LabeledImages validation) {
+                    publisher.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
+                            train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+                }
+
+                @Override
+                public void epoch(EpochResult epoch) {
+                    metrics.epoch(plan.model(), epoch);
+                    registry.epoch(requestId, epoch);
+                    publisher.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
+                            epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
+                            epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
+                            epoch.etaSeconds()));
+                }
             });
+            TrainingReport[] report = {trained.report()};
             ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
                             trained.targetNormalization(), trained.inputShape(), trained.metrics(), trained.lineage(),
                             requestId),
-                    artifact -> ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false));
+                    artifact -> {
+                        ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false);
+                        report[0] = report[0].withCharts(Charts.write(report[0], trained.predictedVsActual(),
+                                artifact.getParent()));
+                        Files.writeString(artifact.resolveSibling(TrainingReport.FILE), Json.write(report[0]));
+                    });
             publisher.version(ModelVersionEvent.of(manifest));
-            publisher.outcome(TrainingEvent.succeeded(requestId, plan.model(), manifest.version(),
-                    String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
-                            manifest.version(), (System.nanoTime() - started) / 1e9, manifest.metrics())));
+            String message = String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
+                    manifest.version(), (System.nanoTime() - started) / 1e9, manifest.metrics());
+            registry.succeeded(requestId, manifest, report[0], message);
+            publisher.outcome(TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message));
             metrics.job("succeeded");
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
@@ -91,7 +116,22 @@ public class TrainingService {
         fail(requestId, model, reason);
     }
 
+    /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */
+    private static String describe(LabeledImages train, LabeledImages validation) {
+        String sizes = train.size() + " training and " + validation.size() + " validation images";
+        if (!train.isClassification()) {
+            return sizes;
+        }
+        int[] counts = train.classCounts();
+        int min = Arrays.stream(counts).min().orElse(0);
+        int max = Arrays.stream(counts).max().orElse(0);
+        String imbalance = max >= 3 * min ? "; imbalanced (" + max + " vs " + min
+                + " images per class): consider classWeights \"balanced\"" : "";
+        return sizes + " in " + counts.length + " classes " + train.countsByLabel() + imbalance;
+    }
+
     private void fail(String requestId, String model, String reason) {
+        registry.failed(requestId, model, reason);
         metrics.job("failed");
         try {
             publisher.outcome(TrainingEvent.failed(requestId, model, reason));

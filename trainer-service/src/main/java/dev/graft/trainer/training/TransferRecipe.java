@@ -6,6 +6,8 @@ import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.manifest.Task;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.BatchNorms;
+import dev.graft.shared.events.TrainingRequest;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.ImageTensors;
 import dev.graft.trainer.dataset.LabeledImages;
@@ -15,7 +17,9 @@ import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.conf.layers.misc.FrozenLayerWithBackprop;
@@ -31,8 +35,9 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -45,48 +50,52 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.Locale;
 
 /**
  * The Keras transfer-learning recipe: a base with a new head; phase 1 trains the head on the frozen
  * base, phase 2 unfreezes the base from a named layer upward and trains with a lower rate;
- * validation after every epoch.
+ * validation after every epoch, and the weights of the epoch with the lowest validation loss kept.
  * <p>
- * Frozen layers are DL4J FrozenLayers: no gradients, batch-norm in inference mode. Each epoch
- * still runs them forward; caching their output once per phase is the next speed-up.
+ * Without augmentation, phase 1 runs the frozen base once and trains the head on its cached output
+ * ({@link FrozenFeatures}); with augmentation every epoch sees new images, so it runs end to end.
+ * Batch-norm layers of the base stay in inference mode in both phases, as in the Keras guide.
  */
 @ApplicationScoped
 public class TransferRecipe {
     static final String HEAD_DENSE = "graft_dense";
     static final String HEAD_OUTPUT = "graft_output";
     private static final int INFERENCE_BATCH = 64;
+    /** Training images scored for the train metric in end-to-end phases (all of them on cached features). */
+    private static final int TRAIN_METRIC_SAMPLE = 2000;
+    /** Images whose activations calibrate a random base's batch norm. */
+    private static final int CALIBRATION_SAMPLE = 32;
 
     private final BaseFactory bases;
     private final DatasetReader datasets;
     private final long maxDatasetBytes;
+    private final long maxFeatureCacheBytes;
 
     public TransferRecipe(BaseFactory bases, DatasetReader datasets,
                           @ConfigProperty(name = "graft.trainer.max-dataset-bytes", defaultValue = "4294967296")
-                          long maxDatasetBytes) {
+                          long maxDatasetBytes,
+                          @ConfigProperty(name = "graft.trainer.max-feature-cache-bytes", defaultValue = "2147483648")
+                          long maxFeatureCacheBytes) {
         this.bases = bases;
         this.datasets = datasets;
         this.maxDatasetBytes = maxDatasetBytes;
+        this.maxFeatureCacheBytes = maxFeatureCacheBytes;
     }
 
-    public TrainedModel run(TrainingPlan plan, Consumer<EpochResult> progress) {
+    public TrainedModel run(TrainingPlan plan, TrainingListener listener) {
         boolean classification = plan.task() == Task.CLASSIFICATION;
-        LabeledImages trainFiles;
-        LabeledImages validationFiles;
-        if (classification) {
-            trainFiles = datasets.classFolders(plan.dataset().train(), null);
-            validationFiles = datasets.classFolders(plan.dataset().validation(), trainFiles.labels());
-        } else {
-            trainFiles = datasets.csvTargets(plan.dataset().train(), plan.dataset().fileColumn(), plan.dataset().targetColumn());
-            validationFiles = datasets.csvTargets(plan.dataset().validation(), plan.dataset().fileColumn(),
-                    plan.dataset().targetColumn());
-        }
+        List<LabeledImages> split = readDatasets(plan);
+        LabeledImages trainFiles = split.get(0);
+        LabeledImages validationFiles = split.get(1);
+        INDArray classWeights = classification ? classWeights(plan, trainFiles) : null;
         TargetNormalization normalization = classification ? null
                 : TargetNormalization.fit(Arrays.stream(trainFiles.target()).boxed().toList());
+        listener.dataset(trainFiles, validationFiles);
 
         Base base = bases.load(plan.base(), plan.seed());
         // resolve the fine-tune layer before any training, so a wrong name costs nothing
@@ -95,41 +104,283 @@ public class TransferRecipe {
         InputShape shape = base.inputShape();
         MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes);
         MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes);
+        if (base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
+            BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
+        }
         int outputs = classification ? trainFiles.labels().size() : 1;
-        Evaluator evaluator = new Evaluator(plan.task(), normalization);
+        Run run = new Run(plan, new Evaluator(plan.task(), normalization), listener, train, validation);
 
-        ComputationGraph graph = withNewHead(base, plan, outputs);
-        EpochResult last = null;
+        ComputationGraph graph = withNewHead(base, plan, outputs, classWeights);
         if (plan.frozen().epochs() > 0) {
-            last = runPhase(graph, plan.frozen(), plan.seed(), train, validation, evaluator, progress);
+            run.frozenPhase(graph, base);
         }
         graph = unfrozen(graph);
         if (plan.fineTune().epochs() > 0) {
-            ComputationGraph fineTuned = frozenBelow(graph, unfreezeVertex, plan.fineTune().learningRate(), plan.seed());
-            last = runPhase(fineTuned, plan.fineTune(), plan.seed(), train, validation, evaluator, progress);
-            graph = unfrozen(fineTuned);
+            // built on a copy: if fine-tuning never beats phase 1, graph keeps phase 1's best weights
+            ComputationGraph fineTuned = frozenBelow(unfrozen(graph), unfreezeVertex, plan.fineTune().learningRate(),
+                    plan.seed());
+            long start = System.nanoTime();
+            if (run.phase(fineTuned, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true)) {
+                graph = unfrozen(fineTuned);
+            }
+            run.phaseSeconds.put(plan.fineTune().name(), seconds(start));
         }
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("loss", last.validationLoss());
-        metrics.put(last.metric(), last.validationMetric());
-        if (!classification) {
-            metrics.put("rmse", last.rmse());
-        }
-        return new TrainedModel(graph, trainFiles.labels(), normalization, shape, metrics,
-                new BaseLineage(base.architecture().id(), base.weights(), base.featureVertex()));
+        return run.finish(graph, base, trainFiles, validationFiles, shape, normalization);
     }
 
-    /** The base with everything after its feature layer replaced by the Keras head: flatten, dense, dropout, output. */
-    static ComputationGraph withNewHead(Base base, TrainingPlan plan, int outputs) {
-        ComputationGraph graph = base.graph();
-        ComputationGraphConfiguration conf = graph.getConfiguration();
+    /** Train and validation images: two datasets, or one split with the seed. */
+    private List<LabeledImages> readDatasets(TrainingPlan plan) {
+        TrainingRequest.Dataset dataset = plan.dataset();
+        boolean classification = plan.task() == Task.CLASSIFICATION;
+        LabeledImages train = classification ? datasets.classFolders(dataset.train(), null)
+                : datasets.csvTargets(dataset.train(), dataset.fileColumn(), dataset.targetColumn());
+        if (dataset.validation() == null) {
+            return train.split(dataset.validationSplit(), plan.seed());
+        }
+        LabeledImages validation = classification ? datasets.classFolders(dataset.validation(), train.labels())
+                : datasets.csvTargets(dataset.validation(), dataset.fileColumn(), dataset.targetColumn());
+        return List.of(train, validation);
+    }
+
+    /** The loss weight of each class, or null for none: "balanced" is n / (classes * count). */
+    static INDArray classWeights(TrainingPlan plan, LabeledImages train) {
+        List<String> labels = train.labels();
+        double[] weights = new double[labels.size()];
+        if (plan.balancedClasses()) {
+            int[] counts = train.classCounts();
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = (double) train.size() / (labels.size() * counts[i]);
+            }
+        } else if (!plan.classWeights().isEmpty()) {
+            List<String> unknown = plan.classWeights().keySet().stream().filter(l -> !labels.contains(l)).toList();
+            if (!unknown.isEmpty()) {
+                throw new IllegalArgumentException("classWeights name labels the training data does not have: " + unknown
+                        + "; labels: " + labels);
+            }
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] = plan.classWeights().getOrDefault(labels.get(i), 1.0);
+            }
+        } else {
+            return null;
+        }
+        return Nd4j.create(weights).castTo(DataType.FLOAT).reshape(1, weights.length);
+    }
+
+    /** The state of one training across its phases: history, the best weights so far, timings. */
+    private final class Run {
+        private final TrainingPlan plan;
+        private final Evaluator evaluator;
+        private final TrainingListener listener;
+        private final MultiDataSet train;
+        private final MultiDataSet validation;
+        private final int[] trainMetricRows;
+        private final List<EpochResult> history = new ArrayList<>();
+        private final Map<String, Double> phaseSeconds = new LinkedHashMap<>();
+        private final Map<String, Integer> stoppedEarly = new LinkedHashMap<>();
+        private String frozenMode;
+        private double bestLoss = Double.POSITIVE_INFINITY;
+        private TrainingReport.BestEpoch best;
+        /** Seconds of one inference-mode forward pass per image through the whole network, for the ETA. */
+        private double forwardSecondsPerImage = Double.NaN;
+
+        Run(TrainingPlan plan, Evaluator evaluator, TrainingListener listener, MultiDataSet train, MultiDataSet validation) {
+            this.plan = plan;
+            this.evaluator = evaluator;
+            this.listener = listener;
+            this.train = train;
+            this.validation = validation;
+            int n = (int) train.getFeatures(0).size(0);
+            List<Integer> rows = shuffled(n, new Random(plan.seed()));
+            this.trainMetricRows = rows.subList(0, Math.min(n, TRAIN_METRIC_SAMPLE)).stream().sorted()
+                    .mapToInt(Integer::intValue).toArray();
+        }
+
+        /** Phase 1 on cached features where it can, else end to end with the base frozen. */
+        void frozenPhase(ComputationGraph graph, Base base) {
+            long start = System.nanoTime();
+            InputType.InputTypeConvolutional featureType = featureType(base);
+            long[] featureShape = {featureType.getChannels(), featureType.getHeight(), featureType.getWidth()};
+            long images = train.getFeatures(0).size(0) + validation.getFeatures(0).size(0);
+            long cacheBytes = FrozenFeatures.bytes(images, featureShape);
+            if (plan.augmentation() == null && cacheBytes <= maxFeatureCacheBytes) {
+                ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
+                        ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
+                INDArray trainFeatures = FrozenFeatures.featurize(baseOnly, train.getFeatures(0));
+                INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
+                double featurizeSeconds = seconds(start);
+                phaseSeconds.put("features", featurizeSeconds);
+                forwardSecondsPerImage = featurizeSeconds / images;
+                frozenMode = "cached features: the frozen base ran once over " + images + " images in "
+                        + String.format(Locale.ROOT, "%.1f s (%d MiB)", featurizeSeconds, cacheBytes >> 20);
+                ComputationGraph head = FrozenFeatures.head(graph, featureType, plan.frozen().learningRate(), plan.seed());
+                long headStart = System.nanoTime();
+                phase(head, plan.frozen(), trainFeatures, validationFeatures, false);
+                phaseSeconds.put(plan.frozen().name(), seconds(headStart));
+                FrozenFeatures.copyHead(head, graph);
+            } else {
+                frozenMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
+                        : "end to end: features need " + (cacheBytes >> 20)
+                        + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
+                phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true);
+                phaseSeconds.put(plan.frozen().name(), seconds(start));
+            }
+        }
+
+        /**
+         * Epochs of one phase on {@code network}, whose inputs are images or cached features; with
+         * patience, the phase stops once that many epochs bring no lower validation loss. If the phase
+         * beat every earlier one, {@code network} ends with its best epoch's weights and this returns
+         * true; else it returns false and the caller keeps the earlier phase's network.
+         */
+        boolean phase(ComputationGraph network, TrainingPlan.Phase phase, INDArray trainInputs, INDArray validationInputs,
+                   boolean endToEnd) {
+            int n = (int) trainInputs.size(0);
+            INDArray labels = train.getLabels(0);
+            Random random = new Random(plan.seed() + phase.name().hashCode());
+            boolean augment = endToEnd && plan.augmentation() != null;
+            double phaseSecondsSoFar = 0;
+            int sinceBest = 0;
+            double phaseBest = Double.POSITIVE_INFINITY;
+            INDArray phaseBestParams = null;
+            for (int epoch = 1; epoch <= phase.epochs(); epoch++) {
+                long start = System.nanoTime();
+                List<Integer> order = shuffled(n, random);
+                double lossSum = 0;
+                for (int from = 0; from < n; from += phase.batchSize()) {
+                    long[] rows = order.subList(from, Math.min(n, from + phase.batchSize())).stream()
+                            .mapToLong(Integer::longValue).toArray();
+                    INDArray inputs = trainInputs.get(NDArrayIndex.indices(rows));
+                    if (augment) {
+                        inputs = plan.augmentation().apply(inputs, random);
+                    }
+                    network.fit(new MultiDataSet(inputs, labels.get(NDArrayIndex.indices(rows))));
+                    lossSum += network.score() * rows.length;
+                }
+                double trainSeconds = seconds(start);
+                long[] metricRows = endToEnd ? Arrays.stream(trainMetricRows).asLongStream().toArray() : null;
+                Evaluator.Scores trainScores = metricRows == null
+                        ? evaluator.score(output(network, trainInputs), labels)
+                        : evaluator.score(output(network, trainInputs.get(NDArrayIndex.indices(metricRows))),
+                        labels.get(NDArrayIndex.indices(metricRows)));
+                long validationStart = System.nanoTime();
+                Evaluator.Scores scores = evaluator.score(output(network, validationInputs), validation.getLabels(0));
+                if (endToEnd && Double.isNaN(forwardSecondsPerImage)) {
+                    forwardSecondsPerImage = seconds(validationStart) / validationInputs.size(0);
+                }
+                double epochSeconds = seconds(start);
+                phaseSecondsSoFar += epochSeconds;
+                double eta = phaseSecondsSoFar / epoch * (phase.epochs() - epoch) + laterPhasesSeconds(phase);
+                EpochResult result = new EpochResult(phase.name(), epoch, phase.epochs(), lossSum / n,
+                        evaluator.metricName(), trainScores.metric(), scores.loss(), scores.metric(), scores.rmse(),
+                        n / trainSeconds, epochSeconds, eta);
+                if (!Double.isFinite(result.trainLoss()) || !Double.isFinite(result.validationLoss())) {
+                    throw new IllegalStateException("training diverged: the loss is not a number in the " + phase.name()
+                            + " phase, epoch " + epoch + "; lower its learning rate");
+                }
+                history.add(result);
+                listener.epoch(result);
+                if (scores.loss() < phaseBest) {
+                    phaseBest = scores.loss();
+                    phaseBestParams = network.params().dup();
+                    sinceBest = 0;
+                    if (phaseBest < bestLoss) {
+                        best = new TrainingReport.BestEpoch(phase.name(), epoch, scores.loss());
+                    }
+                } else {
+                    sinceBest++;
+                }
+                if (plan.patience() > 0 && sinceBest >= plan.patience() && epoch < phase.epochs()) {
+                    stoppedEarly.put(phase.name(), epoch);
+                    break;
+                }
+            }
+            if (phaseBest >= bestLoss) {
+                return false;
+            }
+            bestLoss = phaseBest;
+            network.setParams(phaseBestParams);
+            return true;
+        }
+
+        /** Estimated seconds of the phases after {@code current}: a fine-tune epoch costs about three forward passes. */
+        private double laterPhasesSeconds(TrainingPlan.Phase current) {
+            if (!current.name().equals(TrainingPlan.FROZEN) || plan.fineTune().epochs() == 0
+                    || Double.isNaN(forwardSecondsPerImage)) {
+                return 0;
+            }
+            long n = train.getFeatures(0).size(0);
+            double images = 3.0 * n + validation.getFeatures(0).size(0) + Math.min(n, TRAIN_METRIC_SAMPLE);
+            return plan.fineTune().epochs() * images * forwardSecondsPerImage;
+        }
+
+        TrainedModel finish(ComputationGraph graph, Base base, LabeledImages trainFiles, LabeledImages validationFiles,
+                            InputShape shape, TargetNormalization normalization) {
+            boolean classification = plan.task() == Task.CLASSIFICATION;
+            INDArray predictions = output(graph, validation.getFeatures(0));
+            Evaluator.Scores scores = evaluator.score(predictions, validation.getLabels(0));
+            Map<String, Double> metrics = new LinkedHashMap<>();
+            metrics.put("loss", scores.loss());
+            metrics.put(evaluator.metricName(), scores.metric());
+            int[][] confusion = null;
+            Map<String, Double> residuals = null;
+            double[][] predictedVsActual = null;
+            if (classification) {
+                confusion = Evaluator.confusion(predictions, validation.getLabels(0), trainFiles.labels().size());
+            } else {
+                metrics.put("rmse", scores.rmse());
+                predictedVsActual = evaluator.realValues(predictions, validation.getLabels(0));
+                residuals = Evaluator.residualSummary(predictedVsActual[0], predictedVsActual[1]);
+            }
+            TrainingReport report = new TrainingReport(plan.requestId(), plan.model(), plan.task(), trainFiles.labels(),
+                    trainFiles.size(), validationFiles.size(),
+                    classification ? trainFiles.countsByLabel() : null,
+                    classification ? validationFiles.countsByLabel() : null,
+                    List.copyOf(history), best, metrics, confusion, residuals, phaseSeconds, frozenMode,
+                    stoppedEarly.isEmpty() ? null : stoppedEarly, List.of());
+            return new TrainedModel(graph, trainFiles.labels(), normalization, shape, metrics,
+                    new BaseLineage(base.architectureId(), base.weights(), base.featureVertex()), report,
+                    predictedVsActual);
+        }
+    }
+
+    private static InputType.InputTypeConvolutional featureType(Base base) {
         InputShape shape = base.inputShape();
-        InputType features = conf.getLayerActivationTypes(InputType.convolutional(shape.height(), shape.width(),
-                shape.channels())).get(base.featureVertex());
+        InputType features = base.graph().getConfiguration().getLayerActivationTypes(
+                InputType.convolutional(shape.height(), shape.width(), shape.channels())).get(base.featureVertex());
         if (!(features instanceof InputType.InputTypeConvolutional map)) {
             throw new IllegalArgumentException("the base must end in a convolutional layer, " + base.featureVertex()
                     + " gives " + features);
         }
+        return map;
+    }
+
+    private static List<Integer> shuffled(int n, Random random) {
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        Collections.shuffle(order, random);
+        return order;
+    }
+
+    private static INDArray sample(INDArray images, int count, long seed) {
+        int n = (int) images.size(0);
+        long[] rows = shuffled(n, new Random(seed)).subList(0, Math.min(n, count)).stream().mapToLong(Integer::longValue).toArray();
+        return images.get(NDArrayIndex.indices(rows));
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /**
+     * The base with everything after its feature layer replaced by the Keras head: flatten, dense,
+     * dropout, output (softmax with optionally class-weighted cross-entropy, or linear with MSE).
+     */
+    static ComputationGraph withNewHead(Base base, TrainingPlan plan, int outputs, INDArray classWeights) {
+        ComputationGraph graph = base.graph();
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        InputType.InputTypeConvolutional map = featureType(base);
 
         TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(graph)
                 .fineTuneConfiguration(fineTune(plan.frozen().learningRate(), plan.seed()))
@@ -141,8 +392,8 @@ public class TransferRecipe {
             }
         }
         boolean classification = plan.task() == Task.CLASSIFICATION;
-        OutputLayer.Builder output = new OutputLayer.Builder(
-                classification ? LossFunctions.LossFunction.MCXENT : LossFunctions.LossFunction.MSE)
+        OutputLayer.Builder output = new OutputLayer.Builder()
+                .lossFunction(classification ? new LossMCXENT(classWeights) : new LossMSE())
                 .nIn(plan.headUnits()).nOut(outputs)
                 .activation(classification ? Activation.SOFTMAX : Activation.IDENTITY)
                 .weightInit(WeightInit.XAVIER);
@@ -159,7 +410,13 @@ public class TransferRecipe {
                 .build();
     }
 
-    /** Freezes every vertex before {@code unfreezeVertex} in network order (Keras' trainable semantics). */
+    /**
+     * Freezes every vertex before {@code unfreezeVertex} in network order (Keras' trainable semantics).
+     * Batch-norm layers above it stay in inference mode, as the Keras guide asks: each becomes the
+     * per-channel affine map it computes in inference mode (a frozen 1x1 depthwise convolution), which
+     * passes exact gradients to the layers below it. DL4J's own batch-norm backward pass assumes batch
+     * statistics and fails after an inference-mode forward pass.
+     */
     static ComputationGraph frozenBelow(ComputationGraph graph, String unfreezeVertex, double learningRate, long seed) {
         List<String> below = new ArrayList<>();
         for (int index : graph.topologicalSortOrder()) {
@@ -176,7 +433,32 @@ public class TransferRecipe {
         if (!below.isEmpty()) {
             builder.setFeatureExtractor(below.toArray(String[]::new));
         }
-        return builder.build();
+        ComputationGraph network = builder.build();
+        List<String> trainableNorms = BatchNorms.names(network).stream()
+                .filter(name -> !(network.getLayer(name) instanceof org.deeplearning4j.nn.layers.FrozenLayer))
+                .toList();
+        if (trainableNorms.isEmpty()) {
+            return network;
+        }
+        ComputationGraphConfiguration conf = network.getConfiguration().clone();
+        for (String name : trainableNorms) {
+            LayerVertex vertex = (LayerVertex) conf.getVertices().get(name);
+            BatchNormalization norm = (BatchNormalization) vertex.getLayerConf().getLayer();
+            vertex.getLayerConf().setLayer(new FrozenLayerWithBackprop(new DepthwiseConvolution2D.Builder(1, 1)
+                    .nIn(norm.getNOut()).depthMultiplier(1).activation(Activation.IDENTITY).hasBias(true)
+                    .weightInit(WeightInit.ONES).updater(new NoOp()).name(name).build()));
+        }
+        ComputationGraph inferenceNorms = new ComputationGraph(conf);
+        inferenceNorms.init();
+        for (org.deeplearning4j.nn.api.Layer layer : network.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            if (trainableNorms.contains(name)) {
+                BatchNorms.asAffine(layer, inferenceNorms.getLayer(name));
+            } else if (layer.numParams() > 0) {
+                inferenceNorms.getLayer(name).setParams(layer.params().dup());
+            }
+        }
+        return inferenceNorms;
     }
 
     /**
@@ -201,37 +483,6 @@ public class TransferRecipe {
         return copy;
     }
 
-    private EpochResult runPhase(ComputationGraph graph, TrainingPlan.Phase phase, long seed, MultiDataSet train,
-                                 MultiDataSet validation, Evaluator evaluator, Consumer<EpochResult> progress) {
-        int n = (int) train.getFeatures(0).size(0);
-        Random random = new Random(seed + phase.name().hashCode());
-        EpochResult result = null;
-        for (int epoch = 1; epoch <= phase.epochs(); epoch++) {
-            long start = System.nanoTime();
-            List<Integer> order = new ArrayList<>(n);
-            for (int i = 0; i < n; i++) {
-                order.add(i);
-            }
-            Collections.shuffle(order, random);
-            double lossSum = 0;
-            for (int from = 0; from < n; from += phase.batchSize()) {
-                int to = Math.min(n, from + phase.batchSize());
-                graph.fit(rows(train, order.subList(from, to)));
-                lossSum += graph.score() * (to - from);
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Evaluator.Scores scores = evaluator.score(output(graph, validation.getFeatures(0)), validation.getLabels(0));
-            result = new EpochResult(phase.name(), epoch, phase.epochs(), lossSum / n, evaluator.metricName(),
-                    scores.loss(), scores.metric(), scores.rmse(), n / seconds);
-            if (!Double.isFinite(result.trainLoss()) || !Double.isFinite(result.validationLoss())) {
-                throw new IllegalStateException("training diverged: the loss is not a number in the " + phase.name()
-                        + " phase, epoch " + epoch + "; lower its learning rate");
-            }
-            progress.accept(result);
-        }
-        return result;
-    }
-
     /** Inference in bounded batches, so validation memory does not grow with the validation set. */
     private static INDArray output(ComputationGraph graph, INDArray features) {
         int n = (int) features.size(0);
@@ -242,18 +493,12 @@ public class TransferRecipe {
         return Nd4j.concat(0, parts.toArray(INDArray[]::new));
     }
 
-    private static MultiDataSet rows(MultiDataSet data, List<Integer> rows) {
-        long[] index = rows.stream().mapToLong(Integer::longValue).toArray();
-        return new MultiDataSet(data.getFeatures(0).get(NDArrayIndex.indices(index)),
-                data.getLabels(0).get(NDArrayIndex.indices(index)));
-    }
-
     private String baseLayer(Base base, String name) {
-        String vertex = base.architecture().resolveLayer(base.graph(), name);
+        String vertex = base.resolveLayer(name);
         if (!ancestorsAndSelf(base.graph().getConfiguration(), base.featureVertex()).contains(vertex)) {
             throw new IllegalArgumentException("fineTune.unfreezeFrom '" + name + "' is not a layer of the base (the base ends at "
                     + base.featureVertex() + "); valid layers: " + String.join(", ",
-                    base.architecture().layerNames(base.graph())));
+                    base.layerNames()));
         }
         return vertex;
     }
@@ -272,38 +517,5 @@ public class TransferRecipe {
 
     private static FineTuneConfiguration fineTune(double learningRate, long seed) {
         return new FineTuneConfiguration.Builder().updater(new Adam(learningRate)).seed(seed).build();
-    }
-
-    /** Validation loss and the task metric, in the units a user reads. */
-    static final class Evaluator {
-        private final Task task;
-        private final TargetNormalization normalization;
-
-        Evaluator(Task task, TargetNormalization normalization) {
-            this.task = task;
-            this.normalization = normalization;
-        }
-
-        String metricName() {
-            return task == Task.CLASSIFICATION ? "accuracy" : "mae";
-        }
-
-        record Scores(double loss, double metric, double rmse) {
-        }
-
-        Scores score(INDArray predictions, INDArray labels) {
-            long n = labels.size(0);
-            if (task == Task.CLASSIFICATION) {
-                INDArray logProbabilities = Transforms.log(Transforms.max(predictions.dup(), 1e-7), false);
-                double loss = -logProbabilities.mul(labels).sumNumber().doubleValue() / n;
-                double correct = predictions.argMax(1).eq(labels.argMax(1)).castTo(DataType.FLOAT)
-                        .sumNumber().doubleValue();
-                return new Scores(loss, correct / n, Double.NaN);
-            }
-            INDArray error = predictions.sub(labels);
-            double loss = error.mul(error).sumNumber().doubleValue() / n;
-            double mae = Transforms.abs(error).sumNumber().doubleValue() / n * normalization.std();
-            return new Scores(loss, mae, Math.sqrt(loss) * normalization.std());
-        }
     }
 }

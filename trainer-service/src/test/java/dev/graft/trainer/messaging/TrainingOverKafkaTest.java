@@ -25,6 +25,7 @@ import java.util.UUID;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItems;
 import static org.hamcrest.Matchers.is;
 
 /** The trainer as users drive it: requests on a real Kafka broker, outcomes as events, models in the store. */
@@ -112,11 +113,16 @@ class TrainingOverKafkaTest {
             TrainingEvent done = outcomeOf(kafka, ok, events);
             assertThat(done.type()).as(done.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
             assertThat(events).extracting(TrainingEvent::type).containsExactly(TrainingEvent.Type.ACCEPTED,
-                    TrainingEvent.Type.EPOCH, TrainingEvent.Type.EPOCH, TrainingEvent.Type.EPOCH,
-                    TrainingEvent.Type.SUCCEEDED);
-            assertThat(events.get(3).phase()).isEqualTo("fine-tune");
-            assertThat(events.get(1).metric()).isEqualTo("accuracy");
-            assertThat(events.get(1).loss()).isFinite();
+                    TrainingEvent.Type.DATASET, TrainingEvent.Type.EPOCH, TrainingEvent.Type.EPOCH,
+                    TrainingEvent.Type.EPOCH, TrainingEvent.Type.SUCCEEDED);
+            assertThat(events.get(1).classCounts()).containsEntry("horizontal", 16).containsEntry("vertical", 16);
+            assertThat(events.get(1).validationImages()).isEqualTo(12);
+            assertThat(events.get(4).phase()).isEqualTo("fine-tune");
+            assertThat(events.get(2).metric()).isEqualTo("accuracy");
+            assertThat(events.get(2).loss()).isFinite();
+            assertThat(events.get(2).trainMetric()).isBetween(0.0, 1.0);
+            assertThat(events.get(2).etaSeconds()).isPositive();
+            assertThat(events.get(4).etaSeconds()).isZero();
 
             ModelVersionEvent version = Json.read(kafka.readUntil(Topics.MODEL_VERSIONS,
                     json -> json.contains("\"requestId\":\"" + ok + "\""), TIMEOUT).stream()
@@ -139,6 +145,29 @@ class TrainingOverKafkaTest {
             assertThat(prices.base().weights()).isEqualTo("model:" + classifier + "@1");
             assertThat(prices.metrics()).containsKeys("mae", "rmse");
         }
+
+        // the report, history and charts stored with the version, over HTTP
+        String ok = "ok-" + run;
+        given().when().get("/api/trainings/" + ok).then().statusCode(200)
+                .body("state", is("SUCCEEDED"))
+                .body("version", is(1))
+                .body("report.history.size()", is(3))
+                .body("report.history[0].phase", is("frozen"))
+                .body("report.frozenPhase", containsString("cached features"))
+                .body("report.classCounts.horizontal", is(16))
+                .body("report.confusionMatrix.flatten().sum()", is(12))
+                .body("report.charts", hasItems("curves.png", "confusion.png"));
+        byte[] png = given().when().get("/api/trainings/" + ok + "/charts/curves.png").then().statusCode(200)
+                .contentType("image/png").extract().asByteArray();
+        assertThat(png).startsWith(0x89, 'P', 'N', 'G');
+        given().when().get("/api/trainings/reg-" + run).then().statusCode(200)
+                .body("report.residuals.count", is(12.0f))
+                .body("report.charts", hasItems("curves.png", "residuals.png"));
+        given().when().get("/api/trainings/missing-" + run).then().statusCode(200)
+                .body("state", is("FAILED")).body("message", containsString("does not exist"));
+        given().when().get("/api/trainings/never-sent").then().statusCode(404)
+                .body("error", containsString("no training with requestId 'never-sent'"));
+        given().when().get("/api/trainings/" + ok + "/charts/secrets.txt").then().statusCode(404);
 
         given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
         given().when().get("/q/metrics").then().statusCode(200)

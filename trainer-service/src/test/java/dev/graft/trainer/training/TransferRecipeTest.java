@@ -12,17 +12,21 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.BeforeAll;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 class TransferRecipeTest {
     @TempDir
@@ -40,18 +44,22 @@ class TransferRecipeTest {
         TestImages.priceCsv(data.resolve("prices"), "train.csv", 48, 3);
         TestImages.priceCsv(data.resolve("prices"), "validation.csv", 16, 4);
         store = new ModelStore(models);
-        recipe = new TransferRecipe(new BaseFactory(store, Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
-                new DatasetReader(data.toString()), 1L << 30);
+        recipe = recipe(1L << 30);
+    }
+
+    static TransferRecipe recipe(long maxFeatureCacheBytes) {
+        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
+                new DatasetReader(data.toString()), 1L << 30, maxFeatureCacheBytes);
     }
 
     /** Random weights carry little signal, so learning here needs the whole network unfrozen in phase 2. */
     static TrainingRequest classifier(String architecture, String unfreezeFrom) {
         return new TrainingRequest("r-1", "stripes", Task.CLASSIFICATION,
-                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null),
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
                 new TrainingRequest.Base(architecture, "random", TestImages.SIZE, TestImages.SIZE),
                 new TrainingRequest.Head(32, 0.2),
                 new TrainingRequest.FrozenPhase(3, 0.01, 16),
-                new TrainingRequest.FineTunePhase(3, 0.003, 16, unfreezeFrom), 7L);
+                new TrainingRequest.FineTunePhase(3, 0.003, 16, unfreezeFrom), null, null, null, 7L);
     }
 
     @Test
@@ -74,6 +82,135 @@ class TransferRecipeTest {
             assertThat(layer).isNotInstanceOf(FrozenLayer.class);
         }
         assertThat(model.lineage().featureLayer()).isEqualTo("block3_pool");
+
+        TrainingReport report = model.report();
+        assertThat(report.history()).isEqualTo(epochs);
+        assertThat(epochs).allSatisfy(e -> assertThat(e.trainMetric()).isBetween(0.0, 1.0));
+        assertThat(report.frozenPhase()).startsWith("cached features");
+        assertThat(report.phaseSeconds()).containsKeys("features", "frozen", "fine-tune");
+        assertThat(report.classCounts()).containsEntry("horizontal", 24).containsEntry("vertical", 24);
+        assertThat(Arrays.stream(report.confusionMatrix()).flatMapToInt(Arrays::stream).sum()).isEqualTo(16);
+        // the kept weights are the best epoch's: the final validation loss is that epoch's
+        double lowest = epochs.stream().mapToDouble(EpochResult::validationLoss).min().orElseThrow();
+        assertThat(report.best().validationLoss()).isEqualTo(lowest);
+        assertThat(report.finalMetrics().get("loss")).isCloseTo(lowest, within(1e-4));
+    }
+
+    @Test
+    void cachedFeaturesTrainTheHeadExactlyAsEndToEndWithTheBaseFrozen() {
+        // no dropout, so both ways see identical batches and make identical updates
+        TrainingRequest request = new TrainingRequest("r-c", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(3, 0.01, 8), null,
+                null, null, null, 3L);
+        TrainingPlan plan = TrainingRequestValidator.validate(request);
+        List<EpochResult> cached = new ArrayList<>();
+        TrainedModel fromCache = recipe.run(plan, cached::add);
+        List<EpochResult> endToEnd = new ArrayList<>();
+        TrainedModel fromImages = recipe(0).run(plan, endToEnd::add);
+
+        assertThat(fromCache.report().frozenPhase()).startsWith("cached features");
+        assertThat(fromImages.report().frozenPhase()).contains("over graft.trainer.max-feature-cache-bytes");
+        for (int i = 0; i < 3; i++) {
+            assertThat(cached.get(i).validationLoss()).isCloseTo(endToEnd.get(i).validationLoss(), within(1e-4));
+            assertThat(cached.get(i).trainLoss()).isCloseTo(endToEnd.get(i).trainLoss(), within(1e-4));
+        }
+        assertThat(fromCache.graph().params().sub(fromImages.graph().params()).amaxNumber().doubleValue())
+                .isLessThan(1e-3);
+    }
+
+    @Test
+    void earlyStoppingEndsAPhaseThatStopsImprovingAndKeepsTheEarlierBestWeights() {
+        // a learning rate too small to change float32 weights: fine-tuning can never improve
+        TrainingRequest request = new TrainingRequest("r-e", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", null, 0.25, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 8),
+                new TrainingRequest.FineTunePhase(10, 1e-12, 8, "block3_conv1"), null, "balanced",
+                new TrainingRequest.EarlyStopping(2), 5L);
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+
+        TrainingReport report = model.report();
+        assertThat(report.trainImages()).isEqualTo(36);
+        assertThat(report.validationImages()).isEqualTo(12);
+        assertThat(report.validationClassCounts()).containsEntry("horizontal", 6).containsEntry("vertical", 6);
+        assertThat(report.history()).filteredOn(e -> e.phase().equals("fine-tune")).hasSize(3);
+        assertThat(report.stoppedEarly()).containsEntry("fine-tune", 3);
+        assertThat(report.best().phase()).isEqualTo("frozen");
+        assertThat(report.finalMetrics().get("loss")).isCloseTo(report.best().validationLoss(), within(1e-4));
+    }
+
+    @Test
+    void augmentationTrainsTheFrozenPhaseEndToEnd() {
+        TrainingRequest request = new TrainingRequest("r-a", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(1, 0.01, 8), null,
+                new TrainingRequest.Augmentation("flip", null, 0.1, null, null, null, null), null, null, 3L);
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+        assertThat(model.report().frozenPhase()).contains("augmentation");
+        assertThat(model.report().history()).hasSize(1);
+    }
+
+    @Test
+    void aRandomResNet50TrainsToFiniteLossesWithItsBatchNormInInferenceMode() {
+        TrainingRequest request = new TrainingRequest("r-r", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("resnet50", "random", 70, 70),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(1, 0.001, 16),
+                new TrainingRequest.FineTunePhase(1, 1e-4, 16, "conv5_block3_1_conv"), null, null, null, 3L);
+        TrainingPlan plan = TrainingRequestValidator.validate(request);
+        TrainedModel model = recipe.run(plan, e -> { });
+        assertThat(model.report().history()).hasSize(2).allSatisfy(e -> {
+            assertThat(e.trainLoss()).isFinite();
+            assertThat(e.validationLoss()).isFinite();
+        });
+        assertThat(model.lineage().featureLayer()).isEqualTo("res5c_branch");
+
+        // phase 2 from conv5_block3_1_conv: that conv trains, the batch norm right after it does not
+        var base = new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
+        ComputationGraph fineTuned = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
+                TransferRecipe.withNewHead(base, plan, 2, null)), "res5c_branch2a", 1e-3, 3L);
+        INDArray conv = fineTuned.getLayer("res5c_branch2a").params().dup();
+        INDArray norm = fineTuned.getLayer("bn5c_branch2a").params().dup();
+        INDArray below = fineTuned.getLayer("res5b_branch2a").params().dup();
+        Nd4j.getRandom().setSeed(3);
+        fineTuned.fit(new org.nd4j.linalg.dataset.MultiDataSet(Nd4j.rand(4, 3, 70, 70),
+                Nd4j.createFromArray(new float[][]{{1, 0}, {0, 1}, {1, 0}, {0, 1}})));
+        assertThat(fineTuned.getLayer("res5c_branch2a").params()).isNotEqualTo(conv);
+        assertThat(fineTuned.getLayer("bn5c_branch2a").params()).isEqualTo(norm);
+        assertThat(fineTuned.getLayer("res5b_branch2a").params()).isEqualTo(below);
+    }
+
+    @Test
+    void aKerasModelIsABaseAndItsResultNeedsNoKerasClassesToServe() {
+        dev.graft.trainer.KerasFiles.tinyVgg(data.resolve("tiny.h5"), TestImages.SIZE, 1);
+        TrainingRequest request = new TrainingRequest("r-k", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base(null, "keras:tiny.h5", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 8),
+                new TrainingRequest.FineTunePhase(2, 1e-3, 8, "block2_conv1"), null, null, null, 3L);
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+        assertThat(model.report().history()).hasSize(4).allSatisfy(e -> assertThat(e.validationLoss()).isFinite());
+        assertThat(model.lineage().architecture()).isEqualTo("keras");
+        assertThat(model.lineage().weights()).isEqualTo("keras:tiny.h5");
+        assertThat(model.lineage().featureLayer()).isEqualTo("block2_pool");
+        // the inference service has no Keras import on its classpath
+        assertThat(model.graph().getConfiguration().toJson()).doesNotContain("modelimport");
+    }
+
+    @Test
+    void balancedClassWeightsGrowWithRarity() {
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r", "m", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("t", "v", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", 8, 8), null, new TrainingRequest.FrozenPhase(1, 0.1, 4),
+                null, null, "balanced", null, 1L));
+        var images = new dev.graft.trainer.dataset.LabeledImages(
+                List.of(Path.of("a"), Path.of("b"), Path.of("c"), Path.of("d")), List.of("common", "rare"),
+                new int[]{0, 0, 0, 1}, null);
+        assertThat(TransferRecipe.classWeights(plan, images).toDoubleVector())
+                .containsExactly(new double[]{4.0 / 6, 2.0}, within(1e-6));
     }
 
     @Test
@@ -81,7 +218,7 @@ class TransferRecipeTest {
         // SqueezeNet's fire modules end in merge vertices, which DL4J freezes separately from layers
         TrainingPlan plan = TrainingRequestValidator.validate(classifier("squeezenet", "fire9_sq1x1"));
         List<EpochResult> ignored = new ArrayList<>();
-        var base = new BaseFactory(store, Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
+        var base = new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
                 .load(plan.base(), plan.seed());
         ComputationGraph original = base.graph().clone();
         TrainedModel model = recipe.run(plan, ignored::add);
@@ -101,10 +238,10 @@ class TransferRecipeTest {
                 file -> ModelSerializer.writeModel(classifier.graph(), file.toFile(), false));
 
         TrainingRequest regressor = new TrainingRequest("r-2", "prices", Task.REGRESSION,
-                new TrainingRequest.Dataset("prices/train.csv", "prices/validation.csv", null, "price"),
+                new TrainingRequest.Dataset("prices/train.csv", "prices/validation.csv", null, null, "price"),
                 new TrainingRequest.Base(null, "model:stripes@" + stored.version(), null, null),
                 new TrainingRequest.Head(32, 0.0),
-                new TrainingRequest.FrozenPhase(4, 0.01, 16), null, 7L);
+                new TrainingRequest.FrozenPhase(4, 0.01, 16), null, null, null, null, 7L);
         List<EpochResult> epochs = new ArrayList<>();
         TrainedModel model = recipe.run(TrainingRequestValidator.validate(regressor), epochs::add);
 

@@ -1,0 +1,120 @@
+package dev.graft.trainer.training;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.ModelStoreException;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where each training stands, for {@code GET /api/trainings/{requestId}}: recent ones in memory
+ * (running, failed, succeeded), older successes from the report stored with their version.
+ */
+@ApplicationScoped
+public class TrainingRegistry {
+    private static final int KEPT = 500;
+
+    public enum State { RUNNING, SUCCEEDED, FAILED }
+
+    /** A training as the API shows it; {@code report} once it succeeded, {@code history} while it runs. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Status(String requestId, String model, State state, Integer version, String message,
+                         List<EpochResult> history, TrainingReport report) {
+    }
+
+    private final ModelStore store;
+    private final Map<String, Status> recent = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Status> eldest) {
+            return size() > KEPT;
+        }
+    };
+
+    public TrainingRegistry(ModelStore store) {
+        this.store = store;
+    }
+
+    public synchronized void started(String requestId, String model, String message) {
+        recent.remove(requestId);
+        recent.put(requestId, new Status(requestId, model, State.RUNNING, null, message, List.of(), null));
+    }
+
+    public synchronized void epoch(String requestId, EpochResult epoch) {
+        Status s = recent.get(requestId);
+        if (s != null) {
+            List<EpochResult> history = new ArrayList<>(s.history());
+            history.add(epoch);
+            recent.put(requestId, new Status(requestId, s.model(), s.state(), null, s.message(), List.copyOf(history), null));
+        }
+    }
+
+    public synchronized void succeeded(String requestId, ModelManifest manifest, TrainingReport report, String message) {
+        recent.put(requestId, new Status(requestId, manifest.model(), State.SUCCEEDED, manifest.version(), message,
+                null, report));
+    }
+
+    public synchronized void failed(String requestId, String model, String reason) {
+        if (requestId == null) {
+            return;
+        }
+        Status s = recent.get(requestId);
+        recent.put(requestId, new Status(requestId, model, State.FAILED, null, reason,
+                s != null ? s.history() : List.of(), null));
+    }
+
+    public Optional<Status> find(String requestId) {
+        synchronized (this) {
+            Status s = recent.get(requestId);
+            if (s != null) {
+                return Optional.of(s);
+            }
+        }
+        return stored(requestId).map(manifest -> new Status(requestId, manifest.model(), State.SUCCEEDED,
+                manifest.version(), "stored " + manifest.model() + " version " + manifest.version(), null,
+                readReport(manifest).orElse(null)));
+    }
+
+    /** The stored version a request produced, looked up in the store's manifests. */
+    public Optional<ModelManifest> stored(String requestId) {
+        for (String model : store.models()) {
+            for (int version : store.versions(model)) {
+                try {
+                    ModelManifest manifest = store.manifest(model, version);
+                    if (requestId.equals(manifest.requestId())) {
+                        return Optional.of(manifest);
+                    }
+                } catch (ModelStoreException unreadable) {
+                    // a damaged version is reported by whoever serves it; it cannot be this request's answer
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A chart or other file stored beside the version {@code requestId} produced. */
+    public Optional<Path> storedFile(String requestId, String name) {
+        return stored(requestId).map(manifest -> store.file(manifest, name)).filter(Files::isRegularFile);
+    }
+
+    private Optional<TrainingReport> readReport(ModelManifest manifest) {
+        Path file = store.file(manifest, TrainingReport.FILE);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Json.read(Files.readString(file), TrainingReport.class));
+        } catch (IOException | RuntimeException e) {
+            throw new ModelStoreException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}
