@@ -30,14 +30,14 @@ import java.util.Optional;
  *   <li>fine-tuning: the trainer's images/s vs a plain DL4J fit loop on the same network, data and
  *       batch size (target >= 0.9).</li>
  * </ol>
- * Arguments: architecture (default vgg16), input size (48), images per class (256), batch size (32).
+ * Arguments: architecture (default vgg16), input size (48), images per class (128), batch size (32).
  */
 public final class TrainerBenchmark {
 
     public static void main(String[] args) throws Exception {
         String architecture = args.length > 0 ? args[0] : "vgg16";
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 48;
-        int perClass = args.length > 2 ? Integer.parseInt(args[2]) : 256;
+        int perClass = args.length > 2 ? Integer.parseInt(args[2]) : 128;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 32;
         Path root = Files.createTempDirectory("graft-bench");
         TestImages.classFolders(root.resolve("data/train"), perClass, 1);
