@@ -1,5 +1,6 @@
 package dev.graft.trainer.base;
 
+import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -11,6 +12,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The batch-norm layers of a base. A frozen base runs them in inference mode (the Keras rule), so
@@ -66,7 +68,7 @@ public final class BatchNorms {
      * Writes into {@code affine} (a 1x1 depthwise convolution with bias) what batch-norm {@code norm}
      * computes in inference mode: x * gamma / std + (beta - mean * gamma / std), std = sqrt(var + eps).
      */
-    public static void asAffine(org.deeplearning4j.nn.api.Layer norm, org.deeplearning4j.nn.api.Layer affine) {
+    public static void asAffine(Layer norm, Layer affine) {
         BatchNormalization conf = (BatchNormalization) norm.conf().getLayer();
         var params = norm.paramTable();
         INDArray mean = params.get(BatchNormalizationParamInitializer.GLOBAL_MEAN).reshape(-1);
@@ -84,7 +86,7 @@ public final class BatchNorms {
     }
 
     /** Inference-mode activations of the layers up to (at least) {@code layer}, by layer name. */
-    static java.util.Map<String, INDArray> forwardTo(ComputationGraph graph, INDArray input, String layer) {
+    static Map<String, INDArray> forwardTo(ComputationGraph graph, INDArray input, String layer) {
         // DL4J M2.1's feedForward(input, i, train) walks the topological order up to the position given by
         // the vertex index of getLayers()[i]: pick the layer whose vertex index first reaches our position
         int[] order = graph.topologicalSortOrder();
@@ -93,7 +95,7 @@ public final class BatchNorms {
         while (order[position] != target) {
             position++;
         }
-        org.deeplearning4j.nn.api.Layer[] layers = graph.getLayers();
+        Layer[] layers = graph.getLayers();
         int till = -1;
         for (int i = 0; i < layers.length; i++) {
             int index = layers[i].getIndex();
@@ -105,7 +107,7 @@ public final class BatchNorms {
     }
 
     /** Assigns in place (params are views of the network's one parameter vector); absent keys are skipped. */
-    private static void set(org.deeplearning4j.nn.api.Layer layer, String key, INDArray value) {
+    private static void set(Layer layer, String key, INDArray value) {
         INDArray param = layer.paramTable().get(key);
         if (param != null) {
             param.assign(value.reshape(param.shape()));

@@ -1,7 +1,6 @@
 package dev.graft.trainer.dataset;
 
 import dev.graft.shared.events.TrainingRequest;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -113,7 +112,7 @@ public record Augmentation(double rotation, double widthShift, double heightShif
                 }
             }
         }
-        return Nd4j.create(out, new long[]{n, channels, height, width}, 'c').castTo(DataType.FLOAT);
+        return Nd4j.create(out, new long[]{n, channels, height, width}, 'c');
     }
 
     private static double uniform(Random random, double range) {

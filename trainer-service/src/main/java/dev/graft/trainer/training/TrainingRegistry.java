@@ -101,9 +101,19 @@ public class TrainingRegistry {
         return Optional.empty();
     }
 
-    /** A chart or other file stored beside the version {@code requestId} produced. */
+    /**
+     * A chart or other file stored beside the version {@code requestId} produced; the store's manifests
+     * are scanned only for trainings this trainer no longer holds.
+     */
     public Optional<Path> storedFile(String requestId, String name) {
-        return stored(requestId).map(manifest -> store.file(manifest, name)).filter(Files::isRegularFile);
+        Status known;
+        synchronized (this) {
+            known = recent.get(requestId);
+        }
+        Optional<ModelManifest> manifest = known != null && known.state() == State.SUCCEEDED
+                ? Optional.of(store.manifest(known.model(), known.version()))
+                : stored(requestId);
+        return manifest.map(m -> store.file(m, name)).filter(Files::isRegularFile);
     }
 
     private Optional<TrainingReport> readReport(ModelManifest manifest) {

@@ -173,7 +173,7 @@ public class TransferRecipe {
         private final TrainingListener listener;
         private final MultiDataSet train;
         private final MultiDataSet validation;
-        private final int[] trainMetricRows;
+        private final long[] trainMetricRows;
         private final List<EpochResult> history = new ArrayList<>();
         private final Map<String, Double> phaseSeconds = new LinkedHashMap<>();
         private final Map<String, Integer> stoppedEarly = new LinkedHashMap<>();
@@ -192,7 +192,7 @@ public class TransferRecipe {
             int n = (int) train.getFeatures(0).size(0);
             List<Integer> rows = shuffled(n, new Random(plan.seed()));
             this.trainMetricRows = rows.subList(0, Math.min(n, TRAIN_METRIC_SAMPLE)).stream().sorted()
-                    .mapToInt(Integer::intValue).toArray();
+                    .mapToLong(Integer::longValue).toArray();
         }
 
         /** Phase 1 on cached features where it can, else end to end with the base frozen. */
@@ -257,11 +257,10 @@ public class TransferRecipe {
                     lossSum += network.score() * rows.length;
                 }
                 double trainSeconds = seconds(start);
-                long[] metricRows = endToEnd ? Arrays.stream(trainMetricRows).asLongStream().toArray() : null;
-                Evaluator.Scores trainScores = metricRows == null
-                        ? evaluator.score(output(network, trainInputs), labels)
-                        : evaluator.score(output(network, trainInputs.get(NDArrayIndex.indices(metricRows))),
-                        labels.get(NDArrayIndex.indices(metricRows)));
+                Evaluator.Scores trainScores = endToEnd
+                        ? evaluator.score(output(network, trainInputs.get(NDArrayIndex.indices(trainMetricRows))),
+                        labels.get(NDArrayIndex.indices(trainMetricRows)))
+                        : evaluator.score(output(network, trainInputs), labels);
                 long validationStart = System.nanoTime();
                 Evaluator.Scores scores = evaluator.score(output(network, validationInputs), validation.getLabels(0));
                 if (endToEnd && Double.isNaN(forwardSecondsPerImage)) {

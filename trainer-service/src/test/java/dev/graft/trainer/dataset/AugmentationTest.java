@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class AugmentationTest {
 
-    /** One image, 1 channel... 3 channels of a left-to-right ramp, values 0..1. */
+    /** {@code n} RGB images of a left-to-right ramp, values 0..1. */
     private static INDArray ramp(int n, int size) {
         INDArray images = Nd4j.create(n, 3, size, size);
         for (int x = 0; x < size; x++) {
@@ -51,7 +51,7 @@ class AugmentationTest {
     @Test
     void shiftsMoveContentAndFillFromTheNearestEdge() {
         INDArray images = ramp(1, 16);
-        // a shift of exactly a quarter of the width, one way or the other
+        // a random shift of up to a quarter of the width
         INDArray out = new Augmentation(0, 0.25, 0, 0, 0, false).apply(images, new Random(3));
         assertThat(out.sub(images).amaxNumber().doubleValue()).isGreaterThan(0.01);
         assertThat(out.minNumber().doubleValue()).isGreaterThanOrEqualTo(0.0);
