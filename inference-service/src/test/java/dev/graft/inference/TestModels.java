@@ -1,11 +1,18 @@
 package dev.graft.inference;
 
+import dev.graft.inference.config.ServingSettings;
+import dev.graft.inference.predict.Batching;
+import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.versions.ModelLoader;
+import dev.graft.inference.versions.ModelManager;
 import dev.graft.shared.manifest.BaseLineage;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -45,10 +52,24 @@ public final class TestModels {
     }
 
     public static ModelManifest publishClassifier(ModelStore store, String model, long seed) {
+        return publishClassifier(store, model, seed, 0.9, null);
+    }
+
+    /** A classifier whose manifest claims {@code accuracy} and carries the request's promotion rule. */
+    public static ModelManifest publishClassifier(ModelStore store, String model, long seed, double accuracy,
+                                                  Promotion promotion) {
         ComputationGraph graph = network(3, seed);
         return store.publish(ModelManifest.draft(model, Task.CLASSIFICATION, List.of("red", "green", "blue"), null,
-                        SHAPE, Map.of("accuracy", 0.9), new BaseLineage("small-convnet", "random", "conv"), "test"),
+                        SHAPE, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "test")
+                        .withPromotion(promotion),
                 file -> ModelSerializer.writeModel(graph, file.toFile(), false));
+    }
+
+    /** A manager wired as the application wires it, on {@code store}, reporting to {@code registry}. */
+    public static ModelManager manager(ModelStore store, ServingSettings settings, MeterRegistry registry) {
+        InferenceMetrics metrics = new InferenceMetrics(registry);
+        return new ModelManager(store, new ModelLoader(store, settings, new Batching(settings, metrics), metrics),
+                settings, metrics);
     }
 
     public static ModelManifest publishRegressor(ModelStore store, String model, TargetNormalization normalization,
@@ -65,8 +86,29 @@ public final class TestModels {
                 image.setRGB(x, y, rgb);
             }
         }
+        return encode(image, "png");
+    }
+
+    /**
+     * A PNG that is only a signature and a header announcing {@code width} x {@code height} pixels: a
+     * decoder that trusted it would allocate the whole image before finding there are no pixels.
+     */
+    public static byte[] pngHeaderOnly(int width, int height) {
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17);
+        ihdr.put("IHDR".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).putInt(width).putInt(height)
+                .put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        return java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4)
+                .put(new byte[]{(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'})
+                .putInt(13).put(ihdr.array()).putInt((int) crc.getValue()).array();
+    }
+
+    public static byte[] encode(BufferedImage image, String format) {
         try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
-            ImageIO.write(image, "png", out);
+            if (!ImageIO.write(image, format, out)) {
+                throw new IllegalArgumentException("no ImageIO writer for " + format);
+            }
             return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

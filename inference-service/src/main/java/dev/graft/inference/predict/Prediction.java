@@ -3,13 +3,18 @@ package dev.graft.inference.predict;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.shared.manifest.Task;
 
+import java.util.List;
 import java.util.Map;
 
 /**
  * A prediction as returned to the caller: the version that made it, and either the label with the
- * probability of every label, or the value in real units (e.g. a price).
+ * probability of every label and the top k, or the value in real units (e.g. a price).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Prediction(String model, int version, Task task, String label, Map<String, Double> probabilities,
-                         Double value) {
+                         List<Scored> top, Double value) {
+
+    /** A label and its probability, for the top-k list (most probable first). */
+    public record Scored(String label, double probability) {
+    }
 }

@@ -1,24 +1,29 @@
 package dev.graft.inference.versions;
 
+import dev.graft.inference.predict.BatchScheduler;
 import dev.graft.shared.manifest.ModelManifest;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One loaded, verified and warmed model version. Reference counted: the manager holds one reference
- * while the version serves, each request holds one while it runs, and the native memory is released
- * when the last is returned, so a swapped-out version finishes its in-flight requests first.
+ * One loaded, verified and warmed model version with its batch scheduler. Reference counted: the
+ * manager holds one reference while it keeps the version loaded, each request holds one while it
+ * runs, and the last release stops the scheduler and frees the network's native memory, so a
+ * swapped-out version finishes its in-flight requests first.
  */
 public final class LoadedModel {
     private final ModelManifest manifest;
     private final ComputationGraph graph;
+    private final BatchScheduler scheduler;
     private final AtomicInteger references = new AtomicInteger(1);
 
-    LoadedModel(ModelManifest manifest, ComputationGraph graph) {
+    LoadedModel(ModelManifest manifest, ComputationGraph graph, BatchScheduler.Factory schedulers) {
         this.manifest = manifest;
         this.graph = graph;
+        this.scheduler = schedulers.create(manifest.model(), manifest.version(), this::output);
     }
 
     public ModelManifest manifest() {
@@ -33,11 +38,16 @@ public final class LoadedModel {
         return manifest.version();
     }
 
-    /** Runs the network; DL4J graphs are not safe for concurrent use, so calls take turns. */
+    /** Runs the network directly; DL4J graphs are not safe for concurrent use, so calls take turns. */
     public INDArray output(INDArray batch) {
         synchronized (graph) {
             return graph.output(false, batch)[0].detach();
         }
+    }
+
+    /** Runs {@code images} in a shared batch with other requests; the caller must hold a reference. */
+    public CompletableFuture<INDArray> submit(INDArray images) {
+        return scheduler.submit(images);
     }
 
     /** Takes a reference for one request; false if this version has already been released. */
@@ -52,9 +62,13 @@ public final class LoadedModel {
         return true;
     }
 
-    /** Returns a reference; the last one frees the network's native memory. */
+    /**
+     * Returns a reference; the last one stops the scheduler (nothing is queued: every queued request
+     * holds a reference) and frees the network's native memory.
+     */
     public void release() {
         if (references.decrementAndGet() == 0) {
+            scheduler.close();
             synchronized (graph) {
                 graph.close();
             }

@@ -1,5 +1,9 @@
 package dev.graft.inference.versions;
 
+import dev.graft.inference.config.ServingSettings;
+import dev.graft.inference.predict.BatchScheduler;
+import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
@@ -13,27 +17,36 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.IOException;
 
-/** Loads one version: manifest, sha256, network, then a warm-up prediction whose shape must fit the manifest. */
+/**
+ * Loads one version: reads and checks its manifest, verifies the artifact's sha256, restores the
+ * network, then warms it up with predictions on synthetic input (one image, then a full batch) whose
+ * outputs must fit the manifest. Anything wrong is an exception and the version never serves.
+ */
 @ApplicationScoped
 public class ModelLoader {
     private final ModelStore store;
+    private final ServingSettings settings;
+    private final BatchScheduler.Factory schedulers;
+    private final InferenceMetrics metrics;
 
-    public ModelLoader(ModelStore store) {
+    public ModelLoader(ModelStore store, ServingSettings settings, BatchScheduler.Factory schedulers,
+                       InferenceMetrics metrics) {
         this.store = store;
+        this.settings = settings;
+        this.schedulers = schedulers;
+        this.metrics = metrics;
     }
 
     public LoadedModel load(String model, int version) {
         ModelManifest manifest = store.manifest(model, version);
-        if (manifest.task() == null || manifest.inputShape() == null) {
-            throw new IllegalStateException(model + " version " + version + ": manifest lacks task or input shape");
-        }
+        check(manifest);
         ComputationGraph graph;
         try {
             graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(model + " version " + version + ": cannot load the network: " + e.getMessage(), e);
+            throw new IllegalStateException("cannot load the network: " + e.getMessage(), e);
         }
-        LoadedModel loaded = new LoadedModel(manifest, graph);
+        LoadedModel loaded = new LoadedModel(manifest, graph, schedulers);
         try {
             warmUp(loaded);
             return loaded;
@@ -43,14 +56,37 @@ public class ModelLoader {
         }
     }
 
-    private static void warmUp(LoadedModel loaded) {
+    private static void check(ModelManifest manifest) {
+        if (manifest.task() == null || manifest.inputShape() == null) {
+            throw new IllegalStateException("the manifest lacks a known task or the input shape");
+        }
+        if (!ImagePreprocessor.ID.equals(manifest.preprocessing())) {
+            throw new IllegalStateException("the manifest's preprocessing '" + manifest.preprocessing()
+                    + "' is not this service's '" + ImagePreprocessor.ID + "'");
+        }
+        if (manifest.task() == Task.CLASSIFICATION && manifest.labels().size() < 2) {
+            throw new IllegalStateException("a classifier's manifest needs at least two labels");
+        }
+        if (manifest.task() == Task.REGRESSION && manifest.targetNormalization() == null) {
+            throw new IllegalStateException("a regressor's manifest needs its target normalization");
+        }
+    }
+
+    private void warmUp(LoadedModel loaded) {
         ModelManifest manifest = loaded.manifest();
         InputShape shape = manifest.inputShape();
-        INDArray output = loaded.output(Nd4j.zeros(DataType.FLOAT, 1, shape.channels(), shape.height(), shape.width()));
+        int batch = settings.forModel(manifest.model()).maxBatchSize();
         long expected = manifest.task() == Task.CLASSIFICATION ? manifest.labels().size() : 1;
-        if (output.size(output.rank() - 1) != expected || output.isNaN().any()) {
-            throw new IllegalStateException(manifest.model() + " version " + manifest.version() + ": warm-up gave "
-                    + output.shapeInfoToString() + " but the manifest expects " + expected + " finite outputs");
+        for (int i = 0; i < settings.warmupPredictions(); i++) {
+            int n = i == 0 ? 1 : batch;   // one image, then full batches: both paths run before a user's request
+            INDArray input = Nd4j.rand(DataType.FLOAT, n, shape.channels(), shape.height(), shape.width());
+            INDArray output = loaded.output(input);
+            if (output.size(0) != n || output.size(output.rank() - 1) != expected || output.isNaN().any()
+                    || output.isInfinite().any()) {
+                throw new IllegalStateException("warm-up gave " + output.shapeInfoToString().replace('\n', ' ')
+                        + " but the manifest expects " + expected + " finite outputs per image");
+            }
+            metrics.warmUp(manifest.model(), manifest.version());
         }
     }
 }

@@ -10,11 +10,12 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * Learns of versions: once from the store at start-up (the newest of every model), then from every
- * model-version event. Each replica consumes with a group of its own, so every replica sees every
- * event; the manager ignores versions that are not newer.
+ * Learns of versions: once from the store at start-up (the newest usable version of every model),
+ * then from every model-version event. Each replica consumes with a group of its own, so every
+ * replica sees every event; the manager ignores versions that are not newer.
  */
 @ApplicationScoped
 public class ModelVersionSource {
@@ -23,6 +24,7 @@ public class ModelVersionSource {
 
     private final ModelStore store;
     private final ModelManager manager;
+    private volatile CompletableFuture<Void> startupScan = new CompletableFuture<>();
 
     public ModelVersionSource(ModelStore store, ModelManager manager) {
         this.store = store;
@@ -31,10 +33,13 @@ public class ModelVersionSource {
 
     void scanStore(@Observes StartupEvent event) {
         List<String> models = store.models();
-        for (String model : models) {
-            store.latestVersion(model).ifPresent(version -> manager.offer(model, version));
-        }
+        startupScan = CompletableFuture.allOf(models.stream().map(manager::offerNewest).toArray(CompletableFuture[]::new));
         LOG.infof("model store %s: %d models found", store.root(), models.size());
+    }
+
+    /** Whether the versions found at start-up have all been loaded (or have failed). */
+    public boolean startupScanDone() {
+        return startupScan.isDone();
     }
 
     @Incoming(CHANNEL)

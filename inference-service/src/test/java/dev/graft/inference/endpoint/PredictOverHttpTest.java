@@ -13,17 +13,23 @@ import dev.graft.shared.store.ModelStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
 import jakarta.inject.Inject;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.awt.image.BufferedImage;
 import java.net.URL;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -33,13 +39,16 @@ import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.notNullValue;
 
-/** The inference service as users see it: versions announced on real Kafka, predictions over real HTTP. */
+/** The predict API as users see it: versions announced on real Kafka, predictions over real HTTP. */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class PredictOverHttpTest {
+    private static final int[] COLOURS = {0xff0000, 0x00ff00, 0x0000ff, 0x808080, 0xffff00};
+
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
     @Inject
@@ -47,13 +56,22 @@ class PredictOverHttpTest {
     @TestHTTPResource("/")
     URL baseUrl;
 
-    private void announce(KafkaTestClient kafka, ModelManifest manifest) {
-        kafka.send(Topics.MODEL_VERSIONS, manifest.model(), Json.write(ModelVersionEvent.of(manifest)));
+    static void announce(String bootstrap, ModelManifest manifest) {
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.MODEL_VERSIONS, manifest.model(), Json.write(ModelVersionEvent.of(manifest)));
+        }
     }
 
-    private static void awaitServing(String model, int version) {
+    static void awaitServing(String model, int version) {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/models").then()
                 .body("find { it.model == '" + model + "' }.version", is(version)));
+    }
+
+    private String servingClassifier(String prefix, long seed) {
+        String model = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        announce(bootstrap, TestModels.publishClassifier(store, model, seed));
+        awaitServing(model, 1);
+        return model;
     }
 
     @Test
@@ -61,31 +79,31 @@ class PredictOverHttpTest {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String colours = "colours-" + run;
         String prices = "prices-" + run;
-        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
-            ModelManifest classifier = TestModels.publishClassifier(store, colours, 1);
-            announce(kafka, classifier);
-            ComputationGraph regressorNet = TestModels.network(1, 2);
-            TargetNormalization normalization = new TargetNormalization(150, 60);
-            ModelManifest regressor = TestModels.publishRegressor(store, prices, normalization, regressorNet);
-            announce(kafka, regressor);
-            awaitServing(colours, 1);
-            awaitServing(prices, 1);
-        }
+        announce(bootstrap, TestModels.publishClassifier(store, colours, 1));
+        ComputationGraph regressorNet = TestModels.network(1, 2);
+        TargetNormalization normalization = new TargetNormalization(150, 60);
+        announce(bootstrap, TestModels.publishRegressor(store, prices, normalization, regressorNet));
+        awaitServing(colours, 1);
+        awaitServing(prices, 1);
 
-        Map<String, Float> probabilities = given().contentType("image/png").body(TestModels.png(0xff0000, 20))
+        JsonPath answer = given().contentType("image/png").body(TestModels.png(0xff0000, 20))
+                .queryParam("topK", 2)
                 .post("/api/models/{model}/predict", colours)
                 .then().statusCode(200)
                 .header(PredictResource.VERSION_HEADER, "1")
                 .body("model", is(colours)).body("version", is(1)).body("task", is("classification"))
                 .body("label", notNullValue())
-                .extract().jsonPath().getMap("probabilities", String.class, Float.class);
+                .body("top", hasSize(2))
+                .extract().jsonPath();
+        Map<String, Float> probabilities = answer.getMap("probabilities", String.class, Float.class);
         assertThat(probabilities).containsOnlyKeys("red", "green", "blue");
         assertThat(probabilities.values().stream().mapToDouble(Float::doubleValue).sum()).isCloseTo(1.0, within(1e-4));
+        assertThat(answer.getString("top[0].label")).isEqualTo(answer.getString("label"));
+        assertThat(answer.getFloat("top[0].probability")).isEqualTo(Collections.max(probabilities.values()));
 
         // the value must be the network's normalized output mapped back to real units
         byte[] image = TestModels.png(0x336699, 12);
-        ComputationGraph sameNet = TestModels.network(1, 2);
-        double raw = sameNet.output(ImagePreprocessor.toBatch(ImagePreprocessor.decode(image), TestModels.SHAPE))[0]
+        double raw = regressorNet.output(ImagePreprocessor.toBatch(ImagePreprocessor.decode(image), TestModels.SHAPE))[0]
                 .getDouble(0, 0);
         double value = given().contentType("image/jpeg").body(image)
                 .post("/api/models/{model}/predict", prices)
@@ -96,63 +114,137 @@ class PredictOverHttpTest {
 
         given().get("/api/models").then().statusCode(200)
                 .body("model", hasItem(colours))
-                .body("find { it.model == '" + colours + "' }.labels", is(java.util.List.of("red", "green", "blue")))
+                .body("find { it.model == '" + colours + "' }.labels", is(List.of("red", "green", "blue")))
+                .body("find { it.model == '" + colours + "' }.promotion", is("latest"))
                 .body("find { it.model == '" + prices + "' }.targetNormalization.mean", is(150.0f));
+        given().get("/api/models/{model}", prices).then().statusCode(200).body("loadedVersions", is(List.of(1)));
+    }
+
+    private static List<Float> probabilities(JsonPath prediction, String path) {
+        Map<String, Float> map = prediction.getMap(path, String.class, Float.class);
+        return List.of(map.get("red"), map.get("green"), map.get("blue"));
     }
 
     @Test
-    void unknownModelsAndNonImagesGetAClear4xx() throws Exception {
-        String model = "errors-" + UUID.randomUUID().toString().substring(0, 8);
-        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
-            announce(kafka, TestModels.publishClassifier(store, model, 3));
+    void batchesFromMultipartAndJsonKeepOrderAndEqualOneByOnePredictions() {
+        String model = servingClassifier("batch", 7);
+        List<byte[]> images = new ArrayList<>();
+        List<List<Float>> single = new ArrayList<>();
+        for (int colour : COLOURS) {
+            byte[] image = TestModels.png(colour, 10);
+            images.add(image);
+            single.add(probabilities(given().contentType("image/png").body(image)
+                    .post("/api/models/{model}/predict", model).then().statusCode(200).extract().jsonPath(), "probabilities"));
         }
-        awaitServing(model, 1);
 
+        RequestSpecification multipart = given();
+        for (int i = 0; i < images.size(); i++) {
+            multipart = multipart.multiPart("image", "image-" + i + ".png", images.get(i), "image/png");
+        }
+        JsonPath fromForm = multipart.post("/api/models/{model}/predict", model).then().statusCode(200)
+                .header(PredictResource.VERSION_HEADER, "1")
+                .body("predictions", hasSize(COLOURS.length)).extract().jsonPath();
+
+        List<String> base64 = images.stream().map(Base64.getEncoder()::encodeToString).toList();
+        JsonPath fromJson = given().contentType("application/json").body(Map.of("images", base64, "topK", 1))
+                .post("/api/models/{model}/predict", model).then().statusCode(200)
+                .body("version", is(1)).body("predictions[0].top", hasSize(1)).extract().jsonPath();
+        for (int i = 0; i < COLOURS.length; i++) {
+            List<Float> expected = single.get(i);
+            for (JsonPath batch : List.of(fromForm, fromJson)) {
+                List<Float> got = probabilities(batch, "predictions[" + i + "].probabilities");
+                for (int k = 0; k < 3; k++) {
+                    assertThat(got.get(k)).as("image %d, label %d", i, k).isCloseTo(expected.get(k), within(1e-5f));
+                }
+            }
+        }
+        given().contentType("application/json").body(Map.of("image", base64.get(2)))
+                .post("/api/models/{model}/predict", model).then().statusCode(200)
+                .body("probabilities.blue", is(single.get(2).get(2)));
+    }
+
+    @Test
+    void everyLimitAndMistakeAnswersItsOwn4xxWithAJsonMessage() throws Exception {
+        String model = servingClassifier("limits", 3);
+        String url = "/api/models/{model}/predict";
         given().contentType("image/png").body(TestModels.png(0, 8)).post("/api/models/no-such-model/predict")
                 .then().statusCode(404).body("error", containsString("no model 'no-such-model' is serving"));
-        given().contentType("image/png").body("definitely not a picture".getBytes())
-                .post("/api/models/{model}/predict", model)
-                .then().statusCode(400).body("error", containsString("not a PNG or JPEG image"));
-        given().contentType("image/png").body(new byte[0]).post("/api/models/{model}/predict", model)
+        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "9").body(TestModels.png(0, 8))
+                .post(url, model).then().statusCode(404).body("error", containsString("has no version 9"));
+        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "latest").body(TestModels.png(0, 8))
+                .post(url, model).then().statusCode(400).body("error", containsString("must be a version number"));
+        given().contentType("image/png").body("definitely not a picture".getBytes()).post(url, model)
+                .then().statusCode(400).body("error", containsString("not an image"));
+        given().contentType("image/png").body(new byte[0]).post(url, model)
                 .then().statusCode(400).body("error", containsString("empty"));
-        // the 20 MB limit is checked against Content-Length before the body is sent
-        assertThat(postZeros(model, 19)).isEqualTo(400);
-        assertThat(postZeros(model, 21)).isEqualTo(413);
+        // a 33-byte file claiming 20000 x 20000 pixels is refused from its header, never decoded
+        given().contentType("image/png").body(TestModels.pngHeaderOnly(20000, 20000)).post(url, model)
+                .then().statusCode(413).body("error", containsString("20000x20000 pixels is too large"));
+        given().contentType("image/png").body(TestModels.encode(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "bmp"))
+                .post(url, model).then().statusCode(415).body("error", containsString("bmp images are not accepted"));
+        given().contentType("text/plain").body("hello").post(url, model)
+                .then().statusCode(415).body("error", containsString("Content-Type is not accepted"));
+        given().contentType("application/json").body("{\"images\": [").post(url, model)
+                .then().statusCode(400).body("error", notNullValue());
+        given().contentType("application/json").body(Map.of("image", "***")).post(url, model)
+                .then().statusCode(400).body("error", containsString("not base64"));
+        given().contentType("application/json").body(Map.of("images", Collections.nCopies(65,
+                        Base64.getEncoder().encodeToString(TestModels.png(0, 8))))).post(url, model)
+                .then().statusCode(400).body("error", containsString("at most 64"));
+        given().contentType("image/png").queryParam("topK", 0).body(TestModels.png(0, 8)).post(url, model)
+                .then().statusCode(400).body("error", containsString("topK"));
+        given().multiPart("other", "x.png", TestModels.png(0, 8), "image/png").post(url, model)
+                .then().statusCode(400).body("error", containsString("part named 'image'"));
+        // the 20 MB limit: just under it gets to the decoder; over it is refused from Content-Length, unread
+        given().contentType("image/png").body(new byte[19 * 1024 * 1024]).post(url, model).then().statusCode(400);
+        String tooLarge = declareBody(model, 21 * 1024 * 1024);
+        assertThat(tooLarge).startsWith("HTTP/1.1 413").contains("\"error\"").contains("over the limit");
 
         given().get("/q/metrics").then().statusCode(200)
                 .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"bad_request\",version=\"1\"}"))
+                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"too_large\",version=\"1\"} 1.0"))
+                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"unsupported_format\",version=\"1\"} 1.0"))
                 .body(containsString("graft_predictions_total{model=\"no-such-model\",outcome=\"unknown_model\",version=\"none\"}"))
-                .body(containsString("graft_prediction_latency_seconds_bucket"))
                 .body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
     }
 
-    private int postZeros(String model, int megabytes) throws Exception {
-        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(HttpRequest.newBuilder(
-                                baseUrl.toURI().resolve("/api/models/" + model + "/predict"))
-                        .header("Content-Type", "image/png").expectContinue(true)
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[megabytes * 1024 * 1024])).build(),
-                HttpResponse.BodyHandlers.discarding()).statusCode();
+    /**
+     * Sends only the headers of a request announcing {@code length} body bytes and waiting for
+     * 100-continue, as curl does for large uploads, and returns the answer.
+     */
+    private String declareBody(String model, int length) throws Exception {
+        try (Socket socket = new Socket(baseUrl.getHost(), baseUrl.getPort())) {
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("POST /api/models/" + model + "/predict HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: image/png\r\nContent-Length: " + length + "\r\nExpect: 100-continue\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     @Test
-    void aCorruptVersionNeverReplacesTheServingOneAndTheNextGoodOneDoes() throws Exception {
+    void brokenVersionsNeverReplaceTheServingOneAndAnyLoadedVersionCanBeAskedFor() throws Exception {
         String model = "swap-" + UUID.randomUUID().toString().substring(0, 8);
-        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
-            announce(kafka, TestModels.publishClassifier(store, model, 4));
-            awaitServing(model, 1);
+        announce(bootstrap, TestModels.publishClassifier(store, model, 4));
+        awaitServing(model, 1);
 
-            ModelManifest corrupt = TestModels.publishClassifier(store, model, 5);
-            Files.write(store.artifact(corrupt), "not a network".getBytes());
-            announce(kafka, corrupt);
-            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/q/metrics").then()
-                    .body(containsString("graft_model_loads_total{model=\"" + model + "\",outcome=\"failed\"} 1.0")));
-            given().contentType("image/png").body(TestModels.png(0x00ff00, 8)).post("/api/models/{model}/predict", model)
-                    .then().statusCode(200).body("version", is(1));
+        ModelManifest corrupt = TestModels.publishClassifier(store, model, 5);
+        Files.write(store.artifact(corrupt), "not a network".getBytes());
+        announce(bootstrap, corrupt);
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/models/{model}", model).then()
+                .body("failed[0].version", is(2)).body("failed[0].reason", containsString("cannot load the network")));
+        given().contentType("image/png").body(TestModels.png(0x00ff00, 8)).post("/api/models/{model}/predict", model)
+                .then().statusCode(200).body("version", is(1));
+        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "2").body(TestModels.png(0x00ff00, 8))
+                .post("/api/models/{model}/predict", model)
+                .then().statusCode(409).body("error", containsString("version 2 cannot be loaded"));
 
-            announce(kafka, TestModels.publishClassifier(store, model, 6));
-            awaitServing(model, 3);
-            given().contentType("image/png").body(TestModels.png(0x00ff00, 8)).post("/api/models/{model}/predict", model)
-                    .then().statusCode(200).body("version", is(3)).header(PredictResource.VERSION_HEADER, "3");
-        }
+        announce(bootstrap, TestModels.publishClassifier(store, model, 6));
+        awaitServing(model, 3);
+        given().contentType("image/png").body(TestModels.png(0x00ff00, 8)).post("/api/models/{model}/predict", model)
+                .then().statusCode(200).body("version", is(3)).header(PredictResource.VERSION_HEADER, "3");
+        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "1").body(TestModels.png(0x00ff00, 8))
+                .post("/api/models/{model}/predict", model)
+                .then().statusCode(200).body("version", is(1)).header(PredictResource.VERSION_HEADER, "1");
     }
 }

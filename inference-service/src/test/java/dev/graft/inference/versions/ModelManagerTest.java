@@ -1,7 +1,9 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.TestModels;
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.config.ServingSettings;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.store.ModelStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -11,8 +13,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ModelManagerTest {
     @TempDir
@@ -20,51 +24,160 @@ class ModelManagerTest {
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
-    private ModelManager manager(ModelStore store) {
-        return new ModelManager(new ModelLoader(store), new InferenceMetrics(registry));
+    private ModelManager manager(ModelStore store, ServingSettings settings) {
+        return TestModels.manager(store, settings, registry);
     }
 
-    private static void offerAndWait(ModelManager manager, String model, int version) throws Exception {
-        manager.offer(model, version).orElseThrow().get();
+    private static int serving(ModelManager manager, String model) {
+        LoadedModel loaded = manager.acquire(model).orElseThrow();
+        loaded.release();
+        return loaded.version();
     }
 
     @Test
     void aSwappedOutVersionFinishesItsInFlightRequestBeforeItsMemoryIsReleased() throws Exception {
         ModelStore store = new ModelStore(root);
-        ModelManager manager = manager(store);
+        ModelManager manager = manager(store, ServingSettings.standard().withKeepVersions(1));
         TestModels.publishClassifier(store, "m", 1);
-        offerAndWait(manager, "m", 1);
+        manager.offer("m", 1).get();
 
         LoadedModel inFlight = manager.acquire("m").orElseThrow();
         TestModels.publishClassifier(store, "m", 2);
-        offerAndWait(manager, "m", 2);
+        manager.offer("m", 2).get();
 
-        assertThat(manager.acquire("m").map(m -> {
-            m.release();
-            return m.version();
-        })).contains(2);
-        // version 1 is no longer served, but the request that holds it can still use it
+        assertThat(serving(manager, "m")).isEqualTo(2);
+        // version 1 is evicted (one version kept), but the request that holds it can still use it
         assertThat(inFlight.isReleased()).isFalse();
-        assertThat(inFlight.output(Nd4j.zeros(DataType.FLOAT, 1, 3, 8, 8)).length()).isEqualTo(3);
+        assertThat(inFlight.submit(Nd4j.zeros(DataType.FLOAT, 2, 3, 8, 8)).get().shape()).containsExactly(2, 3);
         inFlight.release();
         assertThat(inFlight.isReleased()).isTrue();
     }
 
     @Test
-    void olderOrFailingVersionsNeverReplaceTheServingOne() throws Exception {
+    void olderCorruptOrWronglyHashedVersionsNeverReplaceTheServingOne() throws Exception {
         ModelStore store = new ModelStore(root);
-        ModelManager manager = manager(store);
+        ModelManager manager = manager(store, ServingSettings.standard());
         TestModels.publishClassifier(store, "m", 1);
         TestModels.publishClassifier(store, "m", 2);
-        offerAndWait(manager, "m", 2);
+        manager.offer("m", 2).get();
+        manager.offer("m", 1).get();
+        assertThat(serving(manager, "m")).isEqualTo(2);
 
-        assertThat(manager.offer("m", 1)).isEmpty();
-        var corrupt = TestModels.publishClassifier(store, "m", 3);
+        ModelManifest corrupt = TestModels.publishClassifier(store, "m", 3);
         Files.writeString(store.artifact(corrupt), "garbage");
-        offerAndWait(manager, "m", 3);
+        manager.offer("m", 3).get();
+        // a valid network whose manifest names another checksum: the store's verification refuses it
+        ModelManifest rehashed = TestModels.publishClassifier(store, "m", 4);
+        Path manifestFile = store.artifact(rehashed).resolveSibling(ModelStore.MANIFEST);
+        Files.writeString(manifestFile, Files.readString(manifestFile).replace(rehashed.sha256(), "0".repeat(64)));
+        manager.offer("m", 4).get();
 
-        assertThat(manager.serving()).extracting(LoadedModel::version).containsExactly(2);
-        assertThat(registry.counter("graft_model_loads", "model", "m", "outcome", "failed").count()).isEqualTo(1.0);
+        assertThat(serving(manager, "m")).isEqualTo(2);
+        ModelStatus status = manager.status("m").orElseThrow();
+        assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4);
+        assertThat(status.failed().get(1).reason()).containsIgnoringCase("sha256");
+        assertThat(registry.counter("graft_model_loads", "model", "m", "version", "3", "outcome", "failed").count()).isEqualTo(1.0);
+        assertThatThrownBy(() -> manager.acquire("m", 3)).isInstanceOfSatisfying(VersionUnavailableException.class,
+                e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.NOT_LOADABLE));
         assertThat(manager.acquire("unknown")).isEmpty();
+    }
+
+    @Test
+    void keepsTheNewestVersionsLoadedAndFreesTheRestSoMemoryDoesNotGrowWithSwaps() throws Exception {
+        ModelStore store = new ModelStore(root);
+        ModelManager manager = manager(store, ServingSettings.standard().withKeepVersions(2));
+        LoadedModel[] versions = new LoadedModel[6];
+        for (int v = 1; v <= 5; v++) {
+            TestModels.publishClassifier(store, "m", v);
+            manager.offer("m", v).get();
+            versions[v] = manager.acquire("m").orElseThrow();
+            versions[v].release();
+        }
+        assertThat(manager.status("m").orElseThrow().loadedVersions()).containsExactly(4, 5);
+        assertThat(versions[1].isReleased() && versions[2].isReleased() && versions[3].isReleased()).isTrue();
+        assertThat(versions[4].isReleased() || versions[5].isReleased()).isFalse();
+        assertThat(registry.counter("graft_model_warmups", "model", "m", "version", "5").count()).isEqualTo(3.0);
+    }
+
+    @Test
+    void aNamedVersionLoadsOnDemandAndUnknownOnesAreNamedInTheError() throws Exception {
+        ModelStore store = new ModelStore(root);
+        ModelManager manager = manager(store, ServingSettings.standard().withKeepVersions(2));
+        for (int v = 1; v <= 3; v++) {
+            TestModels.publishClassifier(store, "m", v);
+        }
+        manager.offer("m", 3).get();
+
+        LoadedModel first = manager.acquire("m", 1);
+        assertThat(first.version()).isEqualTo(1);
+        assertThat(manager.status("m").orElseThrow().loadedVersions()).containsExactly(1, 3);
+        first.release();
+        assertThat(serving(manager, "m")).as("asking for a version does not make it serve").isEqualTo(3);
+
+        assertThatThrownBy(() -> manager.acquire("m", 9)).isInstanceOfSatisfying(VersionUnavailableException.class,
+                e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.UNKNOWN))
+                .hasMessageContaining("m has no version 9; stored versions: [1, 2, 3]");
+        assertThatThrownBy(() -> manager.acquire("nothing", 1)).hasMessageContaining("no model 'nothing'");
+    }
+
+    @Test
+    void aPinnedVersionServesUntilUnpinnedThenTheNewestDoes() throws Exception {
+        ModelStore store = new ModelStore(root);
+        ModelManager manager = manager(store, ServingSettings.standard());
+        TestModels.publishClassifier(store, "m", 1);
+        TestModels.publishClassifier(store, "m", 2);
+        manager.offer("m", 2).get();
+
+        assertThat(manager.pin("m", 1).version()).isEqualTo(1);
+        TestModels.publishClassifier(store, "m", 3);
+        manager.offer("m", 3).get();
+        ModelStatus pinned = manager.status("m").orElseThrow();
+        assertThat(pinned.version()).isEqualTo(1);
+        assertThat(pinned.pinnedVersion()).isEqualTo(1);
+        assertThat(pinned.newestVersion()).isEqualTo(3);
+
+        ModelStatus unpinned = manager.unpin("m");
+        assertThat(unpinned.version()).isEqualTo(3);
+        assertThat(unpinned.pinnedVersion()).isNull();
+        assertThatThrownBy(() -> manager.pin("m", 7)).hasMessageContaining("no version 7");
+    }
+
+    @Test
+    void underTheGatedPolicyOnlyBetterVersionsOrThoseMeetingTheirThresholdServe() throws Exception {
+        ModelStore store = new ModelStore(root);
+        ServingSettings settings = ServingSettings.standard().withModel("m",
+                new ServingSettings.ModelSettings(ServingSettings.Policy.GATED, 16, Duration.ofMillis(5)));
+        ModelManager manager = manager(store, settings);
+        TestModels.publishClassifier(store, "m", 1, 0.80, null);
+        manager.offer("m", 1).get();
+        TestModels.publishClassifier(store, "m", 2, 0.70, null);
+        manager.offer("m", 2).get();
+        assertThat(serving(manager, "m")).isEqualTo(1);
+        ModelStatus held = manager.status("m").orElseThrow();
+        assertThat(held.promotion()).isEqualTo("gated");
+        assertThat(held.heldBack()).singleElement().satisfies(note -> {
+            assertThat(note.version()).isEqualTo(2);
+            assertThat(note.reason()).contains("validation accuracy 0.7000 does not beat serving version 1's 0.8000");
+        });
+        assertThat(held.loadedVersions()).as("a held-back version is not loaded until asked for").containsExactly(1);
+        assertThat(registry.counter("graft_model_held_back", "model", "m", "version", "2").count()).isEqualTo(1.0);
+
+        TestModels.publishClassifier(store, "m", 3, 0.85, null);
+        manager.offer("m", 3).get();
+        assertThat(serving(manager, "m")).isEqualTo(3);
+
+        // worse than the serving version, but its request named a threshold it reaches
+        TestModels.publishClassifier(store, "m", 4, 0.60, new Promotion("accuracy", 0.55));
+        manager.offer("m", 4).get();
+        assertThat(serving(manager, "m")).isEqualTo(4);
+        TestModels.publishClassifier(store, "m", 5, 0.99, new Promotion("loss", 0.1));
+        manager.offer("m", 5).get();
+        assertThat(manager.status("m").orElseThrow().heldBack()).extracting(ModelStatus.VersionNote::version)
+                .containsExactly(2, 5);
+
+        LoadedModel onDemand = manager.acquire("m", 2);
+        assertThat(onDemand.version()).isEqualTo(2);
+        onDemand.release();
+        assertThat(manager.unpin("m").version()).as("unpinning skips held-back versions").isEqualTo(4);
     }
 }

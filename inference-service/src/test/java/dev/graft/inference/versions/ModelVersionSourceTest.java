@@ -1,7 +1,7 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.TestModels;
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.config.ServingSettings;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.store.ModelStore;
@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -20,21 +21,26 @@ class ModelVersionSourceTest {
     Path root;
 
     @Test
-    void startUpServesTheNewestVersionOfEveryStoredModelAndEventsBringNewerOnes() {
+    void startUpServesTheNewestUsableVersionOfEveryStoredModelAndEventsBringNewerOnes() throws Exception {
         ModelStore store = new ModelStore(root);
         TestModels.publishClassifier(store, "a", 1);
         TestModels.publishClassifier(store, "a", 2);
         TestModels.publishClassifier(store, "b", 3);
-        ModelManager manager = new ModelManager(new ModelLoader(store), new InferenceMetrics(new SimpleMeterRegistry()));
+        var broken = TestModels.publishClassifier(store, "b", 4);
+        Files.writeString(store.artifact(broken), "truncated");
+        ModelManager manager = TestModels.manager(store, ServingSettings.standard(), new SimpleMeterRegistry());
         ModelVersionSource source = new ModelVersionSource(store, manager);
+        assertThat(source.startupScanDone()).isFalse();
 
         source.scanStore(null);
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(manager.serving())
-                .extracting(m -> m.model() + "@" + m.version()).containsExactly("a@2", "b@1"));
+        await().atMost(Duration.ofSeconds(30)).until(source::startupScanDone);
+        // b's newest version is broken: its older one serves rather than nothing
+        assertThat(manager.status()).extracting(s -> s.model() + "@" + s.version()).containsExactly("a@2", "b@1");
+        assertThat(manager.status("b").orElseThrow().failed()).extracting(ModelStatus.VersionNote::version).containsExactly(2);
 
         source.onVersion("{not an event");   // unreadable events are skipped, the source goes on
-        source.onVersion(Json.write(ModelVersionEvent.of(TestModels.publishClassifier(store, "b", 4))));
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(manager.serving())
-                .extracting(m -> m.model() + "@" + m.version()).containsExactly("a@2", "b@2"));
+        source.onVersion(Json.write(ModelVersionEvent.of(TestModels.publishClassifier(store, "b", 5))));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(manager.status())
+                .extracting(s -> s.model() + "@" + s.version()).containsExactly("a@2", "b@3"));
     }
 }

@@ -2,6 +2,7 @@ package dev.graft.shared.events;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.manifest.Task;
 
 /**
@@ -17,6 +18,8 @@ import dev.graft.shared.manifest.Task;
  * @param classWeights   {@code "balanced"} or a weight per label (classification, optional: none)
  * @param earlyStopping  stop a phase when validation loss stops improving (optional: run all epochs)
  * @param seed     for weight init, splits, shuffling, augmentation and dropout (optional: 42)
+ * @param promotion when the new version may serve under the inference service's gated policy
+ *                  (optional: when its validation metric beats the serving version's)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -32,7 +35,16 @@ public record TrainingRequest(
         Augmentation augmentation,
         Object classWeights,
         EarlyStopping earlyStopping,
-        Long seed) {
+        Long seed,
+        Promotion promotion) {
+
+    /** A request without a promotion rule. */
+    public TrainingRequest(String requestId, String model, Task task, Dataset dataset, Base base, Head head,
+                           FrozenPhase frozen, FineTunePhase fineTune, Augmentation augmentation, Object classWeights,
+                           EarlyStopping earlyStopping, Long seed) {
+        this(requestId, model, task, dataset, base, head, frozen, fineTune, augmentation, classWeights, earlyStopping,
+                seed, null);
+    }
 
     /**
      * Classification: {@code train} and {@code validation} are folders with one sub-folder per class.

@@ -6,6 +6,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -14,7 +16,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The one image pipeline used for training and for serving: decode, convert to RGB, bilinear resize
@@ -28,21 +32,37 @@ public final class ImagePreprocessor {
     private ImagePreprocessor() {
     }
 
+    /** Decodes an image from a dataset, within {@link ImageLimits#DATASET}. */
     public static BufferedImage decode(byte[] bytes) {
+        return decode(bytes, ImageLimits.DATASET);
+    }
+
+    /**
+     * Decodes an image after checking its format and its size from the header alone: pixels are only
+     * decoded for images within {@code limits}.
+     */
+    public static BufferedImage decode(byte[] bytes, ImageLimits limits) {
         if (bytes == null || bytes.length == 0) {
-            throw new InvalidImageException("empty body: send the image bytes (PNG or JPEG)");
+            throw new InvalidImageException(InvalidImageException.Kind.EMPTY, "empty body: send the image bytes (PNG or JPEG)");
         }
-        try {
-            BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
-            if (image == null) {
-                throw new InvalidImageException("not a PNG or JPEG image (" + bytes.length + " bytes)");
+        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
+            if (!readers.hasNext()) {
+                throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
+                        "not an image: " + bytes.length + " bytes in no known image format (send PNG or JPEG)");
             }
-            return image;
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(input, true, true);
+                limits.check(reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0), reader.getHeight(0));
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (InvalidImageException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof InvalidImageException invalid) {
-                throw invalid;
-            }
-            throw new InvalidImageException("unreadable image: " + e.getMessage(), e);
+            throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE, "unreadable image: " + e.getMessage(), e);
         }
     }
 
@@ -50,9 +70,10 @@ public final class ImagePreprocessor {
         try {
             return decode(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new InvalidImageException("cannot read image file " + file + ": " + e.getMessage(), e);
+            throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
+                    "cannot read image file " + file + ": " + e.getMessage(), e);
         } catch (InvalidImageException e) {
-            throw new InvalidImageException(file + ": " + e.getMessage(), e);
+            throw new InvalidImageException(e.kind(), file + ": " + e.getMessage(), e);
         }
     }
 

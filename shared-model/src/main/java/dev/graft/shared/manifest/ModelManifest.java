@@ -13,6 +13,7 @@ import java.util.Map;
  * @param labels              class names in output order (classification), else empty
  * @param targetNormalization how regression outputs map back to real units (regression), else null
  * @param metrics             final validation metrics, e.g. accuracy, loss, mae
+ * @param promotion           the request's rule for serving this version under a gated policy; null for the default
  */
 public record ModelManifest(
         String model,
@@ -26,6 +27,7 @@ public record ModelManifest(
         BaseLineage base,
         String requestId,
         Instant createdAt,
+        Promotion promotion,
         String artifact,
         long sizeBytes,
         String sha256) {
@@ -40,11 +42,16 @@ public record ModelManifest(
                                       TargetNormalization targetNormalization, InputShape inputShape,
                                       Map<String, Double> metrics, BaseLineage base, String requestId) {
         return new ModelManifest(model, 0, task, labels, targetNormalization, inputShape,
-                ImagePreprocessor.ID, metrics, base, requestId, Instant.now(), null, 0, null);
+                ImagePreprocessor.ID, metrics, base, requestId, Instant.now(), null, null, 0, null);
+    }
+
+    public ModelManifest withPromotion(Promotion rule) {
+        return new ModelManifest(model, version, task, labels, targetNormalization, inputShape, preprocessing,
+                metrics, base, requestId, createdAt, rule, artifact, sizeBytes, sha256);
     }
 
     public ModelManifest published(int version, String artifact, long sizeBytes, String sha256) {
         return new ModelManifest(model, version, task, labels, targetNormalization, inputShape, preprocessing,
-                metrics, base, requestId, createdAt, artifact, sizeBytes, sha256);
+                metrics, base, requestId, createdAt, promotion, artifact, sizeBytes, sha256);
     }
 }

@@ -70,10 +70,33 @@ class ImagePreprocessorTest {
     void bytesThatAreNotAnImageGetAClearMessage() {
         assertThatThrownBy(() -> ImagePreprocessor.decode("hello, not an image".getBytes()))
                 .isInstanceOf(InvalidImageException.class)
-                .hasMessageContaining("not a PNG or JPEG image");
+                .hasMessageContaining("not an image");
         assertThatThrownBy(() -> ImagePreprocessor.decode(new byte[0]))
                 .isInstanceOf(InvalidImageException.class)
                 .hasMessageContaining("empty");
+    }
+
+    @Test
+    void limitsAreCheckedFromTheHeaderWithAKindForEachRejection() throws IOException {
+        byte[] png = encode(new BufferedImage(8, 6, BufferedImage.TYPE_INT_RGB), "png");
+        ImageLimits pngOnly = new ImageLimits(8, 48, java.util.Set.of("PNG"));
+        assertThat(ImagePreprocessor.decode(png, pngOnly).getWidth()).isEqualTo(8);
+
+        assertThatThrownBy(() -> ImagePreprocessor.decode(png, new ImageLimits(7, 48, java.util.Set.of("png"))))
+                .isInstanceOfSatisfying(InvalidImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(InvalidImageException.Kind.TOO_LARGE))
+                .hasMessageContaining("8x6 pixels is too large: at most 7 pixels a side");
+        assertThatThrownBy(() -> ImagePreprocessor.decode(png, new ImageLimits(8, 47, java.util.Set.of("png"))))
+                .isInstanceOfSatisfying(InvalidImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(InvalidImageException.Kind.TOO_LARGE));
+        byte[] bmp = encode(new BufferedImage(8, 6, BufferedImage.TYPE_INT_RGB), "bmp");
+        assertThatThrownBy(() -> ImagePreprocessor.decode(bmp, pngOnly))
+                .isInstanceOfSatisfying(InvalidImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(InvalidImageException.Kind.FORMAT_NOT_ALLOWED))
+                .hasMessageContaining("bmp images are not accepted; send one of: png");
+        assertThatThrownBy(() -> ImagePreprocessor.decode(java.util.Arrays.copyOf(png, 30), pngOnly))
+                .isInstanceOfSatisfying(InvalidImageException.class,
+                        e -> assertThat(e.kind()).isEqualTo(InvalidImageException.Kind.UNREADABLE));
     }
 
     private static int[] filled(int n, int value) {

@@ -1,6 +1,7 @@
 package dev.graft.trainer.training;
 
 import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.manifest.Task;
 import dev.graft.trainer.dataset.Augmentation;
 
@@ -13,6 +14,7 @@ import java.util.Map;
  * @param balancedClasses weigh each class by n / (classes * count), as scikit-learn's "balanced"
  * @param classWeights    a weight per label, checked against the labels when the data is read; empty for none
  * @param patience        epochs without improvement before a phase stops; 0 runs every epoch
+ * @param promotion       recorded in the manifest for the inference service's gated policy; null for its default
  */
 public record TrainingPlan(
         String requestId,
@@ -29,7 +31,8 @@ public record TrainingPlan(
         boolean balancedClasses,
         Map<String, Double> classWeights,
         int patience,
-        long seed) {
+        long seed,
+        Promotion promotion) {
 
     public static final String FROZEN = "frozen";
     public static final String FINE_TUNE = "fine-tune";

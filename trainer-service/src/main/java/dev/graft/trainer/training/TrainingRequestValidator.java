@@ -133,13 +133,16 @@ public final class TrainingRequestValidator {
                     "earlyStopping.patience must be 1.." + MAX_EPOCHS);
             patience = Objects.requireNonNullElse(r.earlyStopping().patience(), 0);
         }
+        if (r.promotion() != null) {
+            r.promotion().problem(r.task()).ifPresent(problems::add);
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid training request: " + String.join("; ", problems));
         }
         return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, frozen,
                 fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize()),
                 unfreezeFrom, augmentation, balanced, Map.copyOf(classWeights), patience,
-                Objects.requireNonNullElse(r.seed(), DEFAULT_SEED));
+                Objects.requireNonNullElse(r.seed(), DEFAULT_SEED), r.promotion());
     }
 
     private static TrainingPlan.Phase phase(List<String> problems, String name, Integer epochs, Double learningRate,

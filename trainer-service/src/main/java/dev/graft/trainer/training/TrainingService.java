@@ -75,7 +75,7 @@ public class TrainingService {
             TrainingReport[] report = {trained.report()};
             ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
                             trained.targetNormalization(), trained.inputShape(), trained.metrics(), trained.lineage(),
-                            requestId),
+                            requestId).withPromotion(plan.promotion()),
                     artifact -> {
                         ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false);
                         report[0] = report[0].withCharts(Charts.write(report[0], trained.predictedVsActual(),

@@ -1,6 +1,7 @@
 package dev.graft.trainer.training;
 
 import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.manifest.Task;
 import org.junit.jupiter.api.Test;
 
@@ -117,5 +118,18 @@ class TrainingRequestValidatorTest {
     private static TrainingRequest with(TrainingRequest r, TrainingRequest.Dataset dataset) {
         return new TrainingRequest(r.requestId(), r.model(), r.task(), dataset, r.base(), r.head(), r.frozen(),
                 r.fineTune(), r.augmentation(), r.classWeights(), r.earlyStopping(), r.seed());
+    }
+
+    @Test
+    void aPromotionRuleMustNameAMetricOfTheTaskAndIsKeptForTheManifest() {
+        TrainingRequest r = valid();
+        TrainingRequest gated = new TrainingRequest(r.requestId(), r.model(), r.task(), r.dataset(), r.base(), null,
+                r.frozen(), r.fineTune(), null, null, null, null, new Promotion("accuracy", 0.9));
+        assertThat(TrainingRequestValidator.validate(gated).promotion()).isEqualTo(new Promotion("accuracy", 0.9));
+
+        TrainingRequest wrongMetric = new TrainingRequest(r.requestId(), r.model(), r.task(), r.dataset(), r.base(), null,
+                r.frozen(), r.fineTune(), null, null, null, null, new Promotion("mae", 3.0));
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(wrongMetric))
+                .hasMessageContaining("promotion.metric must be one of [accuracy, loss]");
     }
 }

@@ -1,0 +1,74 @@
+package dev.graft.inference.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/** {@code graft.serving.*}: how versions are chosen and kept, how requests are batched and limited. */
+@ConfigMapping(prefix = "graft.serving")
+public interface ServingConfig {
+
+    /** Versions of each model kept loaded, the serving one included; older ones are loaded again on demand. */
+    @WithDefault("2")
+    int keepVersions();
+
+    /** Predictions on synthetic input that warm a loaded version up before it may serve. */
+    @WithDefault("3")
+    int warmupPredictions();
+
+    /** Models that must serve a warmed version before /q/health/ready is UP. */
+    Optional<List<String>> requiredModels();
+
+    /** Settings of every model that has no override under {@code graft.serving.models."NAME"}. */
+    Defaults defaults();
+
+    /** Per-model overrides of {@link #defaults()}. */
+    Map<String, Overrides> models();
+
+    Limits limits();
+
+    interface Defaults {
+        /** latest: every new version serves once warmed; gated: only if it beats the serving one. */
+        @WithDefault("latest")
+        ServingSettings.Policy promotion();
+
+        /** The most images one forward pass takes; 1 turns dynamic batching off. */
+        @WithDefault("16")
+        int maxBatchSize();
+
+        /** The longest a request waits for others to share its forward pass. */
+        @WithDefault("5ms")
+        Duration maxWait();
+    }
+
+    interface Overrides {
+        Optional<ServingSettings.Policy> promotion();
+
+        OptionalInt maxBatchSize();
+
+        Optional<Duration> maxWait();
+    }
+
+    interface Limits {
+        /** Checked from the image header before any pixel is decoded. */
+        @WithDefault("8192")
+        int maxImageSide();
+
+        @WithDefault("40000000")
+        long maxImagePixels();
+
+        /** ImageIO format names. */
+        @WithDefault("png,jpeg")
+        Set<String> formats();
+
+        /** Images in one request (multipart files, JSON images, V2 batch). */
+        @WithDefault("64")
+        int maxImagesPerRequest();
+    }
+}

@@ -1,0 +1,65 @@
+package dev.graft.inference.config;
+
+import dev.graft.shared.image.ImageLimits;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The serving configuration as plain values, resolved per model, so that the version and predict
+ * classes can be built in tests without a running application.
+ */
+public record ServingSettings(int keepVersions, int warmupPredictions, List<String> requiredModels,
+                              ModelSettings defaults, Map<String, ModelSettings> models, ImageLimits imageLimits,
+                              int maxImagesPerRequest) {
+
+    public enum Policy {
+        LATEST, GATED;
+
+        public String jsonName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** @param maxBatchSize images per forward pass; 1 for no batching */
+    public record ModelSettings(Policy promotion, int maxBatchSize, Duration maxWait) {
+        public ModelSettings {
+            if (maxBatchSize < 1 || maxWait.isNegative()) {
+                throw new IllegalArgumentException("max-batch-size must be >= 1 and max-wait >= 0");
+            }
+        }
+    }
+
+    public ServingSettings {
+        if (keepVersions < 1) {
+            throw new IllegalArgumentException("graft.serving.keep-versions must be >= 1");
+        }
+        requiredModels = List.copyOf(requiredModels);
+        models = Map.copyOf(models);
+    }
+
+    public ModelSettings forModel(String model) {
+        return models.getOrDefault(model, defaults);
+    }
+
+    /** Defaults for tests: latest, batches of up to 16 within 5 ms, PNG and JPEG up to 8192 pixels a side. */
+    public static ServingSettings standard() {
+        return new ServingSettings(2, 3, List.of(), new ModelSettings(Policy.LATEST, 16, Duration.ofMillis(5)), Map.of(),
+                new ImageLimits(8192, 40_000_000L, Set.of("png", "jpeg")), 64);
+    }
+
+    public ServingSettings withModel(String model, ModelSettings settings) {
+        Map<String, ModelSettings> all = new java.util.HashMap<>(models);
+        all.put(model, settings);
+        return new ServingSettings(keepVersions, warmupPredictions, requiredModels, defaults, all, imageLimits,
+                maxImagesPerRequest);
+    }
+
+    public ServingSettings withKeepVersions(int keep) {
+        return new ServingSettings(keep, warmupPredictions, requiredModels, defaults, models, imageLimits,
+                maxImagesPerRequest);
+    }
+}

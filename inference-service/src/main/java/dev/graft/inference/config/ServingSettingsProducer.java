@@ -1,0 +1,38 @@
+package dev.graft.inference.config;
+
+import dev.graft.shared.image.ImageLimits;
+import dev.graft.shared.store.ModelStore;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Turns {@code graft.*} configuration into the objects the service is built from. */
+public class ServingSettingsProducer {
+
+    @Produces
+    @Singleton
+    ServingSettings settings(ServingConfig config) {
+        ServingConfig.Defaults d = config.defaults();
+        ServingSettings.ModelSettings defaults = new ServingSettings.ModelSettings(d.promotion(), d.maxBatchSize(), d.maxWait());
+        Map<String, ServingSettings.ModelSettings> models = new HashMap<>();
+        config.models().forEach((model, o) -> models.put(model, new ServingSettings.ModelSettings(
+                o.promotion().orElse(defaults.promotion()), o.maxBatchSize().orElse(defaults.maxBatchSize()),
+                o.maxWait().orElse(defaults.maxWait()))));
+        ServingConfig.Limits limits = config.limits();
+        return new ServingSettings(config.keepVersions(), config.warmupPredictions(),
+                config.requiredModels().orElse(List.of()), defaults, models,
+                new ImageLimits(limits.maxImageSide(), limits.maxImagePixels(), limits.formats()),
+                limits.maxImagesPerRequest());
+    }
+
+    @Produces
+    @Singleton
+    ModelStore modelStore(@ConfigProperty(name = "graft.store.root", defaultValue = ".graft/models") String root) {
+        return new ModelStore(Path.of(root));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.graft.inference.endpoint;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.graft.inference.predict.BadRequestException;
+import dev.graft.inference.versions.VersionUnavailableException;
+import dev.graft.shared.image.InvalidImageException;
+import jakarta.ws.rs.NotAllowedException;
+import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/** Every failure as a status and {"error": "..."}: never an HTML page or an empty body. */
+public class ErrorMappers {
+    private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    @ServerExceptionMapper
+    public Response invalidImage(InvalidImageException e) {
+        return ApiError.response(switch (e.kind()) {
+            case TOO_LARGE -> Response.Status.REQUEST_ENTITY_TOO_LARGE;
+            case FORMAT_NOT_ALLOWED -> Response.Status.UNSUPPORTED_MEDIA_TYPE;
+            default -> Response.Status.BAD_REQUEST;
+        }, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unavailable(VersionUnavailableException e) {
+        return ApiError.response(e.reason() == VersionUnavailableException.Reason.UNKNOWN
+                ? Response.Status.NOT_FOUND : Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response badRequest(BadRequestException e) {
+        return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unreadableJson(JsonProcessingException e) {
+        return ApiError.response(Response.Status.BAD_REQUEST, "unreadable JSON: " + e.getOriginalMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response unsupportedMediaType(NotSupportedException e) {
+        return ApiError.response(Response.Status.UNSUPPORTED_MEDIA_TYPE, "this Content-Type is not accepted here; "
+                + "predict takes image/png, image/jpeg, application/octet-stream, multipart/form-data (field image) "
+                + "or application/json (base64 images)");
+    }
+
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e) {
+        return ApiError.response(Response.Status.METHOD_NOT_ALLOWED, "method not allowed here; allowed: "
+                + String.join(", ", e.getResponse().getAllowedMethods()));
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e) {
+        int status = e.getResponse().getStatus();
+        String message = e.getMessage() != null ? e.getMessage() : Response.Status.fromStatusCode(status).getReasonPhrase();
+        return ApiError.response(status, message);
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(IllegalStateException e) {
+        LOG.errorf(e, "request failed");
+        return ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, e.getMessage());
+    }
+}

@@ -1,0 +1,167 @@
+package dev.graft.inference.predict;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * Dynamic batching for one model version: requests that arrive together share one forward pass.
+ * A batch closes when it holds {@code maxBatchSize} images or {@code maxWait} after its first request
+ * arrived, whichever is sooner, so no request waits longer than {@code maxWait} for company. One
+ * thread runs the passes, because a network is not safe for concurrent use anyway.
+ */
+public final class BatchScheduler implements AutoCloseable {
+
+    /** Told of every pass: each request's wait in the queue, the pass's time and its number of images. */
+    public interface Listener {
+        void batch(long[] queueNanos, long computeNanos, int images);
+    }
+
+    /** Makes the scheduler of one loaded model version. */
+    public interface Factory {
+        BatchScheduler create(String model, int version, UnaryOperator<INDArray> forward);
+    }
+
+    private record Pending(INDArray images, long enqueued, CompletableFuture<INDArray> result) {
+    }
+
+    private static final Pending STOP = new Pending(null, 0, null);
+
+    private final UnaryOperator<INDArray> forward;
+    private final int maxBatchSize;
+    private final long maxWaitNanos;
+    private final Listener listener;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private volatile boolean closed;
+    /** A request that did not fit the previous batch; it opens the next one. */
+    private Pending carried;
+
+    /** @param forward the network: [n, c, h, w] in, [n, outputs] out */
+    public BatchScheduler(String name, UnaryOperator<INDArray> forward, int maxBatchSize, Duration maxWait,
+                          Listener listener) {
+        this.forward = forward;
+        this.maxBatchSize = maxBatchSize;
+        this.maxWaitNanos = maxWait.toNanos();
+        this.listener = listener;
+        this.worker = new Thread(this::run, "graft-batch-" + name);
+        this.worker.setDaemon(true);
+        this.worker.start();
+    }
+
+    /** Queues {@code images} ([k, c, h, w]); the result has their k output rows, in order. */
+    public CompletableFuture<INDArray> submit(INDArray images) {
+        CompletableFuture<INDArray> result = new CompletableFuture<>();
+        if (closed) {
+            result.completeExceptionally(new IllegalStateException("this model version no longer serves"));
+            return result;
+        }
+        queue.add(new Pending(images, System.nanoTime(), result));
+        return result;
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                Pending first = carried != null ? carried : queue.take();
+                carried = null;
+                if (first == STOP) {
+                    return;
+                }
+                List<Pending> batch = new ArrayList<>();
+                batch.add(first);
+                long rows = first.images().size(0);
+                boolean stop = false;
+                long deadline = first.enqueued() + maxWaitNanos;
+                while (rows < maxBatchSize) {
+                    long remaining = deadline - System.nanoTime();
+                    Pending next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (next == null) {
+                        break;
+                    }
+                    if (next == STOP) {
+                        stop = true;
+                        break;
+                    }
+                    if (rows + next.images().size(0) > maxBatchSize) {
+                        carried = next;
+                        break;
+                    }
+                    batch.add(next);
+                    rows += next.images().size(0);
+                }
+                execute(batch, (int) rows);
+                if (stop) {
+                    drain();
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** After close: whatever is still queued runs, so accepted requests are never dropped. */
+    private void drain() {
+        List<Pending> rest = new ArrayList<>();
+        if (carried != null) {
+            rest.add(carried);
+        }
+        queue.drainTo(rest);
+        for (Pending pending : rest) {
+            if (pending != STOP) {
+                execute(List.of(pending), (int) pending.images().size(0));
+            }
+        }
+    }
+
+    private void execute(List<Pending> batch, int rows) {
+        long start = System.nanoTime();
+        long[] queueNanos = new long[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            queueNanos[i] = start - batch.get(i).enqueued();
+        }
+        try {
+            INDArray input = batch.size() == 1 ? batch.get(0).images()
+                    : Nd4j.concat(0, batch.stream().map(Pending::images).toArray(INDArray[]::new));
+            INDArray output = forward.apply(input);
+            long computeNanos = System.nanoTime() - start;
+            long offset = 0;
+            for (Pending pending : batch) {
+                long k = pending.images().size(0);
+                pending.result().complete(batch.size() == 1 ? output
+                        : output.get(NDArrayIndex.interval(offset, offset + k), NDArrayIndex.all()).dup());
+                offset += k;
+            }
+            listener.batch(queueNanos, computeNanos, rows);
+        } catch (RuntimeException e) {
+            batch.forEach(pending -> pending.result().completeExceptionally(e));
+        }
+    }
+
+    /** Stops taking requests; those already queued still run. Returns once the worker has finished. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        queue.add(STOP);
+        if (Thread.currentThread() != worker) {
+            try {
+                worker.join(Duration.ofMinutes(1).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

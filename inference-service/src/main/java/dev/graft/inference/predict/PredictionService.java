@@ -1,0 +1,138 @@
+package dev.graft.inference.predict;
+
+import dev.graft.inference.config.ServingSettings;
+import dev.graft.inference.versions.LoadedModel;
+import dev.graft.inference.versions.ModelManager;
+import dev.graft.inference.versions.VersionUnavailableException;
+import dev.graft.shared.image.ImagePreprocessor;
+import dev.graft.shared.image.InvalidImageException;
+import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.ModelManifest;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.awt.image.BufferedImage;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The walk of an image: the version (serving, or the one asked for) -> limits and decoding against
+ * its input shape -> the version's batch scheduler -> predictions, counted by outcome with the
+ * end-to-end latency. Shared by the Graft API and the Open Inference Protocol endpoints.
+ */
+@ApplicationScoped
+public class PredictionService {
+    /** Generous: a batch waits at most max-wait plus the passes queued before it. */
+    private static final long RESULT_TIMEOUT_SECONDS = 60;
+
+    private final ModelManager manager;
+    private final ServingSettings settings;
+    private final InferenceMetrics metrics;
+
+    public PredictionService(ModelManager manager, ServingSettings settings, InferenceMetrics metrics) {
+        this.manager = manager;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    /** What a request got: the version that served it and one prediction per image, in order. */
+    public record Served(String model, int version, ModelManifest manifest, List<Prediction> predictions) {
+    }
+
+    /** Encoded images (PNG, JPEG, ...), checked against the limits before their pixels are decoded. */
+    public Served predictImages(String model, Integer version, List<byte[]> images, Integer topK) {
+        return serve(model, version, images.size(), topK, manifest -> {
+            List<BufferedImage> decoded = new ArrayList<>(images.size());
+            for (int i = 0; i < images.size(); i++) {
+                try {
+                    decoded.add(ImagePreprocessor.decode(images.get(i), settings.imageLimits()));
+                } catch (InvalidImageException e) {
+                    throw images.size() == 1 ? e : new InvalidImageException(e.kind(), "image " + (i + 1) + ": " + e.getMessage(), e);
+                }
+            }
+            return ImagePreprocessor.toBatch(decoded, manifest.inputShape());
+        });
+    }
+
+    /** Already preprocessed input, [n, 3, height, width] scaled to 0..1 as the manifest's input shape says. */
+    public Served predictTensor(String model, Integer version, INDArray input, Integer topK) {
+        return serve(model, version, (int) input.size(0), topK, manifest -> {
+            InputShape shape = manifest.inputShape();
+            long[] expected = {input.size(0), shape.channels(), shape.height(), shape.width()};
+            if (!Arrays.equals(input.shape(), expected)) {
+                throw new BadRequestException("input shape " + Arrays.toString(input.shape())
+                        + " does not fit " + model + ": expected [n, " + shape.channels() + ", " + shape.height() + ", "
+                        + shape.width() + "]");
+            }
+            return input;
+        });
+    }
+
+    private interface Preparation {
+        INDArray prepare(ModelManifest manifest);
+    }
+
+    private Served serve(String model, Integer version, int images, Integer topK, Preparation preparation) {
+        long start = System.nanoTime();
+        LoadedModel loaded;
+        try {
+            if (images < 1) {
+                throw new BadRequestException("no image in the request");
+            }
+            if (images > settings.maxImagesPerRequest()) {
+                throw new BadRequestException(images + " images in one request; at most "
+                        + settings.maxImagesPerRequest() + " (graft.serving.limits.max-images-per-request)");
+            }
+            if (topK != null && topK < 1) {
+                throw new BadRequestException("topK must be at least 1");
+            }
+            loaded = version == null ? manager.acquire(model).orElseThrow(() -> new VersionUnavailableException(
+                    VersionUnavailableException.Reason.UNKNOWN,
+                    "no model '" + model + "' is serving; GET /api/models lists those that are"))
+                    : manager.acquire(model, version);
+        } catch (RuntimeException e) {
+            metrics.prediction(model, version == null ? "none" : version.toString(), outcome(e), System.nanoTime() - start);
+            throw e;
+        }
+        String served = Integer.toString(loaded.version());
+        try {
+            INDArray input = preparation.prepare(loaded.manifest());
+            INDArray output = loaded.submit(input).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output,
+                    topK != null ? topK : Math.min(5, Math.max(1, loaded.manifest().labels().size())));
+            metrics.prediction(model, served, "ok", System.nanoTime() - start);
+            return new Served(model, loaded.version(), loaded.manifest(), predictions);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            metrics.prediction(model, served, "error", System.nanoTime() - start);
+            throw new IllegalStateException("interrupted while waiting for the prediction", e);
+        } catch (ExecutionException | TimeoutException e) {
+            metrics.prediction(model, served, "error", System.nanoTime() - start);
+            throw new IllegalStateException("prediction failed: " + (e.getCause() != null ? e.getCause().getMessage() : e), e);
+        } catch (RuntimeException e) {
+            metrics.prediction(model, served, outcome(e), System.nanoTime() - start);
+            throw e;
+        } finally {
+            loaded.release();
+        }
+    }
+
+    /** The metrics label of a failure, one per kind of answer. */
+    static String outcome(RuntimeException e) {
+        if (e instanceof InvalidImageException invalid) {
+            return switch (invalid.kind()) {
+                case TOO_LARGE -> "too_large";
+                case FORMAT_NOT_ALLOWED -> "unsupported_format";
+                default -> "bad_request";
+            };
+        }
+        if (e instanceof VersionUnavailableException unavailable) {
+            return unavailable.reason() == VersionUnavailableException.Reason.UNKNOWN ? "unknown_model" : "not_loadable";
+        }
+        return e instanceof BadRequestException ? "bad_request" : "error";
+    }
+}
