@@ -15,9 +15,12 @@ import java.util.function.UnaryOperator;
 
 /**
  * Dynamic batching for one model version: requests that arrive together share one forward pass.
- * A batch closes when it holds {@code maxBatchSize} images or {@code maxWait} after its first request
- * arrived, whichever is sooner, so no request waits longer than {@code maxWait} for company. One
- * thread runs the passes, because a network is not safe for concurrent use anyway.
+ * A batch closes when it holds {@code maxBatchSize} images, or {@code maxWait} after its first
+ * request arrived or the previous pass ended, whichever is later: no request waits longer than
+ * {@code maxWait} for company once the network is free. Counting from the end of the previous pass
+ * matters under load: the clients it answered send their next requests within a millisecond or
+ * two, and they join the requests that queued during the pass instead of forming a batch of their
+ * own. One thread runs the passes, because a network is not safe for concurrent use anyway.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -45,6 +48,8 @@ public final class BatchScheduler implements AutoCloseable {
     private volatile boolean closed;
     /** A request that did not fit the previous batch; it opens the next one. */
     private Pending carried;
+    /** When the previous pass ended (worker thread only). */
+    private long freeSince;
 
     /** @param forward the network: [n, c, h, w] in, [n, outputs] out */
     public BatchScheduler(String name, UnaryOperator<INDArray> forward, int maxBatchSize, Duration maxWait,
@@ -81,7 +86,7 @@ public final class BatchScheduler implements AutoCloseable {
                 batch.add(first);
                 long rows = first.images().size(0);
                 boolean stop = false;
-                long deadline = first.enqueued() + maxWaitNanos;
+                long deadline = Math.max(first.enqueued(), freeSince) + maxWaitNanos;
                 while (rows < maxBatchSize) {
                     long remaining = deadline - System.nanoTime();
                     Pending next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
@@ -100,6 +105,7 @@ public final class BatchScheduler implements AutoCloseable {
                     rows += next.images().size(0);
                 }
                 execute(batch, (int) rows);
+                freeSince = System.nanoTime();
                 if (stop) {
                     drain();
                     return;

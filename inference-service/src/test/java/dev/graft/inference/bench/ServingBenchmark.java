@@ -1,0 +1,413 @@
+package dev.graft.inference.bench;
+
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.shared.events.ModelVersionEvent;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.image.ImagePreprocessor;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.BaseLineage;
+import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Task;
+import dev.graft.shared.store.ModelStore;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+
+/**
+ * Serving overhead, batching, swaps under load and memory across swaps, from one run
+ * ({@code bin/graft bench serving}). Starts a Kafka broker in this JVM and the packaged inference
+ * service as a child process on a store of its own, with the demo classifier's architecture
+ * (small-convnet at 48x48 RGB, a 128-unit head, 10 classes) and random weights: speed does not
+ * depend on the weights.
+ *
+ * Arguments: [SECONDS_PER_PHASE (10)] [CONCURRENCY (8)] [SWAPS (30)].
+ */
+public final class ServingBenchmark {
+    private static final String BATCHED = "bench";
+    private static final String SINGLE = "bench-single";
+    private static final InputShape SHAPE = InputShape.rgb(48, 48);
+    private static final int MAX_BATCH = 16;
+
+    private final int seconds;
+    private final int concurrency;
+    private final int swaps;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final List<byte[]> images = new ArrayList<>();
+    private ModelStore store;
+    private KafkaProducer<String, String> producer;
+    private byte[] artifact;
+    private String baseUrl;
+
+    private ServingBenchmark(int seconds, int concurrency, int swaps) {
+        this.seconds = seconds;
+        this.concurrency = concurrency;
+        this.swaps = swaps;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
+        int swaps = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        try {
+            new ServingBenchmark(seconds, concurrency, swaps).run(Path.of(System.getProperty("graft.bench.jar",
+                    "inference-service/target/quarkus-app/quarkus-run.jar")));
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(0);   // the HTTP and Kafka clients' threads would keep the JVM alive
+    }
+
+    /** What a load phase measured. */
+    private record Load(int ok, List<String> failures, long[] latencies, double seconds) {
+        double perSecond() {
+            return ok / seconds;
+        }
+
+        double percentile(double p) {
+            if (latencies.length == 0) {
+                return Double.NaN;
+            }
+            return latencies[Math.min(latencies.length - 1, (int) Math.ceil(p * latencies.length) - 1)] / 1e6;
+        }
+    }
+
+    private void run(Path jar) throws Exception {
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build it first (mvn package)");
+        }
+        Path work = Files.createTempDirectory("graft-serving-bench");
+        Random random = new Random(7);
+        for (int i = 0; i < 32; i++) {
+            images.add(png(random));
+        }
+        ComputationGraph network = network();
+        store = new ModelStore(work.resolve("models"));
+        publish(BATCHED, network);
+        publish(SINGLE, network);
+        artifact = Files.readAllBytes(store.artifact(store.manifest(BATCHED, 1)));
+
+        System.out.printf(Locale.ROOT, "graft serving benchmark: %s, %d s per phase, %d concurrent clients, %d swaps, %d cores%n",
+                "small-convnet 48x48 + 128-unit head, 10 classes (" + network.numParams() + " parameters)", seconds,
+                concurrency, swaps, Runtime.getRuntime().availableProcessors());
+        double limit = inProcess(network, MAX_BATCH);
+        double limitSingle = inProcess(network, 1);
+        network.close();
+
+        try (LocalKafkaBroker kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"))) {
+            kafka.createTopics(List.of(Topics.MODEL_VERSIONS));
+            producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()), new StringSerializer(),
+                    new StringSerializer());
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            baseUrl = "http://127.0.0.1:" + port;
+            Process service = new ProcessBuilder("java", "-Xmx1g", "-Dquarkus.http.port=" + port,
+                    "-Dgraft.store.root=" + store.root(), "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                    "-Dgraft.serving.defaults.max-batch-size=" + MAX_BATCH,
+                    "-Dgraft.serving.models.\"" + SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2",
+                    "-jar", jar.toString())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("inference.log").toFile()).start();
+            try {
+                awaitReady(service);
+                measure(service, limit, limitSingle);
+            } catch (Exception e) {
+                List<String> log = Files.readAllLines(work.resolve("inference.log"));
+                System.out.println("inference service log (last lines):");
+                log.subList(Math.max(0, log.size() - 40), log.size()).forEach(System.out::println);
+                throw e;
+            } finally {
+                service.destroy();
+                service.waitFor();
+                producer.close();
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private void measure(Process service, double limit, double limitSingle) throws Exception {
+        load(BATCHED, Math.max(2, seconds / 3));   // JIT and workspaces warm-up, not reported
+        Map<String, Double> before = serverStats(BATCHED);
+        Load batched = load(BATCHED, seconds);
+        Map<String, Double> after = serverStats(BATCHED);
+        Load single = load(SINGLE, seconds);
+        System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process limit (output() on batches of " + MAX_BATCH + ")", limit);
+        System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process, batches of 1", limitSingle);
+        report("HTTP, dynamic batching (max " + MAX_BATCH + ", 5 ms)", batched);
+        double passes = after.get("passes") - before.get("passes");
+        System.out.printf(Locale.ROOT, "%-44s %9.1f images per pass, network busy %.0f%% of the time%n",
+                "  server side", (after.get("images") - before.get("images")) / passes,
+                100 * (after.get("compute") - before.get("compute")) / batched.seconds());
+        report("HTTP, batch size 1", single);
+
+        Load duringSwaps = loadWhileSwapping(BATCHED, 5);
+        report("HTTP during 5 swaps", duringSwaps);
+
+        long rssAfter3 = 0;
+        for (int swap = 1; swap <= swaps; swap++) {
+            swap(BATCHED);
+            if (swap == 3) {
+                rssAfter3 = rss(service);
+            }
+        }
+        long rssAfterAll = rss(service);
+
+        System.out.println();
+        ratio("HTTP throughput / in-process limit", batched.perSecond() / limit, ">= 0.7");
+        ratio("dynamic batching / batch size 1", batched.perSecond() / single.perSecond(), ">= 2");
+        ratio("  the same in process (batches of " + MAX_BATCH + " / of 1)", limit / limitSingle, "none: the ceiling above");
+        System.out.printf(Locale.ROOT, "%-44s %9d      (target 0)%n", "failed requests during swaps", duringSwaps.failures().size());
+        ratio("p99 during swaps / steady p99", duringSwaps.percentile(0.99) / batched.percentile(0.99), "<= 2");
+        ratio("RSS after " + swaps + " swaps / after 3 (" + rssAfterAll / (1 << 20) + " / " + rssAfter3 / (1 << 20) + " MiB)",
+                (double) rssAfterAll / rssAfter3, "<= 1.2");
+        if (!duringSwaps.failures().isEmpty()) {
+            System.out.println("first failure: " + duringSwaps.failures().get(0));
+        }
+    }
+
+    private static void report(String what, Load load) {
+        System.out.printf(Locale.ROOT, "%-44s %9.1f img/s   p50 %6.1f ms  p99 %6.1f ms  failed %d%n", what,
+                load.perSecond(), load.percentile(0.5), load.percentile(0.99), load.failures().size());
+    }
+
+    private static void ratio(String what, double value, String target) {
+        System.out.printf(Locale.ROOT, "%-44s %9.2f      (target %s)%n", what, value, target);
+    }
+
+    /** The demo classifier's shape: small-convnet blocks of 32, 32, 64 filters, a 128-unit head, 10 classes. */
+    private static ComputationGraph network() {
+        var graph = new NeuralNetConfiguration.Builder().seed(1).weightInit(WeightInit.RELU).activation(Activation.RELU)
+                .graphBuilder().addInputs("input").setInputTypes(InputType.convolutional(SHAPE.height(), SHAPE.width(), 3));
+        String previous = "input";
+        int[] filters = {32, 32, 64};
+        for (int block = 1; block <= filters.length; block++) {
+            graph.addLayer("conv" + block, new ConvolutionLayer.Builder(3, 3).nOut(filters[block - 1])
+                            .convolutionMode(ConvolutionMode.Same).build(), previous)
+                    .addLayer("pool" + block, new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2)
+                            .build(), "conv" + block);
+            previous = "pool" + block;
+        }
+        graph.addLayer("dense", new DenseLayer.Builder().nOut(128).build(), previous)
+                .addLayer("predictions", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(10)
+                        .activation(Activation.SOFTMAX).build(), "dense")
+                .setOutputs("predictions");
+        ComputationGraph network = new ComputationGraph(graph.build());
+        network.init();
+        return network;
+    }
+
+    private ModelManifest publish(String model, ComputationGraph network) {
+        return store.publish(manifest(model), file -> ModelSerializer.writeModel(network, file.toFile(), false));
+    }
+
+    private static ModelManifest manifest(String model) {
+        return ModelManifest.draft(model, Task.CLASSIFICATION,
+                List.of("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
+                null, SHAPE, Map.of("accuracy", 0.1), new BaseLineage("small-convnet", "random", "pool3"), "bench");
+    }
+
+    private static byte[] png(Random random) throws IOException {
+        BufferedImage image = new BufferedImage(SHAPE.width(), SHAPE.height(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < SHAPE.height(); y++) {
+            for (int x = 0; x < SHAPE.width(); x++) {
+                image.setRGB(x, y, random.nextInt(1 << 24));
+            }
+        }
+        try (ByteArrayOutputStream out = new ByteArrayOutputStream()) {
+            ImageIO.write(image, "png", out);
+            return out.toByteArray();
+        }
+    }
+
+    /** Batches of preprocessed images through output() in a tight loop: what no server can beat. */
+    private double inProcess(ComputationGraph network, int batchSize) {
+        List<BufferedImage> decoded = images.subList(0, batchSize).stream().map(ImagePreprocessor::decode).toList();
+        INDArray batch = ImagePreprocessor.toBatch(decoded, SHAPE);
+        long warmUntil = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < warmUntil) {
+            network.output(false, batch);
+        }
+        long start = System.nanoTime();
+        long end = start + seconds * 1_000_000_000L;
+        long passes = 0;
+        while (System.nanoTime() < end) {
+            network.output(false, batch);
+            passes++;
+        }
+        return passes * batchSize / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** The service's own batch counters for version 1 of {@code model}: passes, images, compute seconds. */
+    private Map<String, Double> serverStats(String model) throws Exception {
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        String labels = "{model=\"" + model + "\",version=\"1\"} ";
+        return Map.of("passes", value(metrics, "graft_prediction_batch_size_count" + labels),
+                "images", value(metrics, "graft_prediction_batch_size_sum" + labels),
+                "compute", value(metrics, "graft_prediction_compute_latency_seconds_sum" + labels));
+    }
+
+    private static double value(String metrics, String series) {
+        return metrics.lines().filter(line -> line.startsWith(series)).findFirst()
+                .map(line -> Double.parseDouble(line.substring(series.length()).trim())).orElse(0.0);
+    }
+
+    private Load load(String model, int duration) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        ExecutorService clients = Executors.newFixedThreadPool(concurrency);
+        List<Future<Load>> results = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int c = 0; c < concurrency; c++) {
+            int client = c;
+            results.add(clients.submit(() -> client(model, client, stop)));
+        }
+        Thread.sleep(duration * 1000L);
+        stop.set(true);
+        List<String> failures = new ArrayList<>();
+        List<long[]> latencies = new ArrayList<>();
+        int ok = 0;
+        for (Future<Load> result : results) {
+            Load load = result.get();
+            ok += load.ok();
+            failures.addAll(load.failures());
+            latencies.add(load.latencies());
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        clients.shutdown();
+        long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new Load(ok, failures, all, elapsed);
+    }
+
+    private Load client(String model, int client, AtomicBoolean stop) {
+        List<String> failures = new ArrayList<>();
+        long[] latencies = new long[1 << 16];
+        int n = 0;
+        int i = client;
+        URI uri = URI.create(baseUrl + "/api/models/" + model + "/predict");
+        while (!stop.get()) {
+            HttpRequest request = HttpRequest.newBuilder(uri).header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(images.get(i++ % images.size()))).build();
+            long start = System.nanoTime();
+            try {
+                HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200) {
+                    if (n == latencies.length) {
+                        latencies = Arrays.copyOf(latencies, n * 2);
+                    }
+                    latencies[n++] = System.nanoTime() - start;
+                } else {
+                    failures.add(response.statusCode() + " " + response.body());
+                }
+            } catch (IOException e) {
+                failures.add(e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return new Load(n, failures, Arrays.copyOf(latencies, n), 0);
+    }
+
+    /** Load for the phase's length while a new version swaps in about every seconds/count. */
+    private Load loadWhileSwapping(String model, int count) throws Exception {
+        ExecutorService background = Executors.newSingleThreadExecutor();
+        Future<Load> load = background.submit(() -> load(model, seconds));
+        long start = System.nanoTime();
+        for (int i = 0; i < count; i++) {
+            long due = start + (long) ((i + 0.5) * seconds * 1e9 / count);
+            Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+            swap(model);
+        }
+        Load result = load.get();
+        background.shutdown();
+        return result;
+    }
+
+    /** Publishes a new version (the same network), announces it on Kafka and waits until it serves. */
+    private void swap(String model) throws Exception {
+        ModelManifest manifest = store.publish(manifest(model), file -> Files.write(file, artifact));
+        producer.send(new ProducerRecord<>(Topics.MODEL_VERSIONS, model, Json.write(ModelVersionEvent.of(manifest)))).get();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/models/" + model)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (status.statusCode() == 200 && Json.MAPPER.readTree(status.body()).path("version").asInt() == manifest.version()) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new IllegalStateException(model + " version " + manifest.version() + " did not serve within 2 minutes");
+    }
+
+    private void awaitReady(Process service) throws Exception {
+        long deadline = System.nanoTime() + 180_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (!service.isAlive()) {
+                throw new IllegalStateException("the inference service stopped during start-up");
+            }
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("the inference service was not ready within 3 minutes");
+    }
+
+    /** Resident memory of the service process, from /proc. */
+    private static long rss(Process process) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+            }
+        }
+        throw new IllegalStateException("no VmRSS for process " + process.pid());
+    }
+}
