@@ -3,6 +3,7 @@ package dev.graft.inference.config;
 import dev.graft.shared.image.ImageLimits;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,7 +53,7 @@ public record ServingSettings(int keepVersions, int warmupPredictions, List<Stri
     }
 
     public ServingSettings withModel(String model, ModelSettings settings) {
-        Map<String, ModelSettings> all = new java.util.HashMap<>(models);
+        Map<String, ModelSettings> all = new HashMap<>(models);
         all.put(model, settings);
         return new ServingSettings(keepVersions, warmupPredictions, requiredModels, defaults, all, imageLimits,
                 maxImagesPerRequest);

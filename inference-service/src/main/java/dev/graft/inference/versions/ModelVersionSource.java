@@ -31,7 +31,7 @@ public class ModelVersionSource {
         this.manager = manager;
     }
 
-    void scanStore(@Observes StartupEvent event) {
+    public void scanStore(@Observes StartupEvent event) {
         List<String> models = store.models();
         startupScan = CompletableFuture.allOf(models.stream().map(manager::offerNewest).toArray(CompletableFuture[]::new));
         LOG.infof("model store %s: %d models found", store.root(), models.size());
