@@ -278,6 +278,15 @@ public class ModelManager {
      * loaded versions) if it is in the store but not in memory.
      */
     public LoadedModel acquire(String model, int version) {
+        ModelState known = models.get(model);
+        if (known != null) {
+            synchronized (known) {
+                LoadedModel loaded = known.loaded.get(version);
+                if (loaded != null && loaded.tryAcquire()) {
+                    return loaded;   // the common case: no look at the store
+                }
+            }
+        }
         ModelState state = requireKnown(model, version);
         LoadedModel loaded = loadAndAcquire(state, version);
         synchronized (state) {
@@ -301,8 +310,8 @@ public class ModelManager {
 
     /** Serves {@code version} until {@link #unpin}: announced versions no longer swap in. */
     public ModelStatus pin(String model, int version) {
-        ModelState state = requireKnown(model, version);
         LoadedModel target = acquire(model, version);
+        ModelState state = state(model);
         try {
             synchronized (state) {
                 state.pinned = version;
