@@ -141,6 +141,8 @@ public final class BatchScheduler implements AutoCloseable {
                     : Nd4j.concat(0, batch.stream().map(Pending::images).toArray(INDArray[]::new));
             INDArray output = forward.apply(input);
             long computeNanos = System.nanoTime() - start;
+            // counted before anyone is answered: whoever reads the metrics after an answer sees its pass
+            listener.batch(queueNanos, computeNanos, rows);
             long offset = 0;
             for (Pending pending : batch) {
                 long k = pending.images().size(0);
@@ -148,7 +150,6 @@ public final class BatchScheduler implements AutoCloseable {
                         : output.get(NDArrayIndex.interval(offset, offset + k), NDArrayIndex.all()).dup());
                 offset += k;
             }
-            listener.batch(queueNanos, computeNanos, rows);
         } catch (RuntimeException e) {
             batch.forEach(pending -> pending.result().completeExceptionally(e));
         }
