@@ -86,6 +86,8 @@ class ModelsOverHttpTest {
                 }
             });
         }
+        // the clients are answered by version 1 before any swap, so that the load spans every swap
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(60)).until(() -> ok.get() > 8 || !failures.isEmpty());
         for (int v = 2; v <= 4; v++) {
             announce(bootstrap, TestModels.publishClassifier(store, model, v));
             awaitServing(model, v);
