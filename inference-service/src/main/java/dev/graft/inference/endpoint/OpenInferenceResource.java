@@ -121,7 +121,7 @@ public class OpenInferenceResource {
     public ModelMetadata versionMetadata(@PathParam("model") String model, @PathParam("version") String version) {
         ModelStatus status = status(model);
         int v = PredictResource.parseVersion(version);
-        if (!status.loadedVersions().contains(v) && !status.version().equals(v)) {
+        if (!status.loadedVersions().contains(v)) {   // the serving version is always among them
             throw new VersionUnavailableException(VersionUnavailableException.Reason.UNKNOWN,
                     model + " version " + v + " is not loaded; loaded: " + status.loadedVersions());
         }

@@ -69,7 +69,7 @@ public class PredictResource {
 
     @POST
     @Blocking
-    @Consumes({"image/png", "image/jpeg", "image/*", MediaType.APPLICATION_OCTET_STREAM})
+    @Consumes({"image/*", MediaType.APPLICATION_OCTET_STREAM})
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Predict one image sent as its raw bytes")
     @RequestBody(content = @Content(mediaType = "image/png", schema = @Schema(type = SchemaType.STRING, format = "binary")))

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeoutException;
 public class PredictionService {
     /** Generous: a batch waits at most max-wait plus the passes queued before it. */
     private static final long RESULT_TIMEOUT_SECONDS = 60;
+    /** Labels in a classification's top list unless the request says otherwise (fewer if the model has fewer). */
+    private static final int DEFAULT_TOP_K = 5;
 
     private final ModelManager manager;
     private final ServingSettings settings;
@@ -40,7 +42,14 @@ public class PredictionService {
     }
 
     /** What a request got: the version that served it and one prediction per image, in order. */
-    public record Served(String model, int version, ModelManifest manifest, List<Prediction> predictions) {
+    public record Served(ModelManifest manifest, List<Prediction> predictions) {
+        public String model() {
+            return manifest.model();
+        }
+
+        public int version() {
+            return manifest.version();
+        }
     }
 
     /** Encoded images (PNG, JPEG, ...), checked against the limits before their pixels are decoded. */
@@ -103,9 +112,9 @@ public class PredictionService {
             INDArray input = preparation.prepare(loaded.manifest());
             INDArray output = loaded.submit(input).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output,
-                    topK != null ? topK : Math.min(5, Math.max(1, loaded.manifest().labels().size())));
+                    topK != null ? topK : DEFAULT_TOP_K);
             metrics.prediction(model, served, "ok", System.nanoTime() - start);
-            return new Served(model, loaded.version(), loaded.manifest(), predictions);
+            return new Served(loaded.manifest(), predictions);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             metrics.prediction(model, served, "error", System.nanoTime() - start);
