@@ -2,11 +2,18 @@ package dev.graft.trainer.training;
 
 import dev.graft.trainer.dataset.LabeledImages;
 
-/** What the recipe tells while it runs: the data once read, then every epoch. */
+/** What the recipe tells while it runs: the data once read, each phase's start and end, every epoch. */
 @FunctionalInterface
 public interface TrainingListener {
     void epoch(EpochResult epoch);
 
     default void dataset(LabeledImages train, LabeledImages validation) {
+    }
+
+    /** A phase begins: "features" (the frozen base's one pass, when cached), then each training phase. */
+    default void phaseStarted(String phase) {
+    }
+
+    default void phaseEnded(String phase, double seconds) {
     }
 }

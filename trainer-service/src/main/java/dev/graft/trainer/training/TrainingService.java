@@ -41,11 +41,12 @@ public class TrainingService {
     }
 
     public void handle(String json) {
+        long started = System.nanoTime();
         TrainingPlan plan;
         try {
             plan = TrainingRequestValidator.validate(Json.read(json, TrainingRequest.class));
         } catch (IllegalArgumentException e) {
-            reject(json, e.getMessage());
+            reject(json, e.getMessage(), started);
             return;
         }
         String requestId = plan.requestId();
@@ -53,13 +54,22 @@ public class TrainingService {
                 + " base";
         registry.started(requestId, plan.model(), accepted);
         publisher.progress(TrainingEvent.accepted(requestId, plan.model(), accepted));
-        long started = System.nanoTime();
         try {
             TrainedModel trained = recipe.run(plan, new TrainingListener() {
                 @Override
                 public void dataset(LabeledImages train, LabeledImages validation) {
                     publisher.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
                             train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+                }
+
+                @Override
+                public void phaseStarted(String phase) {
+                    metrics.phaseStarted(plan.model(), phase);
+                }
+
+                @Override
+                public void phaseEnded(String phase, double seconds) {
+                    metrics.phaseEnded(plan.model(), phase, seconds);
                 }
 
                 @Override
@@ -84,25 +94,25 @@ public class TrainingService {
                     });
             publisher.version(ModelVersionEvent.of(manifest));
             String message = String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
-                    manifest.version(), (System.nanoTime() - started) / 1e9, manifest.metrics());
+                    manifest.version(), seconds(started), manifest.metrics());
             registry.succeeded(requestId, manifest, report[0], message);
             publisher.outcome(TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message));
-            metrics.job("succeeded");
+            metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
         } catch (IllegalArgumentException e) {
             // a problem with the request or its data: the message says it all
             LOG.warnf("request %s failed: %s", requestId, e.getMessage());
-            fail(requestId, plan.model(), e.getMessage());
+            fail(requestId, plan.model(), e.getMessage(), started);
         } catch (RuntimeException | OutOfMemoryError e) {
             String reason = e.getMessage() != null ? e.getMessage() : e.toString();
             LOG.errorf(e, "request %s failed: %s", requestId, reason);
-            fail(requestId, plan.model(), reason);
+            fail(requestId, plan.model(), reason, started);
         }
     }
 
     /** An invalid request: name it as well as the JSON allows, so the sender can match the failure. */
-    private void reject(String json, String reason) {
+    private void reject(String json, String reason, long started) {
         String requestId = null;
         String model = null;
         try {
@@ -113,7 +123,7 @@ public class TrainingService {
             // the reason already says the record is not JSON
         }
         LOG.warnf("rejected request %s: %s", requestId, reason);
-        fail(requestId, model, reason);
+        fail(requestId, model, reason, started);
     }
 
     /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */
@@ -130,13 +140,17 @@ public class TrainingService {
         return sizes + " in " + counts.length + " classes " + train.countsByLabel() + imbalance;
     }
 
-    private void fail(String requestId, String model, String reason) {
+    private void fail(String requestId, String model, String reason, long started) {
         registry.failed(requestId, model, reason);
-        metrics.job("failed");
+        metrics.job(model, "failed", seconds(started));
         try {
             publisher.outcome(TrainingEvent.failed(requestId, model, reason));
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not publish the failure of request %s", requestId);
         }
+    }
+
+    private static double seconds(long started) {
+        return (System.nanoTime() - started) / 1e9;
     }
 }

@@ -123,7 +123,7 @@ public class TransferRecipe {
             if (run.phase(fineTuned, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true)) {
                 graph = unfrozen(fineTuned);
             }
-            run.phaseSeconds.put(plan.fineTune().name(), seconds(start));
+            run.ended(plan.fineTune().name(), start);
         }
         return run.finish(graph, base, trainFiles, validationFiles, shape, normalization);
     }
@@ -203,27 +203,35 @@ public class TransferRecipe {
             long images = train.getFeatures(0).size(0) + validation.getFeatures(0).size(0);
             long cacheBytes = FrozenFeatures.bytes(images, featureShape);
             if (plan.augmentation() == null && cacheBytes <= maxFeatureCacheBytes) {
+                listener.phaseStarted("features");
                 ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
                         ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
                 INDArray trainFeatures = FrozenFeatures.featurize(baseOnly, train.getFeatures(0));
                 INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
-                double featurizeSeconds = seconds(start);
-                phaseSeconds.put("features", featurizeSeconds);
+                double featurizeSeconds = ended("features", start);
                 forwardSecondsPerImage = featurizeSeconds / images;
                 frozenMode = "cached features: the frozen base ran once over " + images + " images in "
                         + String.format(Locale.ROOT, "%.1f s (%d MiB)", featurizeSeconds, cacheBytes >> 20);
                 ComputationGraph head = FrozenFeatures.head(graph, featureType, plan.frozen().learningRate(), plan.seed());
                 long headStart = System.nanoTime();
                 phase(head, plan.frozen(), trainFeatures, validationFeatures, false);
-                phaseSeconds.put(plan.frozen().name(), seconds(headStart));
+                ended(plan.frozen().name(), headStart);
                 FrozenFeatures.copyHead(head, graph);
             } else {
                 frozenMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
                         : "end to end: features need " + (cacheBytes >> 20)
                         + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
                 phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true);
-                phaseSeconds.put(plan.frozen().name(), seconds(start));
+                ended(plan.frozen().name(), start);
             }
+        }
+
+        /** Records a phase's wall time since {@code start} for the report and the listener, and returns it. */
+        double ended(String phase, long start) {
+            double seconds = seconds(start);
+            phaseSeconds.put(phase, seconds);
+            listener.phaseEnded(phase, seconds);
+            return seconds;
         }
 
         /**
@@ -234,6 +242,7 @@ public class TransferRecipe {
          */
         boolean phase(ComputationGraph network, TrainingPlan.Phase phase, INDArray trainInputs, INDArray validationInputs,
                    boolean endToEnd) {
+            listener.phaseStarted(phase.name());
             int n = (int) trainInputs.size(0);
             INDArray labels = train.getLabels(0);
             Random random = new Random(plan.seed() + phase.name().hashCode());

@@ -173,6 +173,9 @@ class TrainingOverKafkaTest {
         given().when().get("/q/metrics").then().statusCode(200)
                 .body(containsString("graft_training_jobs_total{outcome=\"succeeded\"}"))
                 .body(containsString("graft_training_jobs_total{outcome=\"failed\"}"))
-                .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\"}"));
+                .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\"}"))
+                .body(containsString("graft_training_phase_duration_seconds_count{model=\"" + classifier + "\",phase=\"fine-tune\"} 1.0"))
+                .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\"} 0.0"))
+                .body(containsString("graft_training_duration_seconds_count{outcome=\"succeeded\"}"));
     }
 }

@@ -1,0 +1,380 @@
+package dev.graft.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The dashboards against the real thing: a Kafka broker, both packaged services as processes, a
+ * classifier and a regressor trained through Kafka, predictions over HTTP (answered and rejected);
+ * then every series that a dashboard query selects must be in the services' /q/metrics, with the
+ * label values the query names. A dashboard that shows nothing fails here, not in front of a user.
+ */
+class DashboardMetricsTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(4);
+    private static final Path TRAINER_JAR = Path.of("../trainer-service/target/quarkus-app/quarkus-run.jar");
+    private static final Path INFERENCE_JAR = Path.of("../inference-service/target/quarkus-app/quarkus-run.jar");
+    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s");
+    private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    /** Target labels Prometheus adds (deploy/prometheus/prometheus.yml), not in the services' own output. */
+    private static final Set<String> TARGET_LABELS = Set.of("service", "job", "instance");
+
+    private static Path work;
+    private static LocalKafkaBroker kafka;
+    private static ServiceProcess trainer;
+    private static ServiceProcess inference;
+    private static Prometheus prometheus;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startEverything() throws Exception {
+        assertThat(TRAINER_JAR).as("packaged trainer (mvn package runs before this module's tests)").exists();
+        assertThat(INFERENCE_JAR).as("packaged inference service").exists();
+        work = Files.createTempDirectory("graft-dashboards");
+        kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"));
+        kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS));
+        Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_ROOT", work.resolve("models").toString());
+        trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
+        // gated, so that a version whose request names an unreachable threshold is held back
+        inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work,
+                "-Dgraft.serving.models.\"brightness\".promotion=gated");
+        trainer.awaitReady(TIMEOUT);
+        inference.awaitReady(TIMEOUT);
+        prometheus = Prometheus.startIfInstalled(work, Map.of("trainer", trainer.port(), "inference", inference.port()));
+        runWorkload();
+    }
+
+    /** Two trainings and a held-back third, answered and rejected predictions: what the dashboards show. */
+    private static void runWorkload() throws Exception {
+        Path data = work.resolve("data");
+        classFolders(data.resolve("train"), 12, 1);
+        classFolders(data.resolve("validation"), 4, 2);
+        priceCsv(data, "prices.csv", 24, 3);
+        priceCsv(data, "prices-validation.csv", 8, 4);
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, "stripes",
+                    request("stripes-1", "stripes", "classification", "train", "validation", ""));
+            client.send(Topics.TRAINING_REQUESTS, "brightness",
+                    request("brightness-1", "brightness", "regression", "prices.csv", "prices-validation.csv", ""));
+            client.send(Topics.TRAINING_REQUESTS, "brightness", request("brightness-2", "brightness", "regression",
+                    "prices.csv", "prices-validation.csv", ", \"promotion\": {\"metric\": \"mae\", \"threshold\": 0}"));
+            Set<String> finished = new HashSet<>();
+            client.readUntil(Topics.TRAINING_EVENTS, json -> {
+                TrainingEvent event = Json.read(json, TrainingEvent.class);
+                if (event.isFinal()) {
+                    assertThat(event.type()).as(json).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+                    finished.add(event.requestId());
+                }
+                return finished.size() == 3;
+            }, TIMEOUT);
+        }
+        byte[] png = png(stripes(true, 200, new Random(5)));
+        for (String model : List.of("stripes", "brightness")) {
+            awaitServed(model);
+            for (int i = 0; i < 5; i++) {
+                assertThat(predict(model, png, "image/png").statusCode()).isEqualTo(200);
+            }
+        }
+        assertThat(predict("stripes", "not an image".getBytes(), "image/png").statusCode()).isEqualTo(400);
+        awaitStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2);
+
+    }
+
+    @AfterAll
+    static void stopEverything() throws IOException {
+        for (AutoCloseable closeable : new AutoCloseable[]{prometheus, inference, trainer, kafka}) {
+            try {
+                if (closeable != null) {
+                    closeable.close();
+                }
+            } catch (Exception e) {
+                System.err.println("could not stop " + closeable + ": " + e);
+            }
+        }
+        if (work != null) {
+            try (Stream<Path> files = Files.walk(work)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    void everySeriesThatADashboardQueriesIsExposedWithTheLabelValuesItNames() throws Exception {
+        Map<String, List<Map<String, String>>> trainerSeries = scrape(trainer);
+        Map<String, List<Map<String, String>>> inferenceSeries = scrape(inference);
+        Map<String, Map<String, List<Map<String, String>>>> byService = Map.of(
+                "trainer", trainerSeries, "inference", inferenceSeries);
+        Map<String, List<Map<String, String>>> all = new HashMap<>(trainerSeries);
+        inferenceSeries.forEach((name, series) -> all.merge(name, series, (a, b) -> {
+            List<Map<String, String>> both = new ArrayList<>(a);
+            both.addAll(b);
+            return both;
+        }));
+        assertThat(targetServices()).containsExactlyInAnyOrderElementsOf(byService.keySet());
+
+        List<String> missing = new ArrayList<>();
+        int checked = 0;
+        for (Path dashboard : Dashboards.files()) {
+            for (Dashboards.Query query : Dashboards.queries(dashboard)) {
+                for (Dashboards.Selector selector : Dashboards.selectors(query.expr())) {
+                    checked++;
+                    String service = selector.equalities().get("service");
+                    Map<String, List<Map<String, String>>> exposed = service == null ? all : byService.get(service);
+                    List<Map<String, String>> series = exposed == null ? null : exposed.get(selector.metric());
+                    if (series == null) {
+                        missing.add(query.where() + ": " + selector.metric() + " is not exposed"
+                                + (service == null ? "" : " by the " + service));
+                        continue;
+                    }
+                    selector.equalities().forEach((label, value) -> {
+                        if (!TARGET_LABELS.contains(label)
+                                && series.stream().noneMatch(labels -> value.equals(labels.get(label)))) {
+                            missing.add(query.where() + ": no " + selector.metric() + " has " + label + "=\"" + value + "\"");
+                        }
+                    });
+                }
+            }
+        }
+        assertThat(checked).isGreaterThan(40);
+        assertThat(missing).isEmpty();
+    }
+
+    /**
+     * Every query of every panel and annotation, run by a real Prometheus (Debian's, which CI installs) that
+     * scraped both services through the workload with deploy/prometheus/prometheus.yml, over that time
+     * as Grafana would: each must be valid PromQL and return series.
+     */
+    @Test
+    void everyDashboardQueryReturnsSeriesFromARealPrometheus() throws Exception {
+        assumeTrue(prometheus != null, "prometheus is not installed (apt-get install prometheus; CI has it)");
+        prometheus.awaitScrapesAfter(System.currentTimeMillis(), 3);
+        List<String> empty = new ArrayList<>();
+        int run = 0;
+        for (Path dashboard : Dashboards.files()) {
+            for (Dashboards.Query query : Dashboards.queries(dashboard)) {
+                if (query.where().contains("/ variable ")) {
+                    continue;
+                }
+                run++;
+                JsonNode result = prometheus.queryRange(query.expr());
+                assertThat(result.path("status").asText()).as(query.where() + ": " + result).isEqualTo("success");
+                if (result.path("data").path("result").isEmpty()) {
+                    empty.add(query.where() + ": " + query.expr());
+                }
+            }
+        }
+        assertThat(run).isGreaterThan(30);
+        assertThat(empty).isEmpty();
+    }
+
+    /** The service labels deploy/prometheus/prometheus.yml gives its targets. */
+    private static Set<String> targetServices() throws IOException {
+        JsonNode config = new ObjectMapper(new YAMLFactory()).readTree(Path.of("prometheus/prometheus.yml").toFile());
+        Set<String> services = new HashSet<>();
+        for (JsonNode job : config.path("scrape_configs")) {
+            job.path("static_configs").forEach(c -> services.add(c.path("labels").path("service").asText()));
+        }
+        return services;
+    }
+
+    private static String request(String requestId, String model, String task, String train, String validation,
+                                  String more) {
+        return """
+                {"requestId": "%s", "model": "%s", "task": "%s",
+                 "dataset": {"train": "%s", "validation": "%s", "targetColumn": "price"},
+                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
+                 "head": {"units": 16},
+                 "frozen": {"epochs": 2, "learningRate": 0.01, "batchSize": 8},
+                 "fineTune": {"epochs": 1, "learningRate": 0.001, "unfreezeFrom": "block1_conv1"}%s}
+                """.formatted(requestId, model, task, train, validation, more);
+    }
+
+    private static void awaitServed(String model) throws Exception {
+        awaitStatus(model, "version 1 serving", status -> status.path("version").asInt() == 1);
+    }
+
+    private static void awaitStatus(String model, String what, Predicate<JsonNode> condition) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        JsonNode status = Json.MAPPER.missingNode();
+        while (!condition.test(status)) {
+            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
+            Thread.sleep(200);
+            HttpResponse<String> response = get(inference, "/api/models/" + model);
+            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
+        }
+    }
+
+    private static HttpResponse<String> predict(String model, byte[] body, String type) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(inference.uri("/api/models/" + model + "/predict"))
+                .header("Content-Type", type).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(service.uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Sample name -> the label sets it is exposed with, from the Prometheus text format. */
+    private static Map<String, List<Map<String, String>>> scrape(ServiceProcess service) throws Exception {
+        HttpResponse<String> response = get(service, "/q/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        Map<String, List<Map<String, String>>> series = new HashMap<>();
+        for (String line : response.body().split("\n")) {
+            Matcher sample = SAMPLE.matcher(line);
+            if (line.startsWith("#") || !sample.find()) {
+                continue;
+            }
+            Map<String, String> labels = new HashMap<>();
+            if (sample.group(3) != null) {
+                Matcher label = LABEL.matcher(sample.group(3));
+                while (label.find()) {
+                    labels.put(label.group(1), label.group(2));
+                }
+            }
+            series.computeIfAbsent(sample.group(1), n -> new ArrayList<>()).add(labels);
+        }
+        return series;
+    }
+
+    /** Grey stripes, horizontal or vertical, whose brightness is the regression target. */
+    private static BufferedImage stripes(boolean horizontal, int brightness, Random random) {
+        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < 32; y++) {
+            for (int x = 0; x < 32; x++) {
+                int value = ((horizontal ? y : x) / 4) % 2 == 0 ? brightness : brightness / 4;
+                image.getRaster().setSample(x, y, 0, Math.max(0, Math.min(255, value + random.nextInt(21) - 10)));
+            }
+        }
+        return image;
+    }
+
+    private static void classFolders(Path dir, int perClass, long seed) throws IOException {
+        Random random = new Random(seed);
+        for (String label : List.of("horizontal", "vertical")) {
+            for (int i = 0; i < perClass; i++) {
+                write(dir.resolve(label).resolve(i + ".png"),
+                        png(stripes(label.equals("horizontal"), 120 + random.nextInt(120), random)));
+            }
+        }
+    }
+
+    private static void priceCsv(Path dir, String csv, int count, long seed) throws IOException {
+        Random random = new Random(seed);
+        List<String> lines = new ArrayList<>(List.of("file,price"));
+        for (int i = 0; i < count; i++) {
+            int brightness = 60 + random.nextInt(190);
+            String file = "images/" + csv.replace(".csv", "") + "-" + i + ".png";
+            write(dir.resolve(file), png(stripes(random.nextBoolean(), brightness, random)));
+            lines.add(file + "," + brightness);
+        }
+        Files.write(dir.resolve(csv), lines);
+    }
+
+    private static void write(Path file, byte[] bytes) throws IOException {
+        Files.createDirectories(file.getParent());
+        Files.write(file, bytes);
+    }
+
+    private static byte[] png(BufferedImage image) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ImageIO.write(image, "png", out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A packaged service started as a child process on a free port, its output in a log file. */
+    private record ServiceProcess(String name, Process process, int port, Path log) implements AutoCloseable {
+        static ServiceProcess start(String name, Path jar, Map<String, String> env, Path work, String... options)
+                throws IOException {
+            int port;
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            Path log = work.resolve(name + ".log");
+            List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-Dquarkus.http.port=" + port));
+            command.addAll(List.of(options));
+            command.addAll(List.of("-jar", jar.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            return new ServiceProcess(name, builder.start(), port, log);
+        }
+
+        URI uri(String path) {
+            return URI.create("http://127.0.0.1:" + port + path);
+        }
+
+        void awaitReady(Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException(name + " stopped during start-up:\n" + tail());
+                }
+                try {
+                    if (get(this, "/q/health/ready").statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notListeningYet) {
+                    // keep polling
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " not ready after " + timeout + ":\n" + tail());
+                }
+                Thread.sleep(250);
+            }
+        }
+
+        private String tail() throws IOException {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.graft.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What can be checked of deploy/ and docker-compose.yml without a Docker engine or a cluster: every file
+ * parses, and every name one file gives another (datasource uid, mounted paths, Dockerfiles, scrape
+ * targets, probe paths, kustomization resources) exists.
+ */
+class DeployFilesTest {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Path COMPOSE = Path.of("../docker-compose.yml");
+    private static final Path GPU_COMPOSE = Path.of("docker-compose.gpu.yml");
+
+    private static List<Path> files(String... extensions) throws IOException {
+        try (Stream<Path> files = Files.walk(Path.of("."))) {
+            return files.filter(Files::isRegularFile).filter(f -> !f.startsWith("./target") && !f.startsWith("./src"))
+                    .filter(f -> Stream.of(extensions).anyMatch(e -> f.toString().endsWith(e))).sorted().toList();
+        }
+    }
+
+    /** All documents of a YAML file (Kubernetes manifests hold several). */
+    private static List<JsonNode> yaml(Path file) throws IOException {
+        try (var parser = YAML.getFactory().createParser(file.toFile())) {
+            List<JsonNode> documents = new ArrayList<>();
+            YAML.readValues(parser, JsonNode.class).forEachRemaining(documents::add);
+            return documents.stream().filter(d -> d != null && !d.isNull() && !d.isMissingNode()).toList();
+        }
+    }
+
+    @Test
+    void everyYamlAndJsonFileParses() throws IOException {
+        List<Path> yamls = new ArrayList<>(files(".yml", ".yaml"));
+        yamls.add(COMPOSE);
+        assertThat(yamls).hasSizeGreaterThan(8);
+        for (Path file : yamls) {
+            assertThat(yaml(file)).as(file.toString()).isNotEmpty();
+        }
+        List<Path> jsons = files(".json");
+        assertThat(jsons).hasSize(Dashboards.files().size());
+        for (Path file : jsons) {
+            assertThat(Dashboards.JSON.readTree(file.toFile()).isObject()).as(file.toString()).isTrue();
+        }
+    }
+
+    @Test
+    void dashboardsUseTheProvisionedDatasourceHaveUniqueIdsAndQueryInEveryPanel() throws IOException {
+        String uid = yaml(Path.of("grafana/provisioning/datasources/prometheus.yml")).get(0)
+                .path("datasources").path(0).path("uid").asText();
+        assertThat(uid).isNotEmpty();
+        Set<String> dashboardUids = new HashSet<>();
+        for (Path file : Dashboards.files()) {
+            JsonNode dashboard = Dashboards.JSON.readTree(file.toFile());
+            assertThat(dashboardUids.add(dashboard.path("uid").asText())).as("unique uid " + file).isTrue();
+            Set<Integer> ids = new HashSet<>();
+            for (JsonNode panel : Dashboards.panels(dashboard)) {
+                String where = file.getFileName() + " / " + panel.path("title").asText();
+                assertThat(ids.add(panel.path("id").asInt())).as("unique id: " + where).isTrue();
+                if (panel.path("type").asText().equals("row")) {
+                    continue;
+                }
+                assertThat(panel.path("datasource").path("uid").asText()).as(where).isEqualTo(uid);
+                assertThat(panel.path("targets")).as(where).isNotEmpty();
+                for (JsonNode target : panel.path("targets")) {
+                    assertThat(target.path("expr").asText()).as(where).isNotBlank();
+                    assertThat(target.path("datasource").path("uid").asText()).as(where).isEqualTo(uid);
+                }
+            }
+            for (JsonNode variable : dashboard.path("templating").path("list")) {
+                assertThat(variable.path("datasource").path("uid").asText()).isEqualTo(uid);
+            }
+        }
+    }
+
+    @Test
+    void composeBuildsFromDockerfilesThatExistAndMountsWhatDeployShips() throws IOException {
+        JsonNode services = yaml(COMPOSE).get(0).path("services");
+        assertThat(services.fieldNames()).toIterable()
+                .contains("kafka", "kafka-topics", "trainer", "inference", "prometheus", "grafana");
+        for (String service : List.of("trainer", "inference")) {
+            JsonNode build = services.path(service).path("build");
+            assertThat(Path.of("..").resolve(build.path("context").asText()).resolve(build.path("dockerfile").asText()))
+                    .as(service).exists();
+            assertThat(services.path(service).path("healthcheck").path("test").toString()).contains("/q/health/ready");
+        }
+        JsonNode gpuTrainer = yaml(GPU_COMPOSE).get(0).path("services").path("trainer").path("build");
+        assertThat(Path.of("..").resolve(gpuTrainer.path("dockerfile").asText())).exists();
+        services.forEach(service -> service.path("volumes").forEach(volume -> {
+            String source = volume.asText().split(":")[0];
+            if (source.startsWith("./deploy/")) {
+                assertThat(Path.of("..").resolve(source)).as(volume.asText()).exists();
+            }
+        }));
+        services.forEach(service -> service.path("depends_on").fieldNames()
+                .forEachRemaining(dependency -> assertThat(services.has(dependency)).as(dependency).isTrue()));
+        // Grafana reads the dashboards where its provisioning looks for them
+        String dashboardsPath = yaml(Path.of("grafana/provisioning/dashboards/graft.yml")).get(0)
+                .path("providers").path(0).path("options").path("path").asText();
+        assertThat(services.path("grafana").path("volumes").toString())
+                .contains("./deploy/grafana/dashboards:" + dashboardsPath);
+    }
+
+    @Test
+    void prometheusScrapesBothComposeServicesOnTheirPorts() throws IOException {
+        JsonNode services = yaml(COMPOSE).get(0).path("services");
+        JsonNode config = yaml(Path.of("prometheus/prometheus.yml")).get(0);
+        Set<String> scraped = new HashSet<>();
+        for (JsonNode job : config.path("scrape_configs")) {
+            assertThat(job.path("metrics_path").asText()).isEqualTo("/q/metrics");
+            for (JsonNode target : job.path("static_configs").path(0).path("targets")) {
+                String[] hostPort = target.asText().split(":");
+                assertThat(services.path(hostPort[0]).path("ports").toString()).as(target.asText())
+                        .contains(":" + hostPort[1] + "\"");
+                scraped.add(hostPort[0]);
+            }
+        }
+        assertThat(scraped).containsExactlyInAnyOrder("trainer", "inference");
+    }
+
+    @Test
+    void kubernetesDeploymentsProbeHealthAndSizeMemoryAndKustomizeListsEveryManifest() throws IOException {
+        Path dir = Path.of("kubernetes");
+        List<String> resources = new ArrayList<>();
+        yaml(dir.resolve("kustomization.yaml")).get(0).path("resources").forEach(r -> resources.add(r.asText()));
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(f -> !f.equals("kustomization.yaml")))
+                    .containsExactlyInAnyOrderElementsOf(resources);
+        }
+        Set<String> deployments = new HashSet<>();
+        for (String resource : resources) {
+            for (JsonNode document : yaml(dir.resolve(resource))) {
+                assertThat(document.path("apiVersion").asText()).as(resource).isNotEmpty();
+                if (!document.path("kind").asText().equals("Deployment")) {
+                    continue;
+                }
+                String name = document.path("metadata").path("name").asText();
+                deployments.add(name);
+                for (JsonNode container : document.path("spec").path("template").path("spec").path("containers")) {
+                    assertThat(container.path("readinessProbe").path("httpGet").path("path").asText()).as(name)
+                            .isEqualTo("/q/health/ready");
+                    assertThat(container.path("livenessProbe").path("httpGet").path("path").asText()).as(name)
+                            .isEqualTo("/q/health/live");
+                    assertThat(container.path("resources").path("requests").path("memory").asText()).as(name).isNotEmpty();
+                    assertThat(container.path("resources").path("limits").path("memory").asText()).as(name).isNotEmpty();
+                }
+            }
+        }
+        assertThat(deployments).containsExactlyInAnyOrder("graft-trainer", "graft-inference");
+    }
+}
