@@ -65,10 +65,29 @@ class TransferRecipeTest {
     @Test
     void trainsBothPhasesReportsEveryEpochAndLeavesNoFrozenLayer() {
         List<EpochResult> epochs = new ArrayList<>();
-        TrainedModel model = recipe.run(TrainingRequestValidator.validate(classifier("small-convnet", "block1_conv1")), epochs::add);
+        List<String> phases = new ArrayList<>();
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(classifier("small-convnet", "block1_conv1")),
+                new TrainingListener() {
+                    @Override
+                    public void epoch(EpochResult epoch) {
+                        epochs.add(epoch);
+                    }
+
+                    @Override
+                    public void phaseStarted(String phase) {
+                        phases.add("start " + phase);
+                    }
+
+                    @Override
+                    public void phaseEnded(String phase, double seconds) {
+                        phases.add("end " + phase);
+                    }
+                });
 
         assertThat(epochs).extracting(EpochResult::phase)
                 .containsExactly("frozen", "frozen", "frozen", "fine-tune", "fine-tune", "fine-tune");
+        assertThat(phases).containsExactly("start features", "end features", "start frozen", "end frozen",
+                "start fine-tune", "end fine-tune");
         assertThat(epochs).allSatisfy(e -> {
             assertThat(e.trainLoss()).isFinite();
             assertThat(e.validationMetric()).isBetween(0.0, 1.0);
