@@ -44,7 +44,15 @@ public final class KafkaTestClient implements AutoCloseable {
      * read up to and including it; fails after {@code timeout}.
      */
     public List<String> readUntil(String topic, Predicate<String> match, Duration timeout) {
-        List<String> values = new ArrayList<>();
+        return readRecordsUntil(topic, record -> match.test(record.value()), timeout).stream()
+                .map(ConsumerRecord::value).toList();
+    }
+
+    /** As {@link #readUntil}, with whole records: keys, headers, offsets. */
+    public List<ConsumerRecord<String, String>> readRecordsUntil(String topic,
+                                                                 Predicate<ConsumerRecord<String, String>> match,
+                                                                 Duration timeout) {
+        List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
@@ -53,14 +61,15 @@ public final class KafkaTestClient implements AutoCloseable {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                    values.add(record.value());
-                    if (match.test(record.value())) {
-                        return values;
+                    records.add(record);
+                    if (match.test(record)) {
+                        return records;
                     }
                 }
             }
         }
-        throw new AssertionError("no matching record on " + topic + " within " + timeout + "; read " + values);
+        throw new AssertionError("no matching record on " + topic + " within " + timeout + "; read "
+                + records.stream().map(ConsumerRecord::value).toList());
     }
 
     @Override

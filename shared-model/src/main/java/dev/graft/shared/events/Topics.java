@@ -5,6 +5,8 @@ public final class Topics {
     public static final String TRAINING_REQUESTS = "graft.training.requests";
     public static final String TRAINING_EVENTS = "graft.training.events";
     public static final String MODEL_VERSIONS = "graft.model.versions";
+    /** Training requests the trainer could not read or validate, unchanged, with the reason in headers. */
+    public static final String TRAINING_REQUESTS_DLQ = "graft.training.requests.dlq";
 
     private Topics() {
     }

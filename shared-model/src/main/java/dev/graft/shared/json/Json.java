@@ -2,6 +2,7 @@ package dev.graft.shared.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
@@ -26,13 +27,31 @@ public final class Json {
         }
     }
 
-    /** Parses JSON, throwing {@link IllegalArgumentException} with a readable reason on bad input. */
+    /**
+     * Parses JSON, throwing {@link IllegalArgumentException} with a readable reason on bad input,
+     * naming the field when the value of one has the wrong type ("at frozen.epochs").
+     */
     public static <T> T read(String json, Class<T> type) {
         try {
             return MAPPER.readValue(json, type);
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("invalid JSON for " + type.getSimpleName() + ": "
+            throw new IllegalArgumentException("invalid JSON for " + type.getSimpleName() + field(e) + ": "
                     + e.getOriginalMessage(), e);
         }
+    }
+
+    private static String field(JsonProcessingException e) {
+        if (!(e instanceof JsonMappingException mapping) || mapping.getPath().isEmpty()) {
+            return "";
+        }
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference reference : mapping.getPath()) {
+            if (reference.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(reference.getFieldName());
+            } else {
+                path.append('[').append(reference.getIndex()).append(']');
+            }
+        }
+        return " at " + path;
     }
 }

@@ -66,6 +66,9 @@ class TrainingRequestJsonTest {
         assertThatThrownBy(() -> Json.read("{\"task\": \"segmentation\"}", TrainingRequest.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("segmentation");
+        assertThatThrownBy(() -> Json.read("{\"frozen\": {\"epochs\": \"many\"}}", TrainingRequest.class))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("invalid JSON for TrainingRequest at frozen.epochs: ");
         assertThatThrownBy(() -> Json.read("{not json", TrainingRequest.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("invalid JSON for TrainingRequest");

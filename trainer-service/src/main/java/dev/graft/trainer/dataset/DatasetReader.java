@@ -56,6 +56,7 @@ public class DatasetReader {
                         + " is not one of the training classes " + labels);
             }
             List<Path> images = list(dir.resolve(folder)).stream().filter(DatasetReader::isImage).sorted().toList();
+            images.forEach(image -> requireUnderRoot(image, relativeDir + "/" + folder + "/" + image.getFileName()));
             if (images.isEmpty()) {
                 throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder + " has no images");
             }
@@ -133,9 +134,23 @@ public class DatasetReader {
         return path;
     }
 
+    /**
+     * By name (no "..", no absolute path out) and, for what exists, by where its symbolic links lead:
+     * a link inside the root to a folder or file outside it is refused too.
+     */
     private void requireUnderRoot(Path path, String what) {
         if (!path.startsWith(dataRoot)) {
             throw new IllegalArgumentException(what + " points outside the data root " + dataRoot);
+        }
+        if (Files.exists(path)) {
+            try {
+                if (!path.toRealPath().startsWith(dataRoot.toRealPath())) {
+                    throw new IllegalArgumentException(what + " leads outside the data root " + dataRoot
+                            + " through a symbolic link");
+                }
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot resolve " + what + " under the data root: " + e.getMessage());
+            }
         }
     }
 

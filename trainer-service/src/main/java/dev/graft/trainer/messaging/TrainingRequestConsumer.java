@@ -1,9 +1,11 @@
 package dev.graft.trainer.messaging;
 
 import dev.graft.trainer.training.TrainingService;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -13,9 +15,9 @@ import java.util.concurrent.Executors;
 /**
  * Takes training requests off Kafka one at a time. Each runs on the trainer's own thread, not a
  * Vert.x worker (whose blocked-thread checker would log a stack trace every two seconds of a long
- * training); the returned stage completes when the training has ended either way, which
- * acknowledges the record and lets the next one in. The connector keeps polling meanwhile (paused),
- * so the consumer stays in its group (max age set in application.properties).
+ * training); the record is acknowledged once the training has ended either way, which lets the next
+ * one in. The connector keeps polling meanwhile (paused), so the consumer stays in its group (max
+ * age set in application.properties).
  */
 @ApplicationScoped
 public class TrainingRequestConsumer {
@@ -29,8 +31,13 @@ public class TrainingRequestConsumer {
     }
 
     @Incoming(CHANNEL)
-    public CompletionStage<Void> consume(String json) {
-        return CompletableFuture.runAsync(() -> trainings.handle(json), trainingThread);
+    @SuppressWarnings("unchecked")
+    public CompletionStage<Void> consume(Message<String> message) {
+        RequestRecord record = message.getMetadata(IncomingKafkaRecordMetadata.class)
+                .map(kafka -> new RequestRecord((String) kafka.getKey(), message.getPayload(), kafka.getTopic(),
+                        kafka.getPartition(), kafka.getOffset()))
+                .orElseGet(() -> new RequestRecord(null, message.getPayload(), CHANNEL, -1, -1));
+        return CompletableFuture.runAsync(() -> trainings.handle(record), trainingThread).thenCompose(done -> message.ack());
     }
 
     @PreDestroy

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
 public class TrainerMetrics {
     /** The phases a training can report, in order; "features" is the frozen base's one pass when cached. */
     static final String[] PHASES = {"features", TrainingPlan.FROZEN, TrainingPlan.FINE_TUNE};
-    static final String[] OUTCOMES = {"succeeded", "failed"};
+    /** failed: validated, then failed; rejected: unreadable or invalid (dead-lettered); duplicate: answered again. */
+    static final String[] OUTCOMES = {"succeeded", "failed", "rejected", "duplicate"};
 
     private final MeterRegistry registry;
     private final Map<Tags, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();

@@ -8,6 +8,7 @@ import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.dataset.LabeledImages;
+import dev.graft.trainer.messaging.RequestRecord;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.util.ModelSerializer;
@@ -16,10 +17,13 @@ import org.jboss.logging.Logger;
 import java.nio.file.Files;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * One request from JSON to outcome: validate, train, store a version, announce it. Never throws:
- * every failure becomes a failed event with the reason, and the consumer goes on.
+ * One request from its Kafka record to an outcome: validate, train, store a version, announce it.
+ * Never throws: every failure becomes a failed event with the reason, and the consumer goes on. A
+ * record that cannot be read or validated also goes to the dead-letter topic as it arrived; a
+ * requestId already handled is answered with its first outcome, not trained again.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -30,26 +34,37 @@ public class TrainingService {
     private final TrainingEventPublisher publisher;
     private final TrainerMetrics metrics;
     private final TrainingRegistry registry;
+    private final RequestJournal journal;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
-                           TrainerMetrics metrics, TrainingRegistry registry) {
+                           TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
         this.metrics = metrics;
         this.registry = registry;
+        this.journal = journal;
     }
 
-    public void handle(String json) {
+    public void handle(RequestRecord record) {
         long started = System.nanoTime();
+        String json = record.value();
         TrainingPlan plan;
         try {
+            if (json == null || json.isBlank()) {
+                throw new IllegalArgumentException("the record is empty: a training request is a JSON object");
+            }
             plan = TrainingRequestValidator.validate(Json.read(json, TrainingRequest.class));
         } catch (IllegalArgumentException e) {
-            reject(json, e.getMessage(), started);
+            reject(record, e.getMessage(), started);
             return;
         }
         String requestId = plan.requestId();
+        Optional<TrainingEvent> earlier = earlierOutcome(requestId);
+        if (earlier.isPresent()) {
+            answerAgain(earlier.get(), started);
+            return;
+        }
         String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
                 + " base";
         registry.started(requestId, plan.model(), accepted);
@@ -96,7 +111,9 @@ public class TrainingService {
             String message = String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
                     manifest.version(), seconds(started), manifest.metrics());
             registry.succeeded(requestId, manifest, report[0], message);
-            publisher.outcome(TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message));
+            TrainingEvent succeeded = TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message);
+            journal.record(succeeded);
+            publisher.outcome(succeeded);
             metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
@@ -111,19 +128,60 @@ public class TrainingService {
         }
     }
 
-    /** An invalid request: name it as well as the JSON allows, so the sender can match the failure. */
-    private void reject(String json, String reason, long started) {
+    /**
+     * An unreadable or invalid request: a failed event naming it as well as the JSON allows, so the
+     * sender can match it, and the record itself on the dead-letter topic. Not journaled: the same
+     * requestId, corrected, is a new request.
+     */
+    private void reject(RequestRecord record, String reason, long started) {
         String requestId = null;
         String model = null;
         try {
-            JsonNode node = Json.MAPPER.readTree(json);
+            JsonNode node = Json.MAPPER.readTree(record.value());
             requestId = node.path("requestId").isTextual() ? node.get("requestId").asText() : null;
             model = node.path("model").isTextual() ? node.get("model").asText() : null;
         } catch (Exception notJson) {
             // the reason already says the record is not JSON
         }
-        LOG.warnf("rejected request %s: %s", requestId, reason);
-        fail(requestId, model, reason, started);
+        LOG.warnf("rejected request %s (%s offset %d): %s", requestId, record.topic(), record.offset(), reason);
+        registry.failed(requestId, model, reason);
+        metrics.job(model, "rejected", seconds(started));
+        try {
+            publisher.deadLetter(record, reason);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "could not put the rejected record at %s offset %d on the dead-letter topic", record.topic(),
+                    record.offset());
+        }
+        publishOutcome(TrainingEvent.failed(requestId, model, reason));
+    }
+
+    /**
+     * The first outcome of a requestId seen before: from the journal, or, for a version stored just
+     * before a crash kept its outcome from being recorded, from the store's manifests (its version
+     * event is sent again; the inference service ignores versions it has).
+     */
+    private Optional<TrainingEvent> earlierOutcome(String requestId) {
+        Optional<TrainingEvent> recorded = journal.outcome(requestId);
+        if (recorded.isPresent()) {
+            return recorded;
+        }
+        return registry.stored(requestId).map(manifest -> {
+            publisher.version(ModelVersionEvent.of(manifest));
+            TrainingEvent succeeded = TrainingEvent.succeeded(requestId, manifest.model(), manifest.version(),
+                    "stored " + manifest.model() + " version " + manifest.version());
+            journal.record(succeeded);
+            return succeeded;
+        });
+    }
+
+    private void answerAgain(TrainingEvent earlier, long started) {
+        String message = "request " + earlier.requestId() + " was already handled, so it is not trained again (send it"
+                + " with a new requestId to train again): " + earlier.message();
+        LOG.infof("request %s delivered again: answered with its first outcome", earlier.requestId());
+        metrics.job(earlier.model(), "duplicate", seconds(started));
+        publishOutcome(earlier.type() == TrainingEvent.Type.SUCCEEDED
+                ? TrainingEvent.succeeded(earlier.requestId(), earlier.model(), earlier.version(), message)
+                : TrainingEvent.failed(earlier.requestId(), earlier.model(), message));
     }
 
     /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */
@@ -140,13 +198,20 @@ public class TrainingService {
         return sizes + " in " + counts.length + " classes " + train.countsByLabel() + imbalance;
     }
 
+    /** A validated request that failed: its outcome is recorded, so sending it again answers the same. */
     private void fail(String requestId, String model, String reason, long started) {
         registry.failed(requestId, model, reason);
         metrics.job(model, "failed", seconds(started));
+        TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
+        journal.record(failed);
+        publishOutcome(failed);
+    }
+
+    private void publishOutcome(TrainingEvent outcome) {
         try {
-            publisher.outcome(TrainingEvent.failed(requestId, model, reason));
+            publisher.outcome(outcome);
         } catch (RuntimeException e) {
-            LOG.errorf(e, "could not publish the failure of request %s", requestId);
+            LOG.errorf(e, "could not publish the outcome of request %s", outcome.requestId());
         }
     }
 

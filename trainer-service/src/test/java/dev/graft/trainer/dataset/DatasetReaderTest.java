@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,6 +16,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class DatasetReaderTest {
     @TempDir
     Path root;
+
+    /** One PNG to copy or link, outside any data root. */
+    private Path image() {
+        Path file = root.resolve("source.png");
+        if (!Files.exists(file)) {
+            TestImages.write(TestImages.stripes(true, 200, new Random(1)), file);
+        }
+        return file;
+    }
 
     @Test
     void classFoldersGiveSortedLabelsAndValidationUsesTheTrainingOnes() {
@@ -73,5 +83,34 @@ class DatasetReaderTest {
         Files.createDirectories(root.resolve("data"));
         Files.write(root.resolve("data/escape.csv"), List.of("file,price", "../../etc/passwd,1"));
         assertThatThrownBy(() -> reader.csvTargets("escape.csv", "file", "price")).hasMessageContaining("outside the data root");
+        assertThatThrownBy(() -> reader.classFolders(root.resolve("outside").toString(), null))
+                .hasMessageContaining("outside the data root");
+    }
+
+    @Test
+    void symbolicLinksLeadingOutOfTheDataRootAreRejected() throws IOException {
+        Path data = Files.createDirectories(root.resolve("data"));
+        Path outside = Files.createDirectories(root.resolve("secret"));
+        for (String label : List.of("a", "b")) {
+            Files.createDirectories(outside.resolve(label));
+            Files.copy(image(), outside.resolve(label).resolve("1.png"));
+        }
+        Files.createSymbolicLink(data.resolve("linked"), outside);
+        Path inside = Files.createDirectories(data.resolve("mixed/a"));
+        Files.copy(image(), inside.resolve("1.png"));
+        Files.createDirectories(data.resolve("mixed/b"));
+        Files.createSymbolicLink(data.resolve("mixed/b/1.png"), outside.resolve("b/1.png"));
+        Files.write(data.resolve("linked.csv"), List.of("file,price", "linked/a/1.png,1"));
+        DatasetReader reader = new DatasetReader(data.toString());
+
+        assertThatThrownBy(() -> reader.classFolders("linked", null)).hasMessageContaining("through a symbolic link");
+        assertThatThrownBy(() -> reader.classFolders("mixed", null)).hasMessageContaining("mixed/b/1.png")
+                .hasMessageContaining("through a symbolic link");
+        assertThatThrownBy(() -> reader.csvTargets("linked.csv", "file", "price")).hasMessageContaining("symbolic link");
+        // a link that stays inside the root is fine
+        Files.createSymbolicLink(data.resolve("alias"), data.resolve("mixed"));
+        Files.delete(data.resolve("mixed/b/1.png"));
+        Files.copy(image(), data.resolve("mixed/b/1.png"));
+        assertThat(reader.classFolders("alias", null).size()).isEqualTo(2);
     }
 }

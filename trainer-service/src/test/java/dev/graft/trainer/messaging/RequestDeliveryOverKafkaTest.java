@@ -1,0 +1,142 @@
+package dev.graft.trainer.messaging;
+
+import dev.graft.kafka.KafkaBrokerTestResource;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.TestImages;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+
+/** Deliveries that are not a plain first delivery of a valid request: unreadable records, and the same requestId again. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+class RequestDeliveryOverKafkaTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "graft.data-root")
+    String dataRoot;
+    @Inject
+    ModelStore store;
+
+    private static String request(String requestId, String model, String train) {
+        return """
+                {"requestId": "%s", "model": "%s", "task": "classification",
+                 "dataset": {"train": "%s", "validation": "%s"},
+                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
+                 "head": {"units": 8}, "frozen": {"epochs": 1, "learningRate": 0.01, "batchSize": 8}}
+                """.formatted(requestId, model, train, train);
+    }
+
+    private static String header(ConsumerRecord<String, String> record, String name) {
+        return new String(record.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private static List<TrainingEvent> eventsOf(KafkaTestClient kafka, String requestId, int finals) {
+        int[] seen = {0};
+        return kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
+            TrainingEvent event = Json.read(json, TrainingEvent.class);
+            return requestId.equals(event.requestId()) && event.isFinal() && ++seen[0] == finals;
+        }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
+                .filter(event -> requestId.equals(event.requestId())).toList();
+    }
+
+    @Test
+    void unreadableAndInvalidRecordsGoToTheDeadLetterTopicAsTheyArrivedWithTheReason() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String garbage = "{this is not json " + run;
+        String wrongType = "{\"requestId\": \"type-" + run + "\", \"model\": \"m\", \"task\": \"classification\","
+                + " \"frozen\": {\"epochs\": \"many\"}}";
+        String missing = "{\"requestId\": \"missing-" + run + "\"}";
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.TRAINING_REQUESTS, "garbage-" + run, garbage);
+            kafka.send(Topics.TRAINING_REQUESTS, "type-" + run, wrongType);
+            kafka.send(Topics.TRAINING_REQUESTS, "missing-" + run, missing);
+
+            List<ConsumerRecord<String, String>> dead = kafka.readRecordsUntil(Topics.TRAINING_REQUESTS_DLQ,
+                    r -> ("missing-" + run).equals(r.key()), TIMEOUT).stream()
+                    .filter(r -> r.key() != null && r.key().endsWith(run)).toList();
+            assertThat(dead).extracting(ConsumerRecord::key).containsExactly("garbage-" + run, "type-" + run, "missing-" + run);
+            assertThat(dead).extracting(ConsumerRecord::value).containsExactly(garbage, wrongType, missing);
+            assertThat(header(dead.get(0), "dead-letter-reason")).contains("invalid JSON");
+            assertThat(header(dead.get(1), "dead-letter-reason")).contains("epochs");
+            assertThat(header(dead.get(2), "dead-letter-reason")).contains("model");
+            assertThat(dead).allSatisfy(r -> assertThat(header(r, "dead-letter-topic")).isEqualTo(Topics.TRAINING_REQUESTS));
+            long first = Long.parseLong(header(dead.get(0), "dead-letter-offset"));
+            assertThat(dead).extracting(r -> Long.parseLong(header(r, "dead-letter-offset")))
+                    .containsExactly(first, first + 1, first + 2);
+
+            assertThat(eventsOf(kafka, "type-" + run, 1)).singleElement()
+                    .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED));
+            assertThat(eventsOf(kafka, "missing-" + run, 1)).singleElement()
+                    .satisfies(e -> assertThat(e.message()).contains("model"));
+        }
+        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"rejected\"}"));
+    }
+
+    @Test
+    void aRequestIdDeliveredAgainIsAnsweredWithItsFirstOutcomeAndNotTrainedAgain() throws IOException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        String model = "twice-" + run;
+        String ok = "ok-" + run;
+        String failing = "nodata-" + run;
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            // a redelivery right behind the first, and a failure sent twice
+            kafka.send(Topics.TRAINING_REQUESTS, ok, request(ok, model, run));
+            kafka.send(Topics.TRAINING_REQUESTS, ok, request(ok, model, run));
+            kafka.send(Topics.TRAINING_REQUESTS, failing, request(failing, model, run + "/nowhere"));
+            kafka.send(Topics.TRAINING_REQUESTS, failing, request(failing, model, run + "/nowhere"));
+
+            List<TrainingEvent> okEvents = eventsOf(kafka, ok, 2);
+            assertThat(okEvents).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
+            List<TrainingEvent> okOutcomes = okEvents.stream().filter(TrainingEvent::isFinal).toList();
+            assertThat(okOutcomes).extracting(TrainingEvent::type)
+                    .containsExactly(TrainingEvent.Type.SUCCEEDED, TrainingEvent.Type.SUCCEEDED);
+            assertThat(okOutcomes).extracting(TrainingEvent::version).containsExactly(1, 1);
+            assertThat(okOutcomes.get(1).message()).contains("already handled").contains("new requestId");
+
+            List<TrainingEvent> failedEvents = eventsOf(kafka, failing, 2);
+            assertThat(failedEvents).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
+            assertThat(failedEvents).filteredOn(TrainingEvent::isFinal).extracting(TrainingEvent::type)
+                    .containsExactly(TrainingEvent.Type.FAILED, TrainingEvent.Type.FAILED);
+            assertThat(failedEvents.get(failedEvents.size() - 1).message()).contains("already handled")
+                    .contains("does not exist");
+
+            // a crash between storing the version and recording the outcome: the store still knows the request
+            try (Stream<Path> recorded = Files.list(store.root().resolve(".trainer/requests"))) {
+                for (Path file : recorded.toList()) {
+                    Files.delete(file);
+                }
+            }
+            kafka.send(Topics.TRAINING_REQUESTS, ok, request(ok, model, run));
+            List<TrainingEvent> third = eventsOf(kafka, ok, 3);
+            assertThat(third).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
+            assertThat(third.get(third.size() - 1).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            assertThat(third.get(third.size() - 1).version()).isEqualTo(1);
+        }
+        assertThat(store.versions(model)).containsExactly(1);
+        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"duplicate\"} "));
+    }
+}
