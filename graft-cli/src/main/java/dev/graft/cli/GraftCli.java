@@ -2,7 +2,12 @@ package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.graft.shared.events.Topics;
 import dev.graft.shared.json.Json;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +15,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-/** {@code bin/graft}'s Java commands: demo, train, predict. */
+/** {@code bin/graft}'s Java commands: demo, eval, train, cancel, predict. */
 public final class GraftCli {
     private GraftCli() {
     }
@@ -89,6 +94,20 @@ public final class GraftCli {
                         Json.write(object), Duration.ofMinutes(Long.parseLong(options.getOrDefault("timeout-minutes", "720"))));
                 return outcome.succeeded() ? 0 : 1;
             }
+            case "cancel" -> {
+                if (positional.size() != 1) {
+                    return usage();
+                }
+                String requestId = positional.get(0);
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
+                    producer.send(new ProducerRecord<>(Topics.TRAINING_CANCELLATIONS, requestId,
+                            Json.write(Map.of("requestId", requestId)))).get();
+                }
+                System.out.println("Cancellation of " + requestId + " sent: a running training stops at its next batch"
+                        + " (CANCELLED event), a waiting one when its turn comes");
+                return 0;
+            }
             case "predict" -> {
                 if (positional.size() != 2) {
                     return usage();
@@ -114,6 +133,7 @@ public final class GraftCli {
                        graft eval [--train-per-class N] [--test-per-class N] [--epochs N]
                        graft eval --per-class N [--epochs N] [--base model:NAME[@VERSION]]
                        graft train REQUEST.json [--timeout-minutes N]
+                       graft cancel REQUEST_ID
                        graft predict MODEL IMAGE
                 environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), GRAFT_INFERENCE_URL (http://127.0.0.1:8080),
                              GRAFT_DATA_ROOT (.graft/data)""");

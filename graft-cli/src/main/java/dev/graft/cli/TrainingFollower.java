@@ -76,7 +76,8 @@ public final class TrainingFollower {
                         }
                     }
                 }
-                if (last != null && last.isFinal() && (last.type() == TrainingEvent.Type.FAILED || version != null)) {
+                // a success ends with its version event (published just before it); other outcomes have none
+                if (last != null && last.isFinal() && (last.type() != TrainingEvent.Type.SUCCEEDED || version != null)) {
                     return new Outcome(last, version);
                 }
             }

@@ -66,4 +66,26 @@ class TrainingFollowerTest {
                     .doesNotContain("not mine").doesNotContain("old failure");
         }
     }
+
+    @Test
+    void aCancelledRequestEndsTheFollowWithoutAVersion() throws Exception {
+        try (LocalKafkaBroker broker = LocalKafkaBroker.startOnFreePorts(dir);
+             KafkaTestClient trainer = new KafkaTestClient(broker.bootstrapServers())) {
+            broker.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS));
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            TrainingFollower follower = new TrainingFollower(broker.bootstrapServers(),
+                    new PrintStream(console, true, StandardCharsets.UTF_8));
+
+            CompletableFuture<TrainingFollower.Outcome> outcome = CompletableFuture.supplyAsync(
+                    () -> follower.trainAndFollow("r-2", "{\"requestId\":\"r-2\"}", Duration.ofSeconds(60)));
+            trainer.readUntil(Topics.TRAINING_REQUESTS, json -> json.contains("r-2"), Duration.ofSeconds(30));
+            trainer.send(Topics.TRAINING_EVENTS, "r-2", Json.write(TrainingEvent.cancelled("r-2", "m",
+                    "cancelled in the frozen phase, epoch 2; nothing was stored")));
+
+            TrainingFollower.Outcome done = outcome.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(done.succeeded()).isFalse();
+            assertThat(done.version()).isNull();
+            assertThat(console.toString(StandardCharsets.UTF_8)).contains("[m] cancelled: cancelled in the frozen phase");
+        }
+    }
 }

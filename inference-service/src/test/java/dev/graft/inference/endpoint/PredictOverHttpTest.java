@@ -27,6 +27,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
@@ -206,6 +207,34 @@ class PredictOverHttpTest {
                 .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"unsupported_format\",version=\"1\"} 1.0"))
                 .body(containsString("graft_predictions_total{model=\"no-such-model\",outcome=\"unknown_model\",version=\"none\"}"))
                 .body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
+    }
+
+    @Test
+    void oddButValidImagesArePredictedAndBrokenOnesGetA4xxWhileTheServiceStaysUp() {
+        String model = servingClassifier("oddities", 5);
+        String url = "/api/models/{model}/predict";
+        BufferedImage translucent = new BufferedImage(16, 16, BufferedImage.TYPE_INT_ARGB);
+        translucent.setRGB(3, 3, 0x80FF0000);
+        BufferedImage grey16 = new BufferedImage(12, 12, BufferedImage.TYPE_USHORT_GRAY);
+        grey16.getRaster().setSample(1, 1, 0, 0xFFFF);
+        BufferedImage grey = new BufferedImage(20, 10, BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage dot = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        Map<String, byte[]> valid = Map.of("png with alpha", TestModels.encode(translucent, "png"),
+                "16-bit grey png", TestModels.encode(grey16, "png"), "grey jpeg", TestModels.encode(grey, "jpeg"),
+                "1x1 png", TestModels.encode(dot, "png"));
+        valid.forEach((what, bytes) -> given().contentType(what.endsWith("jpeg") ? "image/jpeg" : "image/png")
+                .body(bytes).post(url, model).then().statusCode(200).body("label", notNullValue()));
+
+        byte[] jpeg = TestModels.encode(new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB), "jpeg");
+        given().contentType("image/jpeg").body(Arrays.copyOf(jpeg, 40)).post(url, model)
+                .then().statusCode(400).body("error", containsString("unreadable image"));
+        given().contentType("image/png").body(TestModels.pngHeaderOnly(1, 1)).post(url, model)
+                .then().statusCode(400).body("error", containsString("unreadable image"));
+
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/metrics").then()
+                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"ok\",version=\"1\"} 4.0"))
+                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"bad_request\",version=\"1\"} 2.0"));
     }
 
     /**

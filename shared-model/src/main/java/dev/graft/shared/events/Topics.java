@@ -7,6 +7,8 @@ public final class Topics {
     public static final String MODEL_VERSIONS = "graft.model.versions";
     /** Training requests the trainer could not read or validate, unchanged, with the reason in headers. */
     public static final String TRAINING_REQUESTS_DLQ = "graft.training.requests.dlq";
+    /** Cancellations, key = requestId, value {"requestId": ...}: every trainer reads them all. */
+    public static final String TRAINING_CANCELLATIONS = "graft.training.cancellations";
 
     private Topics() {
     }

@@ -44,7 +44,7 @@ public record TrainingEvent(
         String message,
         Instant timestamp) {
 
-    public enum Type { ACCEPTED, DATASET, EPOCH, SUCCEEDED, FAILED }
+    public enum Type { ACCEPTED, DATASET, EPOCH, SUCCEEDED, FAILED, CANCELLED }
 
     public static TrainingEvent accepted(String requestId, String model, String message) {
         return of(requestId, model, Type.ACCEPTED, null, message);
@@ -73,6 +73,10 @@ public record TrainingEvent(
         return of(requestId, model, Type.FAILED, null, reason);
     }
 
+    public static TrainingEvent cancelled(String requestId, String model, String message) {
+        return of(requestId, model, Type.CANCELLED, null, message);
+    }
+
     private static TrainingEvent of(String requestId, String model, Type type, Integer version, String message) {
         return new TrainingEvent(requestId, model, type, null, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, version, message, Instant.now());
@@ -81,6 +85,6 @@ public record TrainingEvent(
     /** True once nothing more will be published for this request. */
     @JsonIgnore
     public boolean isFinal() {
-        return type == Type.SUCCEEDED || type == Type.FAILED;
+        return type == Type.SUCCEEDED || type == Type.FAILED || type == Type.CANCELLED;
     }
 }

@@ -19,8 +19,11 @@ import java.util.concurrent.atomic.AtomicReference;
 public class TrainerMetrics {
     /** The phases a training can report, in order; "features" is the frozen base's one pass when cached. */
     static final String[] PHASES = {"features", TrainingPlan.FROZEN, TrainingPlan.FINE_TUNE};
-    /** failed: validated, then failed; rejected: unreadable or invalid (dead-lettered); duplicate: answered again. */
-    static final String[] OUTCOMES = {"succeeded", "failed", "rejected", "duplicate"};
+    /**
+     * failed: validated, then failed; rejected: unreadable or invalid (dead-lettered); cancelled; duplicate:
+     * a requestId already handled, answered again.
+     */
+    static final String[] OUTCOMES = {"succeeded", "failed", "rejected", "cancelled", "duplicate"};
 
     private final MeterRegistry registry;
     private final Map<Tags, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();

@@ -2,7 +2,10 @@ package dev.graft.trainer.training;
 
 import dev.graft.trainer.dataset.LabeledImages;
 
-/** What the recipe tells while it runs: the data once read, each phase's start and end, every epoch. */
+/**
+ * What the recipe tells while it runs (the data once read, each phase's start and end, every epoch),
+ * and what it asks: whether to stop, before every batch.
+ */
 @FunctionalInterface
 public interface TrainingListener {
     void epoch(EpochResult epoch);
@@ -15,5 +18,10 @@ public interface TrainingListener {
     }
 
     default void phaseEnded(String phase, double seconds) {
+    }
+
+    /** True once the training should stop: the recipe then throws {@link TrainingCancelledException}. */
+    default boolean cancelled() {
+        return false;
     }
 }

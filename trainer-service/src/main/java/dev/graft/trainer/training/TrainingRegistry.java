@@ -24,7 +24,7 @@ import java.util.Optional;
 public class TrainingRegistry {
     private static final int KEPT = 500;
 
-    public enum State { RUNNING, SUCCEEDED, FAILED }
+    public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
     /** A training as the API shows it; {@code report} once it succeeded, {@code history} while it runs. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -64,12 +64,19 @@ public class TrainingRegistry {
     }
 
     public synchronized void failed(String requestId, String model, String reason) {
+        ended(requestId, model, State.FAILED, reason);
+    }
+
+    public synchronized void cancelled(String requestId, String model, String message) {
+        ended(requestId, model, State.CANCELLED, message);
+    }
+
+    private void ended(String requestId, String model, State state, String message) {
         if (requestId == null) {
             return;
         }
         Status s = recent.get(requestId);
-        recent.put(requestId, new Status(requestId, model, State.FAILED, null, reason,
-                s != null ? s.history() : List.of(), null));
+        recent.put(requestId, new Status(requestId, model, state, null, message, s != null ? s.history() : List.of(), null));
     }
 
     public Optional<Status> find(String requestId) {

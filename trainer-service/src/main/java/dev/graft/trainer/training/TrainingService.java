@@ -35,15 +35,18 @@ public class TrainingService {
     private final TrainerMetrics metrics;
     private final TrainingRegistry registry;
     private final RequestJournal journal;
+    private final Cancellations cancellations;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
-                           TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal) {
+                           TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal,
+                           Cancellations cancellations) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
         this.metrics = metrics;
         this.registry = registry;
         this.journal = journal;
+        this.cancellations = cancellations;
     }
 
     public void handle(RequestRecord record) {
@@ -63,6 +66,10 @@ public class TrainingService {
         Optional<TrainingEvent> earlier = earlierOutcome(requestId);
         if (earlier.isPresent()) {
             answerAgain(earlier.get(), started);
+            return;
+        }
+        if (cancellations.isCancelled(requestId)) {
+            cancel(requestId, plan.model(), "cancelled before it started", started);
             return;
         }
         String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
@@ -85,6 +92,11 @@ public class TrainingService {
                 @Override
                 public void phaseEnded(String phase, double seconds) {
                     metrics.phaseEnded(plan.model(), phase, seconds);
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return cancellations.isCancelled(requestId);
                 }
 
                 @Override
@@ -117,6 +129,8 @@ public class TrainingService {
             metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
+        } catch (TrainingCancelledException e) {
+            cancel(requestId, plan.model(), e.getMessage(), started);
         } catch (IllegalArgumentException e) {
             // a problem with the request or its data: the message says it all
             LOG.warnf("request %s failed: %s", requestId, e.getMessage());
@@ -174,14 +188,39 @@ public class TrainingService {
         });
     }
 
+    /**
+     * The first outcome again, with a message saying so; for a success its version event too, so a
+     * sender that waits for it (bin/graft train) is answered the same way.
+     */
     private void answerAgain(TrainingEvent earlier, long started) {
-        String message = "request " + earlier.requestId() + " was already handled, so it is not trained again (send it"
+        String requestId = earlier.requestId();
+        String message = "request " + requestId + " was already handled, so it is not trained again (send it"
                 + " with a new requestId to train again): " + earlier.message();
-        LOG.infof("request %s delivered again: answered with its first outcome", earlier.requestId());
+        LOG.infof("request %s delivered again: answered with its first outcome", requestId);
         metrics.job(earlier.model(), "duplicate", seconds(started));
-        publishOutcome(earlier.type() == TrainingEvent.Type.SUCCEEDED
-                ? TrainingEvent.succeeded(earlier.requestId(), earlier.model(), earlier.version(), message)
-                : TrainingEvent.failed(earlier.requestId(), earlier.model(), message));
+        switch (earlier.type()) {
+            case SUCCEEDED -> {
+                try {
+                    publisher.version(ModelVersionEvent.of(store.manifest(earlier.model(), earlier.version())));
+                } catch (RuntimeException e) {
+                    LOG.warnf("version %d of %s, made by request %s, cannot be announced again: %s", earlier.version(),
+                            earlier.model(), requestId, e.getMessage());
+                }
+                publishOutcome(TrainingEvent.succeeded(requestId, earlier.model(), earlier.version(), message));
+            }
+            case CANCELLED -> publishOutcome(TrainingEvent.cancelled(requestId, earlier.model(), message));
+            default -> publishOutcome(TrainingEvent.failed(requestId, earlier.model(), message));
+        }
+    }
+
+    /** Stopped by its cancellation: nothing stored, the outcome recorded like any other. */
+    private void cancel(String requestId, String model, String message, long started) {
+        LOG.infof("request %s %s", requestId, message);
+        registry.cancelled(requestId, model, message);
+        metrics.job(model, "cancelled", seconds(started));
+        TrainingEvent cancelled = TrainingEvent.cancelled(requestId, model, message);
+        journal.record(cancelled);
+        publishOutcome(cancelled);
     }
 
     /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */

@@ -203,6 +203,7 @@ public class TransferRecipe {
             long images = train.getFeatures(0).size(0) + validation.getFeatures(0).size(0);
             long cacheBytes = FrozenFeatures.bytes(images, featureShape);
             if (plan.augmentation() == null && cacheBytes <= maxFeatureCacheBytes) {
+                stopIfCancelled("features", 0);
                 listener.phaseStarted("features");
                 ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
                         ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
@@ -223,6 +224,13 @@ public class TransferRecipe {
                         + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
                 phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true);
                 ended(plan.frozen().name(), start);
+            }
+        }
+
+        private void stopIfCancelled(String phase, int epoch) {
+            if (listener.cancelled()) {
+                throw new TrainingCancelledException("cancelled in the " + phase + " phase"
+                        + (epoch > 0 ? ", epoch " + epoch : "") + "; nothing was stored");
             }
         }
 
@@ -256,6 +264,7 @@ public class TransferRecipe {
                 List<Integer> order = shuffled(n, random);
                 double lossSum = 0;
                 for (int from = 0; from < n; from += phase.batchSize()) {
+                    stopIfCancelled(phase.name(), epoch);
                     long[] rows = order.subList(from, Math.min(n, from + phase.batchSize())).stream()
                             .mapToLong(Integer::longValue).toArray();
                     INDArray inputs = trainInputs.get(NDArrayIndex.indices(rows));

@@ -139,4 +139,43 @@ class RequestDeliveryOverKafkaTest {
         assertThat(store.versions(model)).containsExactly(1);
         given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"duplicate\"} "));
     }
+
+    @Test
+    void aCancellationStopsTheRunningTrainingAtTheNextBatchAndAnswersAWaitingOneWithoutTraining() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        String running = "long-" + run;
+        String waiting = "queued-" + run;
+        // augmentation trains end to end: hundreds of epochs take long enough to be cancelled mid-way
+        String longRequest = request(running, "long-" + run, run).replace("\"epochs\": 1,", "\"epochs\": 400,")
+                .replace("\"head\"", "\"augmentation\": {\"preset\": \"flip\"}, \"head\"");
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.TRAINING_REQUESTS, running, longRequest);
+            kafka.send(Topics.TRAINING_REQUESTS, waiting, request(waiting, "queued-" + run, run));
+            kafka.readUntil(Topics.TRAINING_EVENTS, json -> json.contains("\"requestId\":\"" + running + "\"")
+                    && json.contains("\"EPOCH\""), TIMEOUT);
+            kafka.send(Topics.TRAINING_CANCELLATIONS, waiting, "{\"requestId\": \"" + waiting + "\"}");
+            kafka.send(Topics.TRAINING_CANCELLATIONS, running, "not JSON: the key names the request");
+
+            List<TrainingEvent> events = eventsOf(kafka, running, 1);
+            TrainingEvent outcome = events.get(events.size() - 1);
+            assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.CANCELLED);
+            assertThat(outcome.message()).contains("cancelled in the frozen phase, epoch");
+            assertThat(events).filteredOn(e -> e.type() == TrainingEvent.Type.EPOCH).hasSizeLessThan(400);
+
+            assertThat(eventsOf(kafka, waiting, 1)).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(TrainingEvent.Type.CANCELLED);
+                assertThat(e.message()).isEqualTo("cancelled before it started");
+            });
+            // sent again, a cancelled request stays cancelled
+            kafka.send(Topics.TRAINING_REQUESTS, running, longRequest);
+            List<TrainingEvent> again = eventsOf(kafka, running, 2);
+            assertThat(again.get(again.size() - 1).type()).isEqualTo(TrainingEvent.Type.CANCELLED);
+            assertThat(again.get(again.size() - 1).message()).contains("already handled");
+        }
+        assertThat(store.versions("long-" + run)).isEmpty();
+        assertThat(store.versions("queued-" + run)).isEmpty();
+        given().get("/api/trainings/" + running).then().body("state", org.hamcrest.Matchers.is("CANCELLED"));
+        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"cancelled\"} "));
+    }
 }

@@ -178,4 +178,25 @@ class TrainingOverKafkaTest {
                 .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\"} 0.0"))
                 .body(containsString("graft_training_duration_seconds_count{outcome=\"succeeded\"}"));
     }
+
+    @Test
+    void aStoreThatCannotTakeTheVersionFailsTheRequestWithTheReasonAndLeavesNothingBehind() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 6, 1);
+        String model = "blocked-" + run;
+        // where the model's folder would go, a file: the store cannot write there, as on a read-only or full disk
+        java.nio.file.Files.writeString(store.root().resolve(model), "not a folder");
+        String requestId = "blocked-" + run;
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.TRAINING_REQUESTS, requestId, request(requestId, model, "classification", run, run,
+                    "{\"architecture\": \"small-convnet\", \"weights\": \"random\", \"inputHeight\": 32, \"inputWidth\": 32}",
+                    "null"));
+            TrainingEvent outcome = outcomeOf(kafka, requestId, new ArrayList<>());
+            assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(outcome.message()).contains("could not publish a version of " + model);
+        }
+        assertThat(store.versions(model)).isEmpty();
+        assertThat(java.nio.file.Files.readString(store.root().resolve(model))).isEqualTo("not a folder");
+        given().when().get("/q/health/ready").then().statusCode(200);
+    }
 }
