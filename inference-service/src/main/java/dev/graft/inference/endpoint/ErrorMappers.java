@@ -55,6 +55,10 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response webApplication(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            // a JSON body the framework could not read (syntax, nesting depth): say why, not just "Bad Request"
+            return unreadableJson(json);
+        }
         int status = e.getResponse().getStatus();
         String message = e.getMessage() != null ? e.getMessage() : Response.Status.fromStatusCode(status).getReasonPhrase();
         return ApiError.response(status, message);

@@ -146,6 +146,7 @@ public class OpenInferenceResource {
     }
 
     @POST
+    @PredictionKey
     @Path("/models/{model}/infer")
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)
@@ -156,6 +157,7 @@ public class OpenInferenceResource {
     }
 
     @POST
+    @PredictionKey
     @Path("/models/{model}/versions/{version}/infer")
     @Blocking
     @Consumes(MediaType.APPLICATION_JSON)

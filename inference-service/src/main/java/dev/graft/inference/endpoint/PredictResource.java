@@ -39,6 +39,7 @@ import java.util.List;
  * served them in the body and in the {@value #VERSION_HEADER} header, which a request may also set.
  */
 @Path("/api/models/{model}/predict")
+@PredictionKey
 @Tag(name = "predict", description = "Classification and regression predictions")
 public class PredictResource {
     public static final String VERSION_HEADER = "X-Graft-Model-Version";

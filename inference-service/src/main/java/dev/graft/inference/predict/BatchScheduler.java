@@ -113,6 +113,10 @@ public final class BatchScheduler implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            // ND4J keeps workspaces per thread and frees them only on request: a retired version's
+            // thread would otherwise take its workspaces' native memory with it, a swap at a time
+            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
         }
     }
 

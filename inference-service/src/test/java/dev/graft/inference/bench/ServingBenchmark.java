@@ -59,7 +59,9 @@ import java.util.stream.Stream;
  * (small-convnet at 48x48 RGB, a 128-unit head, 10 classes) and random weights: speed does not
  * depend on the weights.
  *
- * Arguments: [SECONDS_PER_PHASE (10)] [CONCURRENCY (8)] [SWAPS (30)].
+ * Arguments: [SECONDS_PER_PHASE (10)] [CONCURRENCY (8)] [SWAPS (30)]; or {@code soak [SECONDS (300)]
+ * [CONCURRENCY (8)] [SWAP_EVERY_SECONDS (30)]} for a bounded soak: load all along, a swap every so often,
+ * answers other than 200 counted (a 5xx is a defect) and RSS sampled every minute.
  */
 public final class ServingBenchmark {
     private static final String BATCHED = "bench";
@@ -70,6 +72,8 @@ public final class ServingBenchmark {
     private final int seconds;
     private final int concurrency;
     private final int swaps;
+    /** Soak mode when above 0: seconds between swaps. */
+    private final int swapEvery;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final List<byte[]> images = new ArrayList<>();
     private ModelStore store;
@@ -77,18 +81,23 @@ public final class ServingBenchmark {
     private byte[] artifact;
     private String baseUrl;
 
-    private ServingBenchmark(int seconds, int concurrency, int swaps) {
+    private ServingBenchmark(int seconds, int concurrency, int swaps, int swapEvery) {
         this.seconds = seconds;
         this.concurrency = concurrency;
         this.swaps = swaps;
+        this.swapEvery = swapEvery;
     }
 
     public static void main(String[] args) throws Exception {
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        boolean soak = args.length > 0 && args[0].equals("soak");
+        if (soak) {
+            args = Arrays.copyOfRange(args, 1, args.length);
+        }
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : soak ? 300 : 10;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
-        int swaps = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+        int third = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         try {
-            new ServingBenchmark(seconds, concurrency, swaps).run(Path.of(System.getProperty("graft.bench.jar",
+            new ServingBenchmark(seconds, concurrency, soak ? 0 : third, soak ? third : 0).run(Path.of(System.getProperty("graft.bench.jar",
                     "inference-service/target/quarkus-app/quarkus-run.jar")));
         } catch (Exception e) {
             e.printStackTrace();
@@ -126,11 +135,16 @@ public final class ServingBenchmark {
         publish(SINGLE, network);
         artifact = Files.readAllBytes(store.artifact(store.manifest(BATCHED, 1)));
 
-        System.out.printf(Locale.ROOT, "graft serving benchmark: %s, %d s per phase, %d concurrent clients, %d swaps, %d cores%n",
-                "small-convnet 48x48 + 128-unit head, 10 classes (" + network.numParams() + " parameters)", seconds,
-                concurrency, swaps, Runtime.getRuntime().availableProcessors());
-        double limit = inProcess(network, MAX_BATCH);
-        double limitSingle = inProcess(network, 1);
+        String what = "small-convnet 48x48 + 128-unit head, 10 classes (" + network.numParams() + " parameters)";
+        if (swapEvery > 0) {
+            System.out.printf(Locale.ROOT, "graft serving soak: %s, %d s, %d concurrent clients, a swap every %d s, %d cores%n",
+                    what, seconds, concurrency, swapEvery, Runtime.getRuntime().availableProcessors());
+        } else {
+            System.out.printf(Locale.ROOT, "graft serving benchmark: %s, %d s per phase, %d concurrent clients, %d swaps, %d cores%n",
+                    what, seconds, concurrency, swaps, Runtime.getRuntime().availableProcessors());
+        }
+        double limit = swapEvery > 0 ? Double.NaN : inProcess(network, MAX_BATCH);
+        double limitSingle = swapEvery > 0 ? Double.NaN : inProcess(network, 1);
         network.close();
 
         try (LocalKafkaBroker kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"))) {
@@ -142,15 +156,22 @@ public final class ServingBenchmark {
                 port = socket.getLocalPort();
             }
             baseUrl = "http://127.0.0.1:" + port;
-            Process service = new ProcessBuilder("java", "-Xmx1g", "-Dquarkus.http.port=" + port,
-                    "-Dgraft.store.root=" + store.root(), "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+            ProcessBuilder builder = new ProcessBuilder("java", "-Xmx1g", "-Dquarkus.http.port=" + port,
+                    "-Dgraft.store.root=" + store.root(),
                     "-Dgraft.serving.defaults.max-batch-size=" + MAX_BATCH,
                     "-Dgraft.serving.models.\"" + SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2",
                     "-jar", jar.toString())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("inference.log").toFile()).start();
+                    .redirectErrorStream(true).redirectOutput(work.resolve("inference.log").toFile());
+            // in the environment: Quarkus lets KAFKA_BOOTSTRAP_SERVERS (bin/graft exports it) win over -Dkafka.bootstrap.servers
+            builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+            Process service = builder.start();
             try {
                 awaitReady(service);
-                measure(service, limit, limitSingle);
+                if (swapEvery > 0) {
+                    soak(service);
+                } else {
+                    measure(service, limit, limitSingle);
+                }
             } catch (Exception e) {
                 List<String> log = Files.readAllLines(work.resolve("inference.log"));
                 System.out.println("inference service log (last lines):");
@@ -205,6 +226,45 @@ public final class ServingBenchmark {
                 (double) rssAfterAll / rssAfter3, "<= 1.2");
         if (!duringSwaps.failures().isEmpty()) {
             System.out.println("first failure: " + duringSwaps.failures().get(0));
+        }
+    }
+
+    /**
+     * Load for the whole length with a swap every {@code swapEvery} seconds; each minute the RSS, and
+     * from the service's metrics the committed heap and JavaCPP's native bytes, to tell a leak from a
+     * heap that grows towards -Xmx.
+     */
+    private void soak(Process service) throws Exception {
+        load(BATCHED, 5);   // warm-up, not reported
+        long rssStart = rss(service);
+        List<String> eachMinute = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> {
+            try {
+                String metrics = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body();
+                double heap = metrics.lines().filter(line -> line.startsWith("jvm_memory_committed_bytes{area=\"heap\""))
+                        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+                eachMinute.add(String.format(Locale.ROOT, "%d/%d/%d", rss(service) >> 20, (long) heap >> 20,
+                        (long) value(metrics, "graft_native_memory_bytes ") >> 20));
+            } catch (Exception e) {
+                eachMinute.add("? (" + e + ")");
+            }
+        }, 60, 60, java.util.concurrent.TimeUnit.SECONDS);
+        int count = Math.max(1, seconds / swapEvery);
+        Load soak = loadWhileSwapping(BATCHED, count);
+        sampler.shutdownNow();
+        long rssEnd = rss(service);
+
+        long serverErrors = soak.failures().stream().filter(f -> f.startsWith("5")).count();
+        report("soak, " + count + " swaps", soak);
+        System.out.printf(Locale.ROOT, "%-44s %9d      (target 0)%n", "answers 5xx", serverErrors);
+        System.out.printf(Locale.ROOT, "%-44s %9d      (target 0)%n", "other failed requests", soak.failures().size() - serverErrors);
+        System.out.printf(Locale.ROOT, "%-44s %s%n", "each minute: RSS/heap committed/native MiB", eachMinute);
+        ratio("RSS at the end / at the start (" + (rssEnd >> 20) + " / " + (rssStart >> 20) + " MiB)",
+                (double) rssEnd / rssStart, "<= 1.2");
+        if (!soak.failures().isEmpty()) {
+            System.out.println("first failure: " + soak.failures().get(0));
         }
     }
 

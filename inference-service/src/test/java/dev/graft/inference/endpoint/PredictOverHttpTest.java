@@ -187,6 +187,8 @@ class PredictOverHttpTest {
                 .then().statusCode(415).body("error", containsString("Content-Type is not accepted"));
         given().contentType("application/json").body("{\"images\": [").post(url, model)
                 .then().statusCode(400).body("error", notNullValue());
+        given().contentType("application/json").body("{\"image\":" + "[".repeat(200) + "]".repeat(200) + "}")
+                .post(url, model).then().statusCode(400).body("error", containsString("nesting depth"));
         given().contentType("application/json").body(Map.of("image", "***")).post(url, model)
                 .then().statusCode(400).body("error", containsString("not base64"));
         given().contentType("application/json").body(Map.of("images", Collections.nCopies(65,

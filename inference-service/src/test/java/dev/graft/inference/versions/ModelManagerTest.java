@@ -71,11 +71,18 @@ class ModelManagerTest {
         Path manifestFile = store.artifact(rehashed).resolveSibling(ModelStore.MANIFEST);
         Files.writeString(manifestFile, Files.readString(manifestFile).replace(rehashed.sha256(), "0".repeat(64)));
         manager.offer("m", 4).get();
+        // a manifest of a task this service does not know (written by a newer trainer, say)
+        ModelManifest unknownTask = TestModels.publishClassifier(store, "m", 5);
+        Path unknownManifest = store.artifact(unknownTask).resolveSibling(ModelStore.MANIFEST);
+        Files.writeString(unknownManifest, Files.readString(unknownManifest)
+                .replace("\"task\":\"classification\"", "\"task\":\"segmentation\""));
+        manager.offer("m", 5).get();
 
         assertThat(serving(manager, "m")).isEqualTo(2);
         ModelStatus status = manager.status("m").orElseThrow();
-        assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4);
+        assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4, 5);
         assertThat(status.failed().get(1).reason()).containsIgnoringCase("sha256");
+        assertThat(status.failed().get(2).reason()).contains("segmentation");
         assertThat(registry.counter("graft_model_loads", "model", "m", "version", "3", "outcome", "failed").count()).isEqualTo(1.0);
         assertThatThrownBy(() -> manager.acquire("m", 3)).isInstanceOfSatisfying(VersionUnavailableException.class,
                 e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.NOT_LOADABLE));

@@ -1,6 +1,8 @@
 package dev.graft.shared.json;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,7 +13,11 @@ import java.io.UncheckedIOException;
 
 /** The one JSON configuration for events and manifests, so every writer and reader agree. */
 public final class Json {
-    public static final ObjectMapper MAPPER = new ObjectMapper()
+    /** Events, manifests and requests nest a few levels: deeper documents are refused before they cost anything. */
+    public static final int MAX_NESTING = 32;
+
+    public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build()).build())
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);

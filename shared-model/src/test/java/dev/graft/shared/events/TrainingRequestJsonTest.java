@@ -69,6 +69,9 @@ class TrainingRequestJsonTest {
         assertThatThrownBy(() -> Json.read("{\"frozen\": {\"epochs\": \"many\"}}", TrainingRequest.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("invalid JSON for TrainingRequest at frozen.epochs: ");
+        String deep = "{\"a\":".repeat(100) + "1" + "}".repeat(100);
+        assertThatThrownBy(() -> Json.read(deep, TrainingRequest.class))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nesting depth");
         assertThatThrownBy(() -> Json.read("{not json", TrainingRequest.class))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("invalid JSON for TrainingRequest");

@@ -119,13 +119,14 @@ public class TrainingService {
                                 artifact.getParent()));
                         Files.writeString(artifact.resolveSibling(TrainingReport.FILE), Json.write(report[0]));
                     });
-            publisher.version(ModelVersionEvent.of(manifest));
+            // stored: from here on the request has succeeded, whatever happens to the announcements
+            announce(manifest);
             String message = String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
                     manifest.version(), seconds(started), manifest.metrics());
             registry.succeeded(requestId, manifest, report[0], message);
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message);
             journal.record(succeeded);
-            publisher.outcome(succeeded);
+            publishOutcome(succeeded);
             metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
@@ -180,7 +181,7 @@ public class TrainingService {
             return recorded;
         }
         return registry.stored(requestId).map(manifest -> {
-            publisher.version(ModelVersionEvent.of(manifest));
+            announce(manifest);
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, manifest.model(), manifest.version(),
                     "stored " + manifest.model() + " version " + manifest.version());
             journal.record(succeeded);
@@ -201,9 +202,9 @@ public class TrainingService {
         switch (earlier.type()) {
             case SUCCEEDED -> {
                 try {
-                    publisher.version(ModelVersionEvent.of(store.manifest(earlier.model(), earlier.version())));
+                    announce(store.manifest(earlier.model(), earlier.version()));
                 } catch (RuntimeException e) {
-                    LOG.warnf("version %d of %s, made by request %s, cannot be announced again: %s", earlier.version(),
+                    LOG.warnf("version %d of %s, made by request %s, is no longer in the store: %s", earlier.version(),
                             earlier.model(), requestId, e.getMessage());
                 }
                 publishOutcome(TrainingEvent.succeeded(requestId, earlier.model(), earlier.version(), message));
@@ -244,6 +245,19 @@ public class TrainingService {
         TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
         journal.record(failed);
         publishOutcome(failed);
+    }
+
+    /**
+     * The model-version event of a stored version. A failure is logged, not thrown: the version exists,
+     * and sending the request again announces it again (the inference service also finds it when it starts).
+     */
+    private void announce(ModelManifest manifest) {
+        try {
+            publisher.version(ModelVersionEvent.of(manifest));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "version %d of %s is stored but could not be announced; send request %s again to announce it",
+                    manifest.version(), manifest.model(), manifest.requestId());
+        }
     }
 
     private void publishOutcome(TrainingEvent outcome) {

@@ -1,0 +1,137 @@
+package dev.graft.inference.health;
+
+import dev.graft.inference.TestModels;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.shared.events.ModelVersionEvent;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.store.ModelStore;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * Kafka away at start-up and again mid-way: the service serves what it has, stays ready, reports Kafka
+ * apart at /q/health/group/kafka, and follows new versions once Kafka is back (same port, same data).
+ */
+@QuarkusTest
+@TestProfile(KafkaOutageTest.KafkaLater.class)
+class KafkaOutageTest {
+    private static final String MODEL = "outage";
+
+    /** Only {@link AbsentKafka}: not the broker every other test shares. */
+    public static class KafkaLater implements QuarkusTestProfile {
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(AbsentKafka.class));
+        }
+    }
+
+    /** Ports for a broker that is not started (the test starts it later) and a store holding version 1. */
+    public static class AbsentKafka implements QuarkusTestResourceLifecycleManager {
+        static Path dir;
+        static int port;
+        static int controllerPort;
+        static ModelStore store;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                dir = Files.createTempDirectory("graft-kafka-outage");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            port = freePort();
+            controllerPort = freePort();
+            store = new ModelStore(dir.resolve("models"));
+            TestModels.publishClassifier(store, MODEL, 1);
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + port, "graft.store.root", store.root().toString());
+        }
+
+        @Override
+        public void stop() {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temporary folder
+            }
+        }
+
+        private static int freePort() {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                return socket.getLocalPort();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    private static void predictsWithVersion(int version) {
+        given().contentType("image/png").body(TestModels.png(0xff0000, 8)).post("/api/models/{m}/predict", MODEL)
+                .then().statusCode(200).header("X-Graft-Model-Version", String.valueOf(version));
+    }
+
+    private static void kafkaHealth(String status) {
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/q/health/group/kafka").then().body("status", is(status)));
+    }
+
+    private static void announceAndAwait(LocalKafkaBroker kafka, int version) {
+        ModelManifest manifest = TestModels.publishClassifier(AbsentKafka.store, MODEL, version);
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.MODEL_VERSIONS, MODEL, Json.write(ModelVersionEvent.of(manifest)));
+        }
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> given().get("/api/models/{m}", MODEL).then()
+                .body("version", is(manifest.version())));
+    }
+
+    @Test
+    void servesWithoutKafkaReportsItApartAndFollowsNewVersionsOnceItIsBack() {
+        // Kafka has never been there: the stored version serves and the service is ready
+        given().get("/q/health/ready").then().statusCode(200);
+        predictsWithVersion(1);
+        given().get("/q/health/group/kafka").then().statusCode(503).body("status", is("DOWN"));
+
+        Path data = AbsentKafka.dir.resolve("kafka");
+        try (LocalKafkaBroker kafka = LocalKafkaBroker.start(data, AbsentKafka.port, AbsentKafka.controllerPort)) {
+            kafka.createTopics(List.of(Topics.MODEL_VERSIONS));
+            kafkaHealth("UP");
+            announceAndAwait(kafka, 2);
+        }
+
+        // Kafka goes away mid-way: still serving, still ready
+        kafkaHealth("DOWN");
+        predictsWithVersion(2);
+        given().get("/q/health/ready").then().statusCode(200);
+
+        try (LocalKafkaBroker kafka = LocalKafkaBroker.start(data, AbsentKafka.port, AbsentKafka.controllerPort)) {
+            kafkaHealth("UP");
+            announceAndAwait(kafka, 3);
+        }
+        predictsWithVersion(3);
+    }
+}
