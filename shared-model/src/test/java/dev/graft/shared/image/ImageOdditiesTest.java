@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Images users really send: each decodes to the pixels it shows, or is refused with a reason, never an unexpected error. */
