@@ -46,9 +46,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
@@ -237,8 +240,8 @@ public final class ServingBenchmark {
     private void soak(Process service) throws Exception {
         load(BATCHED, 5);   // warm-up, not reported
         long rssStart = rss(service);
-        List<String> eachMinute = new java.util.concurrent.CopyOnWriteArrayList<>();
-        java.util.concurrent.ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        List<String> eachMinute = new CopyOnWriteArrayList<>();
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
         sampler.scheduleAtFixedRate(() -> {
             try {
                 String metrics = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/q/metrics")).build(),
@@ -250,7 +253,7 @@ public final class ServingBenchmark {
             } catch (Exception e) {
                 eachMinute.add("? (" + e + ")");
             }
-        }, 60, 60, java.util.concurrent.TimeUnit.SECONDS);
+        }, 60, 60, TimeUnit.SECONDS);
         int count = Math.max(1, seconds / swapEvery);
         Load soak = loadWhileSwapping(BATCHED, count);
         sampler.shutdownNow();
