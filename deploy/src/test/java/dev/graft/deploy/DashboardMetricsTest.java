@@ -12,13 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import javax.imageio.ImageIO;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -26,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -85,10 +78,10 @@ class DashboardMetricsTest {
     /** Two trainings and a held-back third, answered and rejected predictions: what the dashboards show. */
     private static void runWorkload() throws Exception {
         Path data = work.resolve("data");
-        classFolders(data.resolve("train"), 12, 1);
-        classFolders(data.resolve("validation"), 4, 2);
-        priceCsv(data, "prices.csv", 24, 3);
-        priceCsv(data, "prices-validation.csv", 8, 4);
+        TestImages.classFolders(data.resolve("train"), 12, 1);
+        TestImages.classFolders(data.resolve("validation"), 4, 2);
+        TestImages.priceCsv(data, "prices.csv", 24, 3);
+        TestImages.priceCsv(data, "prices-validation.csv", 8, 4);
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             client.send(Topics.TRAINING_REQUESTS, "stripes",
                     request("stripes-1", "stripes", "classification", "train", "validation", ""));
@@ -106,7 +99,7 @@ class DashboardMetricsTest {
                 return finished.size() == 3;
             }, TIMEOUT);
         }
-        byte[] png = png(stripes(true, 200, new Random(5)));
+        byte[] png = TestImages.png(TestImages.stripes(true, 200, new Random(5)));
         for (String model : List.of("stripes", "brightness")) {
             awaitServed(model);
             for (int i = 0; i < 5; i++) {
@@ -120,20 +113,7 @@ class DashboardMetricsTest {
 
     @AfterAll
     static void stopEverything() throws IOException {
-        for (AutoCloseable closeable : new AutoCloseable[]{prometheus, inference, trainer, kafka}) {
-            try {
-                if (closeable != null) {
-                    closeable.close();
-                }
-            } catch (Exception e) {
-                System.err.println("could not stop " + closeable + ": " + e);
-            }
-        }
-        if (work != null) {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
+        ServiceProcess.stopAll(work, prometheus, inference, trainer, kafka);
     }
 
     @Test
@@ -237,7 +217,7 @@ class DashboardMetricsTest {
         while (!condition.test(status)) {
             assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
             Thread.sleep(200);
-            HttpResponse<String> response = get(inference, "/api/models/" + model);
+            HttpResponse<String> response = inference.get("/api/models/" + model);
             status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
         }
     }
@@ -248,13 +228,10 @@ class DashboardMetricsTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    private static HttpResponse<String> get(ServiceProcess service, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(service.uri(path)).build(), HttpResponse.BodyHandlers.ofString());
-    }
 
     /** Sample name -> the label sets it is exposed with, from the Prometheus text format. */
     private static Map<String, List<Map<String, String>>> scrape(ServiceProcess service) throws Exception {
-        HttpResponse<String> response = get(service, "/q/metrics");
+        HttpResponse<String> response = service.get("/q/metrics");
         assertThat(response.statusCode()).isEqualTo(200);
         Map<String, List<Map<String, String>>> series = new HashMap<>();
         for (String line : response.body().split("\n")) {
@@ -272,109 +249,5 @@ class DashboardMetricsTest {
             series.computeIfAbsent(sample.group(1), n -> new ArrayList<>()).add(labels);
         }
         return series;
-    }
-
-    /** Grey stripes, horizontal or vertical, whose brightness is the regression target. */
-    private static BufferedImage stripes(boolean horizontal, int brightness, Random random) {
-        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_BYTE_GRAY);
-        for (int y = 0; y < 32; y++) {
-            for (int x = 0; x < 32; x++) {
-                int value = ((horizontal ? y : x) / 4) % 2 == 0 ? brightness : brightness / 4;
-                image.getRaster().setSample(x, y, 0, Math.max(0, Math.min(255, value + random.nextInt(21) - 10)));
-            }
-        }
-        return image;
-    }
-
-    private static void classFolders(Path dir, int perClass, long seed) throws IOException {
-        Random random = new Random(seed);
-        for (String label : List.of("horizontal", "vertical")) {
-            for (int i = 0; i < perClass; i++) {
-                write(dir.resolve(label).resolve(i + ".png"),
-                        png(stripes(label.equals("horizontal"), 120 + random.nextInt(120), random)));
-            }
-        }
-    }
-
-    private static void priceCsv(Path dir, String csv, int count, long seed) throws IOException {
-        Random random = new Random(seed);
-        List<String> lines = new ArrayList<>(List.of("file,price"));
-        for (int i = 0; i < count; i++) {
-            int brightness = 60 + random.nextInt(190);
-            String file = "images/" + csv.replace(".csv", "") + "-" + i + ".png";
-            write(dir.resolve(file), png(stripes(random.nextBoolean(), brightness, random)));
-            lines.add(file + "," + brightness);
-        }
-        Files.write(dir.resolve(csv), lines);
-    }
-
-    private static void write(Path file, byte[] bytes) throws IOException {
-        Files.createDirectories(file.getParent());
-        Files.write(file, bytes);
-    }
-
-    private static byte[] png(BufferedImage image) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            ImageIO.write(image, "png", out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** A packaged service started as a child process on a free port, its output in a log file. */
-    private record ServiceProcess(String name, Process process, int port, Path log) implements AutoCloseable {
-        static ServiceProcess start(String name, Path jar, Map<String, String> env, Path work, String... options)
-                throws IOException {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            Path log = work.resolve(name + ".log");
-            List<String> command = new ArrayList<>(List.of("java", "-Xmx512m", "-Dquarkus.http.port=" + port));
-            command.addAll(List.of(options));
-            command.addAll(List.of("-jar", jar.toString()));
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().putAll(env);
-            return new ServiceProcess(name, builder.start(), port, log);
-        }
-
-        URI uri(String path) {
-            return URI.create("http://127.0.0.1:" + port + path);
-        }
-
-        void awaitReady(Duration timeout) throws Exception {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (true) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException(name + " stopped during start-up:\n" + tail());
-                }
-                try {
-                    if (get(this, "/q/health/ready").statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException notListeningYet) {
-                    // keep polling
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + " not ready after " + timeout + ":\n" + tail());
-                }
-                Thread.sleep(250);
-            }
-        }
-
-        private String tail() throws IOException {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
     }
 }

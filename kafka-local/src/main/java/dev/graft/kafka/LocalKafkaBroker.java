@@ -149,7 +149,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
         }
     }
 
-    private static int freePort() {
+    /** A port free on the broker's host now, for a broker a test starts later or again. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 0, InetAddress.getByName(HOST))) {
             return socket.getLocalPort();
         } catch (IOException e) {

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,8 +64,8 @@ class KafkaOutageTest {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            port = freePort();
-            controllerPort = freePort();
+            port = LocalKafkaBroker.freePort();
+            controllerPort = LocalKafkaBroker.freePort();
             store = new ModelStore(dir.resolve("models"));
             TestModels.publishClassifier(store, MODEL, 1);
             return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + port, "graft.store.root", store.root().toString());
@@ -78,14 +77,6 @@ class KafkaOutageTest {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {
                 // a temporary folder
-            }
-        }
-
-        private static int freePort() {
-            try (ServerSocket socket = new ServerSocket(0)) {
-                return socket.getLocalPort();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
         }
     }

@@ -48,7 +48,7 @@ public class TrainingEventPublisher {
         events.send(Record.of(event.requestId(), Json.write(event)));
     }
 
-    /** Outcomes are awaited: the request is acknowledged only once its outcome is on Kafka. */
+    /** Outcomes are awaited, so one that cannot be published is seen and logged (it stays in the journal). */
     public void outcome(TrainingEvent event) {
         await(events.send(Record.of(event.requestId(), Json.write(event))), "training event");
     }

@@ -1,47 +1,37 @@
 package dev.graft.trainer.messaging;
 
-import dev.graft.trainer.training.TrainingService;
+import dev.graft.trainer.training.TrainingQueue;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
- * Takes training requests off Kafka one at a time. Each runs on the trainer's own thread, not a
- * Vert.x worker (whose blocked-thread checker would log a stack trace every two seconds of a long
- * training); the record is acknowledged once the training has ended either way, which lets the next
- * one in. The connector keeps polling meanwhile (paused), so the consumer stays in its group (max
- * age set in application.properties).
+ * Takes training requests off Kafka and acknowledges each as soon as it is kept in the trainer's
+ * journal (or answered); the training itself runs later on the {@link TrainingQueue}. The consumer
+ * therefore never holds a record for the length of a training.
  */
 @ApplicationScoped
 public class TrainingRequestConsumer {
     public static final String CHANNEL = "training-requests";
 
-    private final TrainingService trainings;
-    private final ExecutorService trainingThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "graft-training"));
+    private final TrainingQueue queue;
 
-    public TrainingRequestConsumer(TrainingService trainings) {
-        this.trainings = trainings;
+    public TrainingRequestConsumer(TrainingQueue queue) {
+        this.queue = queue;
     }
 
     @Incoming(CHANNEL)
-    @SuppressWarnings("unchecked")
+    @Blocking
     public CompletionStage<Void> consume(Message<String> message) {
         RequestRecord record = message.getMetadata(IncomingKafkaRecordMetadata.class)
-                .map(kafka -> new RequestRecord((String) kafka.getKey(), message.getPayload(), kafka.getTopic(),
-                        kafka.getPartition(), kafka.getOffset()))
+                .map(kafka -> new RequestRecord(kafka.getKey() == null ? null : kafka.getKey().toString(),
+                        message.getPayload(), kafka.getTopic(), kafka.getPartition(), kafka.getOffset()))
                 .orElseGet(() -> new RequestRecord(null, message.getPayload(), CHANNEL, -1, -1));
-        return CompletableFuture.runAsync(() -> trainings.handle(record), trainingThread).thenCompose(done -> message.ack());
-    }
-
-    @PreDestroy
-    void stop() {
-        trainingThread.shutdownNow();
+        queue.take(record);
+        return message.ack();
     }
 }

@@ -18,13 +18,13 @@ import java.util.Optional;
 
 /**
  * Where each training stands, for {@code GET /api/trainings/{requestId}}: recent ones in memory
- * (running, failed, succeeded), older successes from the report stored with their version.
+ * (queued, running, failed, succeeded), older successes from the report stored with their version.
  */
 @ApplicationScoped
 public class TrainingRegistry {
     private static final int KEPT = 500;
 
-    public enum State { RUNNING, SUCCEEDED, FAILED, CANCELLED }
+    public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
 
     /** A training as the API shows it; {@code report} once it succeeded, {@code history} while it runs. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,6 +42,11 @@ public class TrainingRegistry {
 
     public TrainingRegistry(ModelStore store) {
         this.store = store;
+    }
+
+    public synchronized void queued(String requestId, String model, String message) {
+        recent.remove(requestId);
+        recent.put(requestId, new Status(requestId, model, State.QUEUED, null, message, List.of(), null));
     }
 
     public synchronized void started(String requestId, String model, String message) {

@@ -12,18 +12,23 @@ import dev.graft.trainer.messaging.RequestRecord;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.util.ModelSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Files;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
- * One request from its Kafka record to an outcome: validate, train, store a version, announce it.
- * Never throws: every failure becomes a failed event with the reason, and the consumer goes on. A
- * record that cannot be read or validated also goes to the dead-letter topic as it arrived; a
- * requestId already handled is answered with its first outcome, not trained again.
+ * One request from its Kafka record to an outcome: validate and keep it ({@link #accept}), then,
+ * on the training thread, train, store a version, announce it ({@link #train}). Never throws: every
+ * failure becomes a failed event with the reason, and the consumer goes on. A record that cannot be
+ * read or validated also goes to the dead-letter topic as it arrived; a requestId already handled is
+ * answered with its first outcome, not trained again.
  */
 @ApplicationScoped
 public class TrainingService {
@@ -36,10 +41,13 @@ public class TrainingService {
     private final TrainingRegistry registry;
     private final RequestJournal journal;
     private final Cancellations cancellations;
+    private final Checkpoints checkpoints;
+    private final int maxAttempts;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal,
-                           Cancellations cancellations) {
+                           Cancellations cancellations, Checkpoints checkpoints,
+                           @ConfigProperty(name = "graft.trainer.max-attempts", defaultValue = "3") int maxAttempts) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
@@ -47,68 +55,108 @@ public class TrainingService {
         this.registry = registry;
         this.journal = journal;
         this.cancellations = cancellations;
+        this.checkpoints = checkpoints;
+        this.maxAttempts = maxAttempts;
     }
 
-    public void handle(RequestRecord record) {
+    /**
+     * A record off Kafka: what the trainer must run for it, or empty when it has been answered (a
+     * rejection, the first outcome of a requestId seen before) or is already waiting (the same record
+     * delivered again). A new request is kept in the journal before this returns, so its record can
+     * be acknowledged at once, however long the training will take.
+     */
+    public Optional<PendingRequest> accept(RequestRecord record) {
         long started = System.nanoTime();
-        String json = record.value();
         TrainingPlan plan;
         try {
-            if (json == null || json.isBlank()) {
-                throw new IllegalArgumentException("the record is empty: a training request is a JSON object");
-            }
-            plan = TrainingRequestValidator.validate(Json.read(json, TrainingRequest.class));
+            plan = plan(record.value());
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage(), started);
-            return;
+            return Optional.empty();
         }
         String requestId = plan.requestId();
         Optional<TrainingEvent> earlier = earlierOutcome(requestId);
         if (earlier.isPresent()) {
             answerAgain(earlier.get(), started);
+            return Optional.empty();
+        }
+        PendingRequest pending = new PendingRequest(requestId, record.value(), record.topic(), record.partition(),
+                record.offset(), Instant.now(), 0);
+        Optional<PendingRequest> waiting = journal.pending(requestId);
+        if (waiting.isPresent()) {
+            if (waiting.get().sameRecord(record.topic(), record.partition(), record.offset())) {
+                LOG.infof("request %s: its record was delivered again; it is already waiting or training", requestId);
+                return Optional.empty();
+            }
+            // sent again while the first is waiting: when its turn comes, it gets the first's outcome
+            return Optional.of(pending);
+        }
+        try {
+            journal.accept(pending);
+        } catch (RuntimeException e) {
+            LOG.errorf("request %s cannot be taken on: %s", requestId, e.getMessage());
+            fail(requestId, plan.model(), "the trainer cannot keep the request: " + e.getMessage(), started);
+            return Optional.empty();
+        }
+        registry.queued(requestId, plan.model(), "waiting for its turn to train");
+        return Optional.of(pending);
+    }
+
+    /** Requests a trainer took on and did not finish before it stopped, oldest first, to run again. */
+    public List<PendingRequest> unfinished() {
+        List<PendingRequest> pending = journal.pending();
+        for (PendingRequest request : pending) {
+            String model = null;
+            try {
+                model = plan(request.request()).model();
+            } catch (IllegalArgumentException e) {
+                // train() fails it with the reason when its turn comes
+            }
+            registry.queued(request.requestId(), model, "waiting to resume after a restart");
+        }
+        return pending;
+    }
+
+    /**
+     * Trains a request taken on, resuming from its checkpoint when a trainer stopped during it, or
+     * answers it when its outcome is already known (a second delivery that waited behind the first).
+     * Never throws: every failure becomes a failed event. When {@code stopping} turns true, the
+     * training stops at its next batch and stays pending, to resume when the trainer starts again.
+     */
+    public void train(PendingRequest taken, BooleanSupplier stopping) {
+        long started = System.nanoTime();
+        String requestId = taken.requestId();
+        Optional<TrainingEvent> earlier = earlierOutcome(requestId);
+        if (earlier.isPresent()) {
+            answerAgain(earlier.get(), started);
+            return;
+        }
+        TrainingPlan plan;
+        try {
+            plan = plan(taken.request());
+        } catch (IllegalArgumentException e) {
+            // validated when it was taken on; only a trainer of another version can see it differently
+            fail(requestId, null, e.getMessage(), started);
             return;
         }
         if (cancellations.isCancelled(requestId)) {
             cancel(requestId, plan.model(), "cancelled before it started", started);
             return;
         }
+        PendingRequest pending = journal.attempt(taken);
+        if (pending.attempts() > maxAttempts) {
+            fail(requestId, plan.model(), "the trainer stopped " + (pending.attempts() - 1) + " times while training"
+                    + " this request (killed, or out of memory?), so it is not started again; see the trainer's log,"
+                    + " and send it with a new requestId to try again", started);
+            return;
+        }
+        Checkpoint checkpoint = checkpoints.of(requestId, pending.request());
         String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
-                + " base";
+                + " base" + checkpoint.describe().map(from -> ", resuming from " + from).orElse("");
         registry.started(requestId, plan.model(), accepted);
         publisher.progress(TrainingEvent.accepted(requestId, plan.model(), accepted));
         try {
-            TrainedModel trained = recipe.run(plan, new TrainingListener() {
-                @Override
-                public void dataset(LabeledImages train, LabeledImages validation) {
-                    publisher.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
-                            train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
-                }
-
-                @Override
-                public void phaseStarted(String phase) {
-                    metrics.phaseStarted(plan.model(), phase);
-                }
-
-                @Override
-                public void phaseEnded(String phase, double seconds) {
-                    metrics.phaseEnded(plan.model(), phase, seconds);
-                }
-
-                @Override
-                public boolean cancelled() {
-                    return cancellations.isCancelled(requestId);
-                }
-
-                @Override
-                public void epoch(EpochResult epoch) {
-                    metrics.epoch(plan.model(), epoch);
-                    registry.epoch(requestId, epoch);
-                    publisher.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
-                            epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
-                            epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
-                            epoch.etaSeconds()));
-                }
-            });
+            TrainedModel trained = recipe.run(plan, listener(plan, stopping), checkpoint);
             TrainingReport[] report = {trained.report()};
             ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
                             trained.targetNormalization(), trained.inputShape(), trained.metrics(), trained.lineage(),
@@ -126,21 +174,74 @@ public class TrainingService {
             registry.succeeded(requestId, manifest, report[0], message);
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message);
             journal.record(succeeded);
+            checkpoints.discard(requestId);
             publishOutcome(succeeded);
             metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
-        } catch (TrainingCancelledException e) {
-            cancel(requestId, plan.model(), e.getMessage(), started);
-        } catch (IllegalArgumentException e) {
-            // a problem with the request or its data: the message says it all
-            LOG.warnf("request %s failed: %s", requestId, e.getMessage());
-            fail(requestId, plan.model(), e.getMessage(), started);
         } catch (RuntimeException | OutOfMemoryError e) {
-            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
-            LOG.errorf(e, "request %s failed: %s", requestId, reason);
-            fail(requestId, plan.model(), reason, started);
+            if (stopping.getAsBoolean() && !cancellations.isCancelled(requestId)) {
+                // the trainer is shutting down: whatever stopped the training, it is not the request's
+                // outcome; it stays pending with this start uncounted, and resumes on restart
+                journal.accept(taken);
+                LOG.infof("request %s stopped for the trainer's shutdown (%s); it resumes from %s when a trainer starts",
+                        requestId, e.getMessage(), checkpoint.describe().orElse("the beginning"));
+            } else if (e instanceof TrainingCancelledException) {
+                cancel(requestId, plan.model(), e.getMessage(), started);
+            } else if (e instanceof IllegalArgumentException) {
+                // a problem with the request or its data: the message says it all
+                LOG.warnf("request %s failed: %s", requestId, e.getMessage());
+                fail(requestId, plan.model(), e.getMessage(), started);
+            } else {
+                String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+                LOG.errorf(e, "request %s failed: %s", requestId, reason);
+                fail(requestId, plan.model(), reason, started);
+            }
         }
+    }
+
+    private static TrainingPlan plan(String json) {
+        if (json == null || json.isBlank()) {
+            throw new IllegalArgumentException("the record is empty: a training request is a JSON object");
+        }
+        return TrainingRequestValidator.validate(Json.read(json, TrainingRequest.class));
+    }
+
+    /** Events and metrics as the training goes; it stops at the next batch once cancelled or the trainer stops. */
+    private TrainingListener listener(TrainingPlan plan, BooleanSupplier stopping) {
+        String requestId = plan.requestId();
+        return new TrainingListener() {
+            @Override
+            public void dataset(LabeledImages train, LabeledImages validation) {
+                publisher.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
+                        train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+            }
+
+            @Override
+            public void phaseStarted(String phase) {
+                metrics.phaseStarted(plan.model(), phase);
+            }
+
+            @Override
+            public void phaseEnded(String phase, double seconds) {
+                metrics.phaseEnded(plan.model(), phase, seconds);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return cancellations.isCancelled(requestId) || stopping.getAsBoolean();
+            }
+
+            @Override
+            public void epoch(EpochResult epoch) {
+                metrics.epoch(plan.model(), epoch);
+                registry.epoch(requestId, epoch);
+                publisher.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
+                        epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
+                        epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
+                        epoch.etaSeconds()));
+            }
+        };
     }
 
     /**
@@ -221,6 +322,7 @@ public class TrainingService {
         metrics.job(model, "cancelled", seconds(started));
         TrainingEvent cancelled = TrainingEvent.cancelled(requestId, model, message);
         journal.record(cancelled);
+        checkpoints.discard(requestId);
         publishOutcome(cancelled);
     }
 
@@ -244,6 +346,7 @@ public class TrainingService {
         metrics.job(model, "failed", seconds(started));
         TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
         journal.record(failed);
+        checkpoints.discard(requestId);
         publishOutcome(failed);
     }
 

@@ -48,6 +48,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.Locale;
@@ -87,7 +88,13 @@ public class TransferRecipe {
         this.maxFeatureCacheBytes = maxFeatureCacheBytes;
     }
 
-    public TrainedModel run(TrainingPlan plan, TrainingListener listener) {
+    /**
+     * Trains {@code plan}, resuming from {@code checkpoint} where it holds this request's progress:
+     * after the end of phase 1, phase 1 is not run again; after a fine-tune epoch, fine-tuning goes
+     * on with the next one, with the optimizer state and best weights it had. Every fine-tune epoch,
+     * and the end of phase 1, are kept in it.
+     */
+    public TrainedModel run(TrainingPlan plan, TrainingListener listener, Checkpoint checkpoint) {
         boolean classification = plan.task() == Task.CLASSIFICATION;
         List<LabeledImages> split = readDatasets(plan);
         LabeledImages trainFiles = split.get(0);
@@ -98,32 +105,48 @@ public class TransferRecipe {
         listener.dataset(trainFiles, validationFiles);
 
         Base base = bases.load(plan.base(), plan.seed());
+        boolean fineTuning = plan.fineTune().epochs() > 0;
         // resolve the fine-tune layer before any training, so a wrong name costs nothing
-        String unfreezeVertex = plan.fineTune().epochs() > 0 ? baseLayer(base, plan.unfreezeFrom()) : null;
+        String unfreezeVertex = fineTuning ? baseLayer(base, plan.unfreezeFrom()) : null;
 
         InputShape shape = base.inputShape();
         MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes);
         MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes);
-        if (base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
+        Optional<Checkpoint.Saved> afterFrozen = fineTuning ? checkpoint.frozen() : Optional.empty();
+        if (afterFrozen.isEmpty() && base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
             BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
         }
         int outputs = classification ? trainFiles.labels().size() : 1;
         Run run = new Run(plan, new Evaluator(plan.task(), normalization), listener, train, validation);
 
-        ComputationGraph graph = withNewHead(base, plan, outputs, classWeights);
-        if (plan.frozen().epochs() > 0) {
-            run.frozenPhase(graph, base);
+        ComputationGraph graph;
+        if (afterFrozen.isPresent()) {
+            graph = afterFrozen.get().network();
+            run.restore(afterFrozen.get().state());
+        } else {
+            graph = withNewHead(base, plan, outputs, classWeights);
+            if (plan.frozen().epochs() > 0) {
+                run.frozenPhase(graph, base);
+            }
+            graph = unfrozen(graph);
+            if (fineTuning) {
+                checkpoint.saveFrozen(graph, run.state(null));
+            }
         }
-        graph = unfrozen(graph);
-        if (plan.fineTune().epochs() > 0) {
+        if (fineTuning) {
+            Optional<Checkpoint.Saved> lastEpoch = afterFrozen.isPresent() ? checkpoint.fineTune() : Optional.empty();
+            lastEpoch.ifPresent(saved -> run.restore(saved.state()));
             // built on a copy: if fine-tuning never beats phase 1, graph keeps phase 1's best weights
-            ComputationGraph fineTuned = frozenBelow(unfrozen(graph), unfreezeVertex, plan.fineTune().learningRate(),
-                    plan.seed());
+            ComputationGraph phase1 = graph;
+            ComputationGraph fineTuned = lastEpoch.map(Checkpoint.Saved::network).orElseGet(() ->
+                    frozenBelow(unfrozen(phase1), unfreezeVertex, plan.fineTune().learningRate(), plan.seed()));
             long start = System.nanoTime();
-            if (run.phase(fineTuned, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true)) {
+            if (run.phase(fineTuned, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true,
+                    lastEpoch.orElse(null), checkpoint)) {
                 graph = unfrozen(fineTuned);
             }
-            run.ended(plan.fineTune().name(), start);
+            run.ended(plan.fineTune().name(), start,
+                    lastEpoch.map(saved -> saved.state().phase().secondsSoFar()).orElse(0.0));
         }
         return run.finish(graph, base, trainFiles, validationFiles, shape, normalization);
     }
@@ -195,6 +218,25 @@ public class TransferRecipe {
                     .mapToLong(Integer::longValue).toArray();
         }
 
+        /** Takes on what a checkpoint says was done before the trainer stopped. */
+        void restore(Checkpoint.RunState state) {
+            history.clear();
+            history.addAll(state.history());
+            phaseSeconds.clear();
+            phaseSeconds.putAll(state.phaseSeconds());
+            stoppedEarly.clear();
+            stoppedEarly.putAll(state.stoppedEarly());
+            frozenMode = state.frozenMode();
+            bestLoss = state.bestLoss();
+            best = state.best();
+            forwardSecondsPerImage = state.forwardSecondsPerImage();
+        }
+
+        Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
+            return new Checkpoint.RunState(List.copyOf(history), Map.copyOf(phaseSeconds), Map.copyOf(stoppedEarly),
+                    frozenMode, bestLoss, best, forwardSecondsPerImage, phase);
+        }
+
         /** Phase 1 on cached features where it can, else end to end with the base frozen. */
         void frozenPhase(ComputationGraph graph, Base base) {
             long start = System.nanoTime();
@@ -209,21 +251,22 @@ public class TransferRecipe {
                         ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
                 INDArray trainFeatures = FrozenFeatures.featurize(baseOnly, train.getFeatures(0));
                 INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
-                double featurizeSeconds = ended("features", start);
+                double featurizeSeconds = ended("features", start, 0);
                 forwardSecondsPerImage = featurizeSeconds / images;
                 frozenMode = "cached features: the frozen base ran once over " + images + " images in "
                         + String.format(Locale.ROOT, "%.1f s (%d MiB)", featurizeSeconds, cacheBytes >> 20);
                 ComputationGraph head = FrozenFeatures.head(graph, featureType, plan.frozen().learningRate(), plan.seed());
                 long headStart = System.nanoTime();
-                phase(head, plan.frozen(), trainFeatures, validationFeatures, false);
-                ended(plan.frozen().name(), headStart);
+                phase(head, plan.frozen(), trainFeatures, validationFeatures, false, null, Checkpoint.none());
+                ended(plan.frozen().name(), headStart, 0);
                 FrozenFeatures.copyHead(head, graph);
             } else {
                 frozenMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
                         : "end to end: features need " + (cacheBytes >> 20)
                         + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
-                phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true);
-                ended(plan.frozen().name(), start);
+                phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true, null,
+                        Checkpoint.none());
+                ended(plan.frozen().name(), start, 0);
             }
         }
 
@@ -234,9 +277,12 @@ public class TransferRecipe {
             }
         }
 
-        /** Records a phase's wall time since {@code start} for the report and the listener, and returns it. */
-        double ended(String phase, long start) {
-            double seconds = seconds(start);
+        /**
+         * Records a phase's wall time since {@code start}, plus {@code earlier} seconds it ran before a
+         * restart, for the report and the listener, and returns it.
+         */
+        double ended(String phase, long start, double earlier) {
+            double seconds = earlier + seconds(start);
             phaseSeconds.put(phase, seconds);
             listener.phaseEnded(phase, seconds);
             return seconds;
@@ -247,20 +293,33 @@ public class TransferRecipe {
          * patience, the phase stops once that many epochs bring no lower validation loss. If the phase
          * beat every earlier one, {@code network} ends with its best epoch's weights and this returns
          * true; else it returns false and the caller keeps the earlier phase's network.
+         * <p>
+         * {@code resumed}, when not null, is this phase's checkpoint: the loop goes on after its last
+         * epoch. Each epoch shuffles with its own seed, so a resumed phase sees the batches an
+         * uninterrupted one would have. Every epoch is kept in {@code checkpoint}.
          */
         boolean phase(ComputationGraph network, TrainingPlan.Phase phase, INDArray trainInputs, INDArray validationInputs,
-                   boolean endToEnd) {
+                      boolean endToEnd, Checkpoint.Saved resumed, Checkpoint checkpoint) {
             listener.phaseStarted(phase.name());
             int n = (int) trainInputs.size(0);
             INDArray labels = train.getLabels(0);
-            Random random = new Random(plan.seed() + phase.name().hashCode());
             boolean augment = endToEnd && plan.augmentation() != null;
+            int firstEpoch = 1;
             double phaseSecondsSoFar = 0;
             int sinceBest = 0;
             double phaseBest = Double.POSITIVE_INFINITY;
             INDArray phaseBestParams = null;
-            for (int epoch = 1; epoch <= phase.epochs(); epoch++) {
+            if (resumed != null) {
+                Checkpoint.PhaseProgress progress = resumed.state().phase();
+                firstEpoch = progress.epochsDone() + 1;
+                phaseSecondsSoFar = progress.secondsSoFar();
+                sinceBest = progress.sinceBest();
+                phaseBest = progress.phaseBest();
+                phaseBestParams = resumed.phaseBestParams();
+            }
+            for (int epoch = firstEpoch; epoch <= phase.epochs(); epoch++) {
                 long start = System.nanoTime();
+                Random random = new Random(plan.seed() + 31L * phase.name().hashCode() + epoch);
                 List<Integer> order = shuffled(n, random);
                 double lossSum = 0;
                 for (int from = 0; from < n; from += phase.batchSize()) {
@@ -306,8 +365,15 @@ public class TransferRecipe {
                 } else {
                     sinceBest++;
                 }
-                if (plan.patience() > 0 && sinceBest >= plan.patience() && epoch < phase.epochs()) {
+                boolean stopEarly = plan.patience() > 0 && sinceBest >= plan.patience() && epoch < phase.epochs();
+                if (stopEarly) {
                     stoppedEarly.put(phase.name(), epoch);
+                }
+                // an early stop is kept as the phase's end, so a resumed phase does not train on
+                checkpoint.saveFineTune(stopEarly ? phase.epochs() : epoch, network, phaseBestParams,
+                        state(new Checkpoint.PhaseProgress(stopEarly ? phase.epochs() : epoch, phaseBest, sinceBest,
+                                phaseSecondsSoFar)));
+                if (stopEarly) {
                     break;
                 }
             }

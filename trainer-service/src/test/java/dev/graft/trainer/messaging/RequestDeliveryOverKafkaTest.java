@@ -154,6 +154,8 @@ class RequestDeliveryOverKafkaTest {
             kafka.send(Topics.TRAINING_REQUESTS, waiting, request(waiting, "queued-" + run, run));
             kafka.readUntil(Topics.TRAINING_EVENTS, json -> json.contains("\"requestId\":\"" + running + "\"")
                     && json.contains("\"EPOCH\""), TIMEOUT);
+            // taken off Kafka and kept, waiting for the training thread
+            given().get("/api/trainings/" + waiting).then().body("state", org.hamcrest.Matchers.is("QUEUED"));
             kafka.send(Topics.TRAINING_CANCELLATIONS, waiting, "{\"requestId\": \"" + waiting + "\"}");
             kafka.send(Topics.TRAINING_CANCELLATIONS, running, "not JSON: the key names the request");
 

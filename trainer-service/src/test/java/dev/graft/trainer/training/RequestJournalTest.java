@@ -8,9 +8,11 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RequestJournalTest {
     @TempDir
@@ -53,5 +55,40 @@ class RequestJournalTest {
         Path blocked = root.resolve("blocked");
         Files.writeString(blocked, "a file where the journal's folder would go");
         new RequestJournal(new ModelStore(blocked)).record(TrainingEvent.failed("r", "m", "reason"));
+    }
+
+    @Test
+    void aPendingRequestIsKeptUntilItsOutcomeAndCountsItsStarts() {
+        RequestJournal journal = new RequestJournal(new ModelStore(root));
+        PendingRequest first = new PendingRequest("a", "{\"requestId\": \"a\"}", "graft.training.requests", 0, 7,
+                Instant.parse("2026-11-24T10:00:00Z"), 0);
+        PendingRequest second = new PendingRequest("b", "{\"requestId\": \"b\"}", "graft.training.requests", 0, 8,
+                Instant.parse("2026-11-24T10:00:01Z"), 0);
+        journal.accept(second);
+        journal.accept(first);
+        journal.attempt(first);
+
+        RequestJournal afterRestart = new RequestJournal(new ModelStore(root));
+        assertThat(afterRestart.pending()).extracting(PendingRequest::requestId).containsExactly("a", "b");
+        assertThat(afterRestart.pending("a")).hasValueSatisfying(p -> {
+            assertThat(p.attempts()).isEqualTo(1);
+            assertThat(p.sameRecord("graft.training.requests", 0, 7)).isTrue();
+            assertThat(p.sameRecord("graft.training.requests", 0, 9)).isFalse();
+        });
+
+        afterRestart.record(TrainingEvent.succeeded("a", "m", 1, "stored"));
+        assertThat(afterRestart.pending()).extracting(PendingRequest::requestId).containsExactly("b");
+        assertThat(afterRestart.pending("a")).isEmpty();
+    }
+
+    @Test
+    void aRequestThatCannotBeKeptIsRefusedSoItsRecordIsNotAcknowledgedAsTaken() throws IOException {
+        Path blocked = root.resolve("blocked");
+        Files.writeString(blocked, "a file where the journal's folder would go");
+        RequestJournal journal = new RequestJournal(new ModelStore(blocked));
+        PendingRequest pending = new PendingRequest("a", "{}", "t", 0, 1, Instant.now(), 0);
+
+        assertThatThrownBy(() -> journal.accept(pending)).hasMessageContaining("cannot keep request a");
+        assertThat(journal.pending()).isEmpty();
     }
 }

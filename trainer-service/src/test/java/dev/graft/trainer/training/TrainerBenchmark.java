@@ -49,14 +49,14 @@ public final class TrainerBenchmark {
                 2 * perClass, batch, Runtime.getRuntime().availableProcessors());
 
         TrainingPlan frozen = TrainingRequestValidator.validate(request(architecture, size, batch, 3, 0));
-        double cached = laterEpochSeconds(new TransferRecipe(bases, reader, 1L << 34, 1L << 34).run(frozen, e -> { }));
-        double endToEnd = laterEpochSeconds(new TransferRecipe(bases, reader, 1L << 34, 0).run(frozen, e -> { }));
+        double cached = laterEpochSeconds(new TransferRecipe(bases, reader, 1L << 34, 1L << 34).run(frozen, e -> { }, Checkpoint.none()));
+        double endToEnd = laterEpochSeconds(new TransferRecipe(bases, reader, 1L << 34, 0).run(frozen, e -> { }, Checkpoint.none()));
         System.out.printf(Locale.ROOT, "frozen epoch (2nd and 3rd): cached features %.3f s, end to end %.3f s: %.1fx faster%n",
                 cached, endToEnd, endToEnd / cached);
 
         TrainingPlan fineTune = TrainingRequestValidator.validate(request(architecture, size, batch, 0, 2));
         List<EpochResult> epochs = new ArrayList<>();
-        new TransferRecipe(bases, reader, 1L << 34, 1L << 34).run(fineTune, epochs::add);
+        new TransferRecipe(bases, reader, 1L << 34, 1L << 34).run(fineTune, epochs::add, Checkpoint.none());
         double trainer = epochs.get(epochs.size() - 1).imagesPerSecond();
         double plain = plainFitLoop(bases, reader, fineTune, batch);
         System.out.printf(Locale.ROOT, "fine-tune images/s: trainer %.1f, plain DL4J fit loop %.1f: ratio %.2f%n",

@@ -82,7 +82,7 @@ class TransferRecipeTest {
                     public void phaseEnded(String phase, double seconds) {
                         phases.add("end " + phase);
                     }
-                });
+                }, Checkpoint.none());
 
         assertThat(epochs).extracting(EpochResult::phase)
                 .containsExactly("frozen", "frozen", "frozen", "fine-tune", "fine-tune", "fine-tune");
@@ -116,6 +116,60 @@ class TransferRecipeTest {
     }
 
     @Test
+    void aTrainingStoppedDuringFineTuningResumesFromItsLastEpochAsIfNeverStopped(@TempDir Path checkpoints) {
+        // no dropout, so the uninterrupted and the resumed training make identical updates
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-resume", "stripes",
+                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
+                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+        List<EpochResult> uninterrupted = new ArrayList<>();
+        TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
+
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request");
+        List<EpochResult> beforeStop = new ArrayList<>();
+        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
+            @Override
+            public void epoch(EpochResult epoch) {
+                beforeStop.add(epoch);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return beforeStop.stream().filter(e -> e.phase().equals("fine-tune")).count() == 2;
+            }
+        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+        assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 2");
+
+        List<EpochResult> afterRestart = new ArrayList<>();
+        List<String> phases = new ArrayList<>();
+        TrainedModel resumed = recipe.run(plan, new TrainingListener() {
+            @Override
+            public void epoch(EpochResult epoch) {
+                afterRestart.add(epoch);
+            }
+
+            @Override
+            public void phaseStarted(String phase) {
+                phases.add(phase);
+            }
+        }, checkpoint);
+
+        assertThat(phases).containsExactly("fine-tune");
+        assertThat(afterRestart).extracting(e -> e.phase() + " " + e.epoch())
+                .containsExactly("fine-tune 3", "fine-tune 4");
+        assertThat(resumed.report().history()).extracting(e -> e.phase() + " " + e.epoch())
+                .containsExactly("frozen 1", "frozen 2", "fine-tune 1", "fine-tune 2", "fine-tune 3", "fine-tune 4");
+        for (int i = 0; i < uninterrupted.size(); i++) {
+            assertThat(resumed.report().history().get(i).validationLoss()).as("epoch %d", i + 1)
+                    .isCloseTo(uninterrupted.get(i).validationLoss(), within(1e-4));
+        }
+        assertThat(resumed.metrics().get("loss")).isCloseTo(reference.metrics().get("loss"), within(1e-4));
+        assertThat(resumed.report().best().phase()).isEqualTo(reference.report().best().phase());
+        assertThat(resumed.report().best().epoch()).isEqualTo(reference.report().best().epoch());
+    }
+
+    @Test
     void cachedFeaturesTrainTheHeadExactlyAsEndToEndWithTheBaseFrozen() {
         // no dropout, so both ways see identical batches and make identical updates
         TrainingRequest request = new TrainingRequest("r-c", "stripes", Task.CLASSIFICATION,
@@ -125,9 +179,9 @@ class TransferRecipeTest {
                 null, null, null, 3L);
         TrainingPlan plan = TrainingRequestValidator.validate(request);
         List<EpochResult> cached = new ArrayList<>();
-        TrainedModel fromCache = recipe.run(plan, cached::add);
+        TrainedModel fromCache = recipe.run(plan, cached::add, Checkpoint.none());
         List<EpochResult> endToEnd = new ArrayList<>();
-        TrainedModel fromImages = recipe(0).run(plan, endToEnd::add);
+        TrainedModel fromImages = recipe(0).run(plan, endToEnd::add, Checkpoint.none());
 
         assertThat(fromCache.report().frozenPhase()).startsWith("cached features");
         assertThat(fromImages.report().frozenPhase()).contains("over graft.trainer.max-feature-cache-bytes");
@@ -148,7 +202,7 @@ class TransferRecipeTest {
                 new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 8),
                 new TrainingRequest.FineTunePhase(10, 1e-12, 8, "block3_conv1"), null, "balanced",
                 new TrainingRequest.EarlyStopping(2), 5L);
-        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { }, Checkpoint.none());
 
         TrainingReport report = model.report();
         assertThat(report.trainImages()).isEqualTo(36);
@@ -167,7 +221,7 @@ class TransferRecipeTest {
                 new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
                 new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(1, 0.01, 8), null,
                 new TrainingRequest.Augmentation("flip", null, 0.1, null, null, null, null), null, null, 3L);
-        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { }, Checkpoint.none());
         assertThat(model.report().frozenPhase()).contains("augmentation");
         assertThat(model.report().history()).hasSize(1);
     }
@@ -180,7 +234,7 @@ class TransferRecipeTest {
                 new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(1, 0.001, 16),
                 new TrainingRequest.FineTunePhase(1, 1e-4, 16, "conv5_block3_1_conv"), null, null, null, 3L);
         TrainingPlan plan = TrainingRequestValidator.validate(request);
-        TrainedModel model = recipe.run(plan, e -> { });
+        TrainedModel model = recipe.run(plan, e -> { }, Checkpoint.none());
         assertThat(model.report().history()).hasSize(2).allSatisfy(e -> {
             assertThat(e.trainLoss()).isFinite();
             assertThat(e.validationLoss()).isFinite();
@@ -210,7 +264,7 @@ class TransferRecipeTest {
                 new TrainingRequest.Base(null, "keras:tiny.h5", TestImages.SIZE, TestImages.SIZE),
                 new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 8),
                 new TrainingRequest.FineTunePhase(2, 1e-3, 8, "block2_conv1"), null, null, null, 3L);
-        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { });
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { }, Checkpoint.none());
         assertThat(model.report().history()).hasSize(4).allSatisfy(e -> assertThat(e.validationLoss()).isFinite());
         assertThat(model.lineage().architecture()).isEqualTo("keras");
         assertThat(model.lineage().weights()).isEqualTo("keras:tiny.h5");
@@ -234,13 +288,18 @@ class TransferRecipeTest {
 
     @Test
     void phaseOneLeavesTheBaseUntouchedAndPhaseTwoTrainsOnlyFromTheNamedLayer() {
-        // SqueezeNet's fire modules end in merge vertices, which DL4J freezes separately from layers
-        TrainingPlan plan = TrainingRequestValidator.validate(classifier("squeezenet", "fire9_sq1x1"));
+        // SqueezeNet's fire modules end in merge vertices, which DL4J freezes separately from layers.
+        // Phase 1 barely learns (one epoch, a tiny rate), so phase 2 beats it and its weights are kept.
+        TrainingRequest request = classifier("squeezenet", "fire9_sq1x1");
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest(request.requestId(), request.model(),
+                request.task(), request.dataset(), request.base(), request.head(),
+                new TrainingRequest.FrozenPhase(1, 1e-5, 16), request.fineTune(), null, null, null, request.seed()));
         List<EpochResult> ignored = new ArrayList<>();
         var base = new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
                 .load(plan.base(), plan.seed());
         ComputationGraph original = base.graph().clone();
-        TrainedModel model = recipe.run(plan, ignored::add);
+        TrainedModel model = recipe.run(plan, ignored::add, Checkpoint.none());
+        assertThat(model.report().best().phase()).isEqualTo("fine-tune");
 
         // conv1 is below fire9_sq1x1: frozen in both phases, so it keeps its initial weights
         assertThat(model.graph().getLayer("conv1").params()).isEqualTo(original.getLayer("conv1").params());
@@ -251,7 +310,7 @@ class TransferRecipeTest {
     @Test
     void aStoredClassifierIsTheBaseOfARegressor() {
         TrainedModel classifier = recipe.run(TrainingRequestValidator.validate(
-                classifier("small-convnet", "block3_conv1")), e -> { });
+                classifier("small-convnet", "block3_conv1")), e -> { }, Checkpoint.none());
         ModelManifest stored = store.publish(ModelManifest.draft("stripes", Task.CLASSIFICATION, classifier.labels(), null,
                         classifier.inputShape(), classifier.metrics(), classifier.lineage(), "r-1"),
                 file -> ModelSerializer.writeModel(classifier.graph(), file.toFile(), false));
@@ -262,7 +321,7 @@ class TransferRecipeTest {
                 new TrainingRequest.Head(32, 0.0),
                 new TrainingRequest.FrozenPhase(4, 0.01, 16), null, null, null, null, 7L);
         List<EpochResult> epochs = new ArrayList<>();
-        TrainedModel model = recipe.run(TrainingRequestValidator.validate(regressor), epochs::add);
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(regressor), epochs::add, Checkpoint.none());
 
         assertThat(epochs).hasSize(4).allSatisfy(e -> assertThat(e.metric()).isEqualTo("mae"));
         assertThat(model.targetNormalization()).isNotNull();
@@ -276,7 +335,7 @@ class TransferRecipeTest {
     void aWrongLayerNameFailsBeforeTrainingAndListsTheValidOnes() {
         assertThatThrownBy(() -> recipe.run(TrainingRequestValidator.validate(classifier("squeezenet", "block5_conv1")), e -> {
             throw new AssertionError("no epoch may run");
-        })).hasMessageContaining("unknown layer 'block5_conv1' for squeezenet")
+        }, Checkpoint.none())).hasMessageContaining("unknown layer 'block5_conv1' for squeezenet")
                 .hasMessageContaining("fire9_sq1x1");
     }
 }

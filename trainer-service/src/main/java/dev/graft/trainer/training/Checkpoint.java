@@ -1,0 +1,210 @@
+package dev.graft.trainer.training;
+
+import dev.graft.shared.json.Json;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.jboss.logging.Logger;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Where one training can be resumed from after the trainer stopped: the network at the end of phase
+ * 1, and after every fine-tune epoch the network with its optimizer state and the phase's best
+ * weights so far. Each is written in a temporary folder and renamed into place, so a kill at any
+ * moment leaves the previous one whole. A checkpoint belongs to one request text: a different request
+ * under the same requestId starts from scratch.
+ * <p>
+ * Writing is best effort: a checkpoint that cannot be written (disk full) is logged and the training
+ * goes on, only a restart would then begin further back. One that cannot be read is ignored.
+ */
+public final class Checkpoint {
+    private static final Logger LOG = Logger.getLogger(Checkpoint.class);
+    private static final String FROZEN = "frozen";
+    private static final String FINE_TUNE = "fine-tune-";
+    private static final String NETWORK = "network.zip";
+    private static final String BEST = "best.bin";
+    private static final String STATE = "state.json";
+    private static final String REQUEST = "request.sha256";
+
+    /**
+     * What a training had done when the checkpoint was taken: the report's history so far and the
+     * best result across phases; {@code phase} is the fine-tune phase's own progress, null at the end
+     * of phase 1.
+     */
+    public record RunState(List<EpochResult> history, Map<String, Double> phaseSeconds,
+                           Map<String, Integer> stoppedEarly, String frozenMode, double bestLoss,
+                           TrainingReport.BestEpoch best, double forwardSecondsPerImage, PhaseProgress phase) {
+    }
+
+    /** A phase's loop state after {@code epochsDone} epochs. */
+    public record PhaseProgress(int epochsDone, double phaseBest, int sinceBest, double secondsSoFar) {
+    }
+
+    public record Saved(ComputationGraph network, INDArray phaseBestParams, RunState state) {
+    }
+
+    private final Path dir;
+    private final String requestHash;
+
+    /** {@code dir} null: nothing is kept (a training run outside the service, as in tests of the recipe). */
+    Checkpoint(Path dir, String requestText) {
+        this.dir = dir;
+        this.requestHash = RequestJournal.hash(requestText);
+    }
+
+    public static Checkpoint none() {
+        return new Checkpoint(null, "");
+    }
+
+    /** The network at the end of phase 1, if kept for this request. */
+    Optional<Saved> frozen() {
+        return valid() ? read(dir.resolve(FROZEN), false) : Optional.empty();
+    }
+
+    /** The newest fine-tune epoch kept for this request. */
+    Optional<Saved> fineTune() {
+        if (!valid()) {
+            return Optional.empty();
+        }
+        List<Path> epochs = fineTuneEpochs();
+        for (int i = epochs.size() - 1; i >= 0; i--) {
+            Optional<Saved> saved = read(epochs.get(i), true);
+            if (saved.isPresent()) {
+                return saved;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Says where a resumed training starts, or empty when it starts from the beginning. */
+    public Optional<String> describe() {
+        if (!valid()) {
+            return Optional.empty();
+        }
+        List<Path> epochs = fineTuneEpochs();
+        if (!epochs.isEmpty()) {
+            String name = epochs.get(epochs.size() - 1).getFileName().toString();
+            return Optional.of("the checkpoint after fine-tune epoch " + name.substring(FINE_TUNE.length()));
+        }
+        return Files.isDirectory(dir.resolve(FROZEN)) ? Optional.of("the checkpoint at the end of phase 1")
+                : Optional.empty();
+    }
+
+    void saveFrozen(ComputationGraph network, RunState state) {
+        write(FROZEN, network, false, null, state);
+    }
+
+    void saveFineTune(int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
+        if (write(FINE_TUNE + epoch, network, true, phaseBestParams, state)) {
+            for (Path older : fineTuneEpochs()) {
+                if (epochNumber(older) < epoch) {
+                    delete(older);
+                }
+            }
+        }
+    }
+
+    void discard() {
+        if (dir != null) {
+            delete(dir);
+        }
+    }
+
+    private boolean write(String name, ComputationGraph network, boolean withUpdater, INDArray best, RunState state) {
+        if (dir == null) {
+            return false;
+        }
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            Path hashFile = dir.resolve(REQUEST);
+            if (!Files.isRegularFile(hashFile) || !Files.readString(hashFile).equals(requestHash)) {
+                // another request text under this requestId left these: they must not be mixed with this one's
+                clearExcept(hashFile);
+                Files.writeString(hashFile, requestHash);
+            }
+            tmp = Files.createTempDirectory(dir, ".tmp-" + name);
+            ModelSerializer.writeModel(network, tmp.resolve(NETWORK).toFile(), withUpdater);
+            if (best != null) {
+                Nd4j.saveBinary(best, tmp.resolve(BEST).toFile());
+            }
+            Files.writeString(tmp.resolve(STATE), Json.write(state));
+            delete(dir.resolve(name));
+            Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("could not write the checkpoint %s in %s (%s): training goes on, but a restart would begin further back",
+                    name, dir, e.getMessage());
+            if (tmp != null) {
+                delete(tmp);
+            }
+            return false;
+        }
+    }
+
+    private Optional<Saved> read(Path folder, boolean withUpdater) {
+        if (!Files.isDirectory(folder)) {
+            return Optional.empty();
+        }
+        try {
+            ComputationGraph network = ModelSerializer.restoreComputationGraph(folder.resolve(NETWORK).toFile(), withUpdater);
+            Path best = folder.resolve(BEST);
+            INDArray phaseBest = Files.isRegularFile(best) ? Nd4j.readBinary(best.toFile()) : null;
+            RunState state = Json.read(Files.readString(folder.resolve(STATE)), RunState.class);
+            return Optional.of(new Saved(network, phaseBest, state));
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("cannot read the checkpoint in %s, so it is not resumed from: %s", folder, e.toString());
+            return Optional.empty();
+        }
+    }
+
+    private boolean valid() {
+        try {
+            return dir != null && Files.isRegularFile(dir.resolve(REQUEST))
+                    && Files.readString(dir.resolve(REQUEST)).equals(requestHash);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Complete fine-tune checkpoints, oldest epoch first (temporary folders are not listed). */
+    private List<Path> fineTuneEpochs() {
+        try (Stream<Path> folders = Files.list(dir)) {
+            return folders.filter(f -> f.getFileName().toString().matches(FINE_TUNE + "\\d+") && Files.isDirectory(f))
+                    .sorted(Comparator.comparingInt(Checkpoint::epochNumber)).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static int epochNumber(Path folder) {
+        return Integer.parseInt(folder.getFileName().toString().substring(FINE_TUNE.length()));
+    }
+
+    private void clearExcept(Path keep) throws IOException {
+        try (Stream<Path> entries = Files.list(dir)) {
+            entries.filter(p -> !p.equals(keep)).forEach(Checkpoint::delete);
+        }
+    }
+
+    private static void delete(Path path) {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(path)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            LOG.warnf("could not delete %s: %s", path, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package dev.graft.trainer.training;
+
+import dev.graft.shared.store.ModelStore;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.nio.file.Path;
+
+/** Checkpoints of unfinished trainings, beside the model store in {@code .trainer/checkpoints/HASH(requestId)/}. */
+@ApplicationScoped
+public class Checkpoints {
+    private final Path dir;
+
+    public Checkpoints(ModelStore store) {
+        this.dir = store.root().resolve(".trainer").resolve("checkpoints");
+    }
+
+    /** The checkpoint of one request; {@code requestText} is the request as sent, which its checkpoints must match. */
+    public Checkpoint of(String requestId, String requestText) {
+        return new Checkpoint(dir.resolve(RequestJournal.hash(requestId)), requestText);
+    }
+
+    /** Once a request has its outcome, nothing of it is resumed. */
+    public void discard(String requestId) {
+        of(requestId, "").discard();
+    }
+}

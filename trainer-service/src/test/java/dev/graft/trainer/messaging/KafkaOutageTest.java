@@ -1,0 +1,142 @@
+package dev.graft.trainer.messaging;
+
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import dev.graft.trainer.TestImages;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * Kafka goes away in the middle of a training and comes back (same port, same data): the training's
+ * outcome still arrives, readiness says DOWN while Kafka is away and UP once it is back, and the next
+ * request is trained as usual.
+ */
+@QuarkusTest
+@TestProfile(KafkaOutageTest.OwnBroker.class)
+class KafkaOutageTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+    /** Only {@link RestartableKafka}: not the broker every other test shares. */
+    public static class OwnBroker implements QuarkusTestProfile {
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(RestartableKafka.class));
+        }
+    }
+
+    /** A broker the test can stop and start again on the same ports and data. */
+    public static class RestartableKafka implements QuarkusTestResourceLifecycleManager {
+        static Path dir;
+        static int port;
+        static int controllerPort;
+        static LocalKafkaBroker broker;
+
+        @Override
+        public Map<String, String> start() {
+            try {
+                dir = Files.createTempDirectory("graft-trainer-outage");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            port = LocalKafkaBroker.freePort();
+            controllerPort = LocalKafkaBroker.freePort();
+            broker = LocalKafkaBroker.start(dir.resolve("kafka"), port, controllerPort);
+            broker.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS,
+                    Topics.TRAINING_REQUESTS_DLQ, Topics.TRAINING_CANCELLATIONS));
+            return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
+        }
+
+        static void restart() {
+            broker = LocalKafkaBroker.start(dir.resolve("kafka"), port, controllerPort);
+        }
+
+        @Override
+        public void stop() {
+            if (broker != null) {
+                broker.close();
+            }
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // a temporary folder
+            }
+        }
+    }
+
+    @ConfigProperty(name = "graft.data-root")
+    String dataRoot;
+
+    private static String request(String requestId, String train, int epochs) {
+        // augmentation trains end to end, so the epochs take long enough for Kafka to go away under them
+        return """
+                {"requestId": "%s", "model": "%s", "task": "classification",
+                 "dataset": {"train": "%s", "validation": "%s"},
+                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
+                 "augmentation": {"preset": "flip"},
+                 "head": {"units": 8}, "frozen": {"epochs": %d, "learningRate": 0.01, "batchSize": 8}}
+                """.formatted(requestId, requestId, train, train, epochs);
+    }
+
+    private static TrainingEvent outcome(KafkaTestClient client, String requestId) {
+        List<TrainingEvent> finals = client.readUntil(Topics.TRAINING_EVENTS, json -> {
+                    TrainingEvent event = Json.read(json, TrainingEvent.class);
+                    return requestId.equals(event.requestId()) && event.isFinal();
+                }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
+                .filter(event -> requestId.equals(event.requestId()) && event.isFinal()).toList();
+        assertThat(finals).hasSize(1);
+        return finals.get(0);
+    }
+
+    @Test
+    void aTrainingOutlivesAKafkaOutageAndTheTrainerReconnects() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        String during = "during-" + run;
+        String after = "after-" + run;
+        try (KafkaTestClient client = new KafkaTestClient(RestartableKafka.broker.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, during, request(during, run, 60));
+            client.readUntil(Topics.TRAINING_EVENTS, json -> json.contains(during) && json.contains("\"EPOCH\""),
+                    TIMEOUT);
+        }
+        RestartableKafka.broker.close();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(503));
+
+        RestartableKafka.restart();
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
+                given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
+        try (KafkaTestClient client = new KafkaTestClient(RestartableKafka.broker.bootstrapServers())) {
+            assertThat(outcome(client, during).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            client.send(Topics.TRAINING_REQUESTS, after, request(after, run, 1));
+            assertThat(outcome(client, after).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+        }
+    }
+}

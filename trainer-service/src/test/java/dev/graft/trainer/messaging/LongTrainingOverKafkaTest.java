@@ -1,0 +1,121 @@
+package dev.graft.trainer.messaging;
+
+import dev.graft.kafka.KafkaBrokerTestResource;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.TestImages;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.is;
+
+/**
+ * A training that outlasts the consumer's poll interval and the connector's limit on how long a
+ * record may stay unacknowledged, both set to a few seconds here: the request is trained once, the
+ * consumer keeps its place in the group (same member, no rebalance), health stays UP, and the next
+ * request is taken as usual.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerTestResource.class)
+@TestProfile(LongTrainingOverKafkaTest.ShortDeadlines.class)
+class LongTrainingOverKafkaTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
+    private static final String GROUP = "graft-trainer-short-deadlines";
+    private static final long DEADLINE_MS = 3000;
+
+    public static class ShortDeadlines implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            String channel = "mp.messaging.incoming." + TrainingRequestConsumer.CHANNEL + ".";
+            return Map.of(channel + "group.id", GROUP,
+                    channel + "max.poll.interval.ms", String.valueOf(DEADLINE_MS),
+                    channel + "throttled.unprocessed-record-max-age.ms", String.valueOf(DEADLINE_MS));
+        }
+    }
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrap;
+    @ConfigProperty(name = "graft.data-root")
+    String dataRoot;
+    @Inject
+    ModelStore store;
+
+    private static String request(String requestId, String model, String train, int epochs) {
+        // augmentation trains end to end, so each epoch takes a while
+        return """
+                {"requestId": "%s", "model": "%s", "task": "classification",
+                 "dataset": {"train": "%s", "validation": "%s"},
+                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
+                 "augmentation": {"preset": "flip"},
+                 "head": {"units": 8}, "frozen": {"epochs": %d, "learningRate": 0.01, "batchSize": 8}}
+                """.formatted(requestId, model, train, train, epochs);
+    }
+
+    private static List<TrainingEvent> eventsUntilFinal(KafkaTestClient kafka, String requestId) {
+        return kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
+                    TrainingEvent event = Json.read(json, TrainingEvent.class);
+                    return requestId.equals(event.requestId()) && event.isFinal();
+                }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
+                .filter(event -> requestId.equals(event.requestId())).toList();
+    }
+
+    private Set<String> members(Admin admin) throws Exception {
+        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
+        return group.members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
+    }
+
+    @Test
+    void aTrainingLongerThanThePollIntervalAndTheAcknowledgementLimitRunsOnceAndTheConsumerStays() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        String longOne = "long-" + run;
+        String next = "next-" + run;
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap);
+             Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+            kafka.send(Topics.TRAINING_REQUESTS, longOne, request(longOne, longOne, run, 120));
+            kafka.readUntil(Topics.TRAINING_EVENTS, json -> json.contains(longOne) && json.contains("\"EPOCH\""), TIMEOUT);
+            Set<String> membersWhileTraining = members(admin);
+            assertThat(membersWhileTraining).hasSize(1);
+
+            List<TrainingEvent> events = eventsUntilFinal(kafka, longOne);
+            assertThat(events).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
+            assertThat(events).filteredOn(TrainingEvent::isFinal).singleElement()
+                    .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
+            double trainingSeconds = events.stream().filter(e -> e.type() == TrainingEvent.Type.EPOCH)
+                    .mapToDouble(TrainingEvent::seconds).sum();
+            // the test means something only if the training outlasted both limits by a margin
+            assertThat(trainingSeconds * 1000).as("training seconds").isGreaterThan(2 * DEADLINE_MS);
+
+            // the same member all along: no rebalance, no second delivery
+            assertThat(members(admin)).isEqualTo(membersWhileTraining);
+            kafka.send(Topics.TRAINING_REQUESTS, next, request(next, next, run, 1));
+            assertThat(eventsUntilFinal(kafka, next)).filteredOn(TrainingEvent::isFinal).singleElement()
+                    .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
+            assertThat(members(admin)).isEqualTo(membersWhileTraining);
+        }
+        assertThat(store.versions(longOne)).containsExactly(1);
+        given().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        given().get("/q/health/live").then().statusCode(200).body("status", is("UP"));
+    }
+}

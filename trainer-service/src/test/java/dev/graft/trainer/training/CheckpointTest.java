@@ -1,0 +1,108 @@
+package dev.graft.trainer.training;
+
+import dev.graft.shared.store.ModelStore;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CheckpointTest {
+    @TempDir
+    Path root;
+
+    private static ComputationGraph network() {
+        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(0.01))
+                .graphBuilder().addInputs("in")
+                .addLayer("dense", new DenseLayer.Builder().nIn(3).nOut(4).activation(Activation.RELU).build(), "in")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(1)
+                        .activation(Activation.IDENTITY).build(), "dense")
+                .setOutputs("out").build();
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        graph.fit(new org.nd4j.linalg.dataset.DataSet(Nd4j.rand(8, 3), Nd4j.rand(8, 1)));
+        return graph;
+    }
+
+    private static Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
+        EpochResult epoch = new EpochResult("frozen", 1, 1, 0.5, "accuracy", 0.7, 0.6, 0.65, Double.NaN, 100, 1.5, 3);
+        return new Checkpoint.RunState(List.of(epoch), Map.of("frozen", 1.5), Map.of(), "cached features", 0.6,
+                new TrainingReport.BestEpoch("frozen", 1, 0.6), Double.NaN, phase);
+    }
+
+    @Test
+    void theNewestFineTuneEpochComesBackWithItsOptimizerStateAndOlderOnesAreDropped() throws IOException {
+        Checkpoints checkpoints = new Checkpoints(new ModelStore(root));
+        Checkpoint checkpoint = checkpoints.of("r-1", "{request}");
+        assertThat(checkpoint.describe()).isEmpty();
+        ComputationGraph network = network();
+        checkpoint.saveFrozen(network, state(null));
+        assertThat(checkpoints.of("r-1", "{request}").describe()).hasValue("the checkpoint at the end of phase 1");
+
+        checkpoint.saveFineTune(1, network, null, state(new Checkpoint.PhaseProgress(1, 0.7, 0, 2.0)));
+        checkpoint.saveFineTune(2, network, network.params().dup(), state(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0)));
+
+        Checkpoint afterRestart = checkpoints.of("r-1", "{request}");
+        assertThat(afterRestart.describe()).hasValue("the checkpoint after fine-tune epoch 2");
+        Checkpoint.Saved saved = afterRestart.fineTune().orElseThrow();
+        assertThat(saved.network().params()).isEqualTo(network.params());
+        assertThat(saved.network().getUpdater().getStateViewArray()).isEqualTo(network.getUpdater().getStateViewArray());
+        assertThat(saved.phaseBestParams()).isEqualTo(network.params());
+        assertThat(saved.state().phase()).isEqualTo(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0));
+        assertThat(saved.state().history()).hasSize(1);
+        assertThat(saved.state().forwardSecondsPerImage()).isNaN();
+        assertThat(afterRestart.frozen()).isPresent();
+        try (Stream<Path> folders = Files.list(root.resolve(".trainer/checkpoints").toFile().listFiles()[0].toPath())) {
+            assertThat(folders.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("request.sha256", "frozen", "fine-tune-2");
+        }
+
+        checkpoints.discard("r-1");
+        assertThat(checkpoints.of("r-1", "{request}").describe()).isEmpty();
+        assertThat(root.resolve(".trainer/checkpoints")).isEmptyDirectory();
+    }
+
+    @Test
+    void anotherRequestUnderTheSameIdOrABrokenCheckpointStartsFromTheBeginning() throws IOException {
+        Checkpoints checkpoints = new Checkpoints(new ModelStore(root));
+        checkpoints.of("r-2", "{first}").saveFrozen(network(), state(null));
+
+        Checkpoint other = checkpoints.of("r-2", "{changed}");
+        assertThat(other.describe()).isEmpty();
+        assertThat(other.frozen()).isEmpty();
+        other.saveFrozen(network(), state(null));
+        assertThat(checkpoints.of("r-2", "{first}").frozen()).isEmpty();
+
+        try (Stream<Path> files = Files.walk(root.resolve(".trainer/checkpoints"))) {
+            Files.writeString(files.filter(f -> f.getFileName().toString().equals("network.zip")).findFirst().orElseThrow(),
+                    "not a zip");
+        }
+        assertThat(checkpoints.of("r-2", "{changed}").frozen()).isEmpty();
+    }
+
+    @Test
+    void aCheckpointThatCannotBeWrittenLeavesTrainingToGoOn() throws IOException {
+        Path blocked = root.resolve("blocked");
+        Files.writeString(blocked, "a file where the store's folder would go");
+        Checkpoint checkpoint = new Checkpoints(new ModelStore(blocked)).of("r-3", "{request}");
+
+        checkpoint.saveFrozen(network(), state(null));
+
+        assertThat(checkpoint.describe()).isEmpty();
+    }
+}
