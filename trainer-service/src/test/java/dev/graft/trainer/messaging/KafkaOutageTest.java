@@ -4,7 +4,6 @@ import dev.graft.kafka.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -106,11 +105,8 @@ class KafkaOutageTest {
     }
 
     private static TrainingEvent outcome(KafkaTestClient client, String requestId) {
-        List<TrainingEvent> finals = client.readUntil(Topics.TRAINING_EVENTS, json -> {
-                    TrainingEvent event = Json.read(json, TrainingEvent.class);
-                    return requestId.equals(event.requestId()) && event.isFinal();
-                }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
-                .filter(event -> requestId.equals(event.requestId()) && event.isFinal()).toList();
+        List<TrainingEvent> finals = TrainingEvents.of(client, requestId, 1, TIMEOUT).stream()
+                .filter(TrainingEvent::isFinal).toList();
         assertThat(finals).hasSize(1);
         return finals.get(0);
     }

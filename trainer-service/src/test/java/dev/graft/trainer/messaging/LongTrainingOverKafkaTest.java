@@ -4,7 +4,6 @@ import dev.graft.kafka.KafkaBrokerTestResource;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -72,13 +71,6 @@ class LongTrainingOverKafkaTest {
                 """.formatted(requestId, model, train, train, epochs);
     }
 
-    private static List<TrainingEvent> eventsUntilFinal(KafkaTestClient kafka, String requestId) {
-        return kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
-                    TrainingEvent event = Json.read(json, TrainingEvent.class);
-                    return requestId.equals(event.requestId()) && event.isFinal();
-                }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
-                .filter(event -> requestId.equals(event.requestId())).toList();
-    }
 
     private Set<String> members(Admin admin) throws Exception {
         ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
@@ -98,7 +90,7 @@ class LongTrainingOverKafkaTest {
             Set<String> membersWhileTraining = members(admin);
             assertThat(membersWhileTraining).hasSize(1);
 
-            List<TrainingEvent> events = eventsUntilFinal(kafka, longOne);
+            List<TrainingEvent> events = TrainingEvents.of(kafka, longOne, 1, TIMEOUT);
             assertThat(events).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
             assertThat(events).filteredOn(TrainingEvent::isFinal).singleElement()
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
@@ -110,7 +102,7 @@ class LongTrainingOverKafkaTest {
             // the same member all along: no rebalance, no second delivery
             assertThat(members(admin)).isEqualTo(membersWhileTraining);
             kafka.send(Topics.TRAINING_REQUESTS, next, request(next, next, run, 1));
-            assertThat(eventsUntilFinal(kafka, next)).filteredOn(TrainingEvent::isFinal).singleElement()
+            assertThat(TrainingEvents.of(kafka, next, 1, TIMEOUT)).filteredOn(TrainingEvent::isFinal).singleElement()
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
             assertThat(members(admin)).isEqualTo(membersWhileTraining);
         }

@@ -4,7 +4,6 @@ import dev.graft.kafka.KafkaBrokerTestResource;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -54,12 +53,7 @@ class RequestDeliveryOverKafkaTest {
     }
 
     private static List<TrainingEvent> eventsOf(KafkaTestClient kafka, String requestId, int finals) {
-        int[] seen = {0};
-        return kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
-            TrainingEvent event = Json.read(json, TrainingEvent.class);
-            return requestId.equals(event.requestId()) && event.isFinal() && ++seen[0] == finals;
-        }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
-                .filter(event -> requestId.equals(event.requestId())).toList();
+        return TrainingEvents.of(kafka, requestId, finals, TIMEOUT);
     }
 
     @Test
