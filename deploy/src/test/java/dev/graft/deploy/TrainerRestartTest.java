@@ -34,6 +34,8 @@ class TrainerRestartTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final Path TRAINER_JAR = Path.of("../trainer-service/target/quarkus-app/quarkus-run.jar");
     private static final int FINE_TUNE_EPOCHS = 40;
+    /** These epochs take a fraction of a second: keep every one, not one a minute. */
+    private static final String EVERY_EPOCH = "-Dgraft.trainer.checkpoint-interval=PT0S";
 
     private static Path work;
     private static LocalKafkaBroker kafka;
@@ -57,7 +59,7 @@ class TrainerRestartTest {
     @BeforeEach
     void trainerRunning() throws Exception {
         if (trainer == null || !trainer.process().isAlive()) {
-            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
+            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, EVERY_EPOCH);
             trainer.awaitReady(TIMEOUT);
         }
     }
@@ -109,7 +111,7 @@ class TrainerRestartTest {
                     "requestId", "crashy-1", "request", request("crashy-1"), "topic", Topics.TRAINING_REQUESTS,
                     "partition", 0, "offset", 999, "received", "2026-11-24T00:00:00Z", "attempts", 3)));
 
-            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
+            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, EVERY_EPOCH);
             trainer.awaitReady(TIMEOUT);
 
             List<TrainingEvent> events = eventsOf(client, "resume-1");
@@ -169,7 +171,7 @@ class TrainerRestartTest {
             trainer.close(); // SIGTERM, as Kubernetes or docker stop sends it
             assertThat(Json.MAPPER.readTree(pending.toFile()).path("attempts").asInt()).isZero();
 
-            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
+            trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, EVERY_EPOCH);
             trainer.awaitReady(TIMEOUT);
             List<TrainingEvent> events = eventsOf(client, "graceful-1");
             assertThat(events).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).last()

@@ -11,26 +11,30 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Where one training can be resumed from after the trainer stopped: the network at the end of phase
- * 1, and after every fine-tune epoch the network with its optimizer state and the phase's best
- * weights so far. Each is written in a temporary folder and renamed into place, so a kill at any
- * moment leaves the previous one whole. A checkpoint belongs to one request text: a different request
- * under the same requestId starts from scratch.
+ * 1, and after an epoch of either phase the network being trained with its optimizer state and the
+ * phase's best weights so far. Each is written in a temporary folder and renamed into place, so a
+ * kill at any moment leaves the previous one whole. A checkpoint belongs to one request text: a
+ * different request under the same requestId starts from scratch.
  * <p>
- * Writing is best effort: a checkpoint that cannot be written (disk full) is logged and the training
- * goes on, only a restart would then begin further back. One that cannot be read is ignored.
+ * An epoch is kept only when {@code interval} has passed since the last one was written, so short
+ * epochs (the head alone on cached features) do not spend their time writing; the end of phase 1
+ * is always kept. Writing is best effort: a checkpoint that cannot be written (disk full) is logged
+ * and the training goes on, only a restart would then begin further back. One that cannot be read
+ * is ignored.
  */
 public final class Checkpoint {
     private static final Logger LOG = Logger.getLogger(Checkpoint.class);
-    private static final String FROZEN = "frozen";
-    private static final String FINE_TUNE = "fine-tune-";
+    private static final String END_OF_FROZEN = "end-of-" + TrainingPlan.FROZEN;
     private static final String NETWORK = "network.zip";
     private static final String BEST = "best.bin";
     private static final String STATE = "state.json";
@@ -38,7 +42,7 @@ public final class Checkpoint {
 
     /**
      * What a training had done when the checkpoint was taken: the report's history so far and the
-     * best result across phases; {@code phase} is the fine-tune phase's own progress, null at the end
+     * best result across phases; {@code phase} is the running phase's own progress, null at the end
      * of phase 1.
      */
     public record RunState(List<EpochResult> history, Map<String, Double> phaseSeconds,
@@ -55,28 +59,31 @@ public final class Checkpoint {
 
     private final Path dir;
     private final String requestHash;
+    private final Duration interval;
+    private long lastWritten = System.nanoTime();
 
     /** {@code dir} null: nothing is kept (a training run outside the service, as in tests of the recipe). */
-    Checkpoint(Path dir, String requestText) {
+    Checkpoint(Path dir, String requestText, Duration interval) {
         this.dir = dir;
         this.requestHash = RequestJournal.hash(requestText);
+        this.interval = interval;
     }
 
     public static Checkpoint none() {
-        return new Checkpoint(null, "");
+        return new Checkpoint(null, "", Duration.ZERO);
     }
 
     /** The network at the end of phase 1, if kept for this request. */
-    Optional<Saved> frozen() {
-        return valid() ? read(dir.resolve(FROZEN), false) : Optional.empty();
+    Optional<Saved> endOfFrozen() {
+        return valid() ? read(dir.resolve(END_OF_FROZEN), false) : Optional.empty();
     }
 
-    /** The newest fine-tune epoch kept for this request. */
-    Optional<Saved> fineTune() {
+    /** The newest epoch of {@code phase} kept for this request. */
+    Optional<Saved> lastEpoch(String phase) {
         if (!valid()) {
             return Optional.empty();
         }
-        List<Path> epochs = fineTuneEpochs();
+        List<Path> epochs = epochs(phase);
         for (int i = epochs.size() - 1; i >= 0; i--) {
             Optional<Saved> saved = read(epochs.get(i), true);
             if (saved.isPresent()) {
@@ -91,22 +98,32 @@ public final class Checkpoint {
         if (!valid()) {
             return Optional.empty();
         }
-        List<Path> epochs = fineTuneEpochs();
-        if (!epochs.isEmpty()) {
-            String name = epochs.get(epochs.size() - 1).getFileName().toString();
-            return Optional.of("the checkpoint after fine-tune epoch " + name.substring(FINE_TUNE.length()));
+        List<Path> fineTune = epochs(TrainingPlan.FINE_TUNE);
+        if (!fineTune.isEmpty()) {
+            return Optional.of("the checkpoint after fine-tune epoch " + epochNumber(fineTune.get(fineTune.size() - 1)));
         }
-        return Files.isDirectory(dir.resolve(FROZEN)) ? Optional.of("the checkpoint at the end of phase 1")
-                : Optional.empty();
+        if (Files.isDirectory(dir.resolve(END_OF_FROZEN))) {
+            return Optional.of("the checkpoint at the end of phase 1");
+        }
+        List<Path> frozen = epochs(TrainingPlan.FROZEN);
+        return frozen.isEmpty() ? Optional.empty()
+                : Optional.of("the checkpoint after frozen epoch " + epochNumber(frozen.get(frozen.size() - 1)));
     }
 
-    void saveFrozen(ComputationGraph network, RunState state) {
-        write(FROZEN, network, false, null, state);
+    /** Phase 1's result; its epochs are no longer needed. */
+    void saveEndOfFrozen(ComputationGraph network, RunState state) {
+        if (write(END_OF_FROZEN, network, false, null, state)) {
+            epochs(TrainingPlan.FROZEN).forEach(Checkpoint::delete);
+        }
     }
 
-    void saveFineTune(int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
-        if (write(FINE_TUNE + epoch, network, true, phaseBestParams, state)) {
-            for (Path older : fineTuneEpochs()) {
+    /** An epoch of {@code phase}, if {@code interval} has passed since the last checkpoint was written. */
+    void saveEpoch(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
+        if (dir == null || System.nanoTime() - lastWritten < interval.toNanos()) {
+            return;
+        }
+        if (write(phase + "-" + epoch, network, true, phaseBestParams, state)) {
+            for (Path older : epochs(phase)) {
                 if (epochNumber(older) < epoch) {
                     delete(older);
                 }
@@ -141,6 +158,7 @@ public final class Checkpoint {
             Files.writeString(tmp.resolve(STATE), Json.write(state));
             delete(dir.resolve(name));
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+            lastWritten = System.nanoTime();
             return true;
         } catch (IOException | RuntimeException e) {
             LOG.warnf("could not write the checkpoint %s in %s (%s): training goes on, but a restart would begin further back",
@@ -177,10 +195,11 @@ public final class Checkpoint {
         }
     }
 
-    /** Complete fine-tune checkpoints, oldest epoch first (temporary folders are not listed). */
-    private List<Path> fineTuneEpochs() {
+    /** Complete checkpoints of {@code phase}'s epochs, oldest first (temporary folders are not listed). */
+    private List<Path> epochs(String phase) {
         try (Stream<Path> folders = Files.list(dir)) {
-            return folders.filter(f -> f.getFileName().toString().matches(FINE_TUNE + "\\d+") && Files.isDirectory(f))
+            return folders.filter(f -> f.getFileName().toString().matches(Pattern.quote(phase) + "-\\d+")
+                            && Files.isDirectory(f))
                     .sorted(Comparator.comparingInt(Checkpoint::epochNumber)).toList();
         } catch (IOException e) {
             return List.of();
@@ -188,7 +207,8 @@ public final class Checkpoint {
     }
 
     private static int epochNumber(Path folder) {
-        return Integer.parseInt(folder.getFileName().toString().substring(FINE_TUNE.length()));
+        String name = folder.getFileName().toString();
+        return Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
     }
 
     private void clearExcept(Path keep) throws IOException {

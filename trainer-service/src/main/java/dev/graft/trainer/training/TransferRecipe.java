@@ -66,6 +66,7 @@ import java.util.Locale;
 public class TransferRecipe {
     static final String HEAD_DENSE = "graft_dense";
     static final String HEAD_OUTPUT = "graft_output";
+    private static final String CACHED = "cached features";
     private static final int INFERENCE_BATCH = 64;
     /** Training images scored for the train metric in end-to-end phases (all of them on cached features). */
     private static final int TRAIN_METRIC_SAMPLE = 2000;
@@ -91,8 +92,8 @@ public class TransferRecipe {
     /**
      * Trains {@code plan}, resuming from {@code checkpoint} where it holds this request's progress:
      * after the end of phase 1, phase 1 is not run again; after a fine-tune epoch, fine-tuning goes
-     * on with the next one, with the optimizer state and best weights it had. Every fine-tune epoch,
-     * and the end of phase 1, are kept in it.
+     * on with the next one, with the optimizer state and best weights it had; likewise after an epoch
+     * of phase 1. The end of phase 1, and epochs of both phases, are kept in it.
      */
     public TrainedModel run(TrainingPlan plan, TrainingListener listener, Checkpoint checkpoint) {
         boolean classification = plan.task() == Task.CLASSIFICATION;
@@ -112,7 +113,7 @@ public class TransferRecipe {
         InputShape shape = base.inputShape();
         MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes);
         MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes);
-        Optional<Checkpoint.Saved> afterFrozen = fineTuning ? checkpoint.frozen() : Optional.empty();
+        Optional<Checkpoint.Saved> afterFrozen = fineTuning ? checkpoint.endOfFrozen() : Optional.empty();
         if (afterFrozen.isEmpty() && base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
             BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
         }
@@ -126,15 +127,16 @@ public class TransferRecipe {
         } else {
             graph = withNewHead(base, plan, outputs, classWeights);
             if (plan.frozen().epochs() > 0) {
-                run.frozenPhase(graph, base);
+                graph = run.frozenPhase(graph, base, checkpoint);
             }
             graph = unfrozen(graph);
             if (fineTuning) {
-                checkpoint.saveFrozen(graph, run.state(null));
+                checkpoint.saveEndOfFrozen(graph, run.state(null));
             }
         }
         if (fineTuning) {
-            Optional<Checkpoint.Saved> lastEpoch = afterFrozen.isPresent() ? checkpoint.fineTune() : Optional.empty();
+            Optional<Checkpoint.Saved> lastEpoch = afterFrozen.isPresent()
+                    ? checkpoint.lastEpoch(plan.fineTune().name()) : Optional.empty();
             lastEpoch.ifPresent(saved -> run.restore(saved.state()));
             // built on a copy: if fine-tuning never beats phase 1, graph keeps phase 1's best weights
             ComputationGraph phase1 = graph;
@@ -237,14 +239,24 @@ public class TransferRecipe {
                     frozenMode, bestLoss, best, forwardSecondsPerImage, phase);
         }
 
-        /** Phase 1 on cached features where it can, else end to end with the base frozen. */
-        void frozenPhase(ComputationGraph graph, Base base) {
+        /**
+         * Phase 1 on cached features where it can, else end to end with the base frozen; resumed
+         * after the last epoch {@code checkpoint} holds when that was run the same way (the cached
+         * features are computed again: one forward pass). Returns the network phase 1 trained.
+         */
+        ComputationGraph frozenPhase(ComputationGraph graph, Base base, Checkpoint checkpoint) {
             long start = System.nanoTime();
             InputType.InputTypeConvolutional featureType = featureType(base);
             long[] featureShape = {featureType.getChannels(), featureType.getHeight(), featureType.getWidth()};
             long images = train.getFeatures(0).size(0) + validation.getFeatures(0).size(0);
             long cacheBytes = FrozenFeatures.bytes(images, featureShape);
-            if (plan.augmentation() == null && cacheBytes <= maxFeatureCacheBytes) {
+            boolean cached = plan.augmentation() == null && cacheBytes <= maxFeatureCacheBytes;
+            // a checkpoint holds the head alone when cached, the whole network when not
+            Optional<Checkpoint.Saved> resumed = checkpoint.lastEpoch(plan.frozen().name())
+                    .filter(saved -> saved.state().frozenMode().startsWith(CACHED) == cached);
+            resumed.ifPresent(saved -> restore(saved.state()));
+            double earlier = resumed.map(saved -> saved.state().phase().secondsSoFar()).orElse(0.0);
+            if (cached) {
                 stopIfCancelled("features", 0);
                 listener.phaseStarted("features");
                 ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
@@ -253,21 +265,24 @@ public class TransferRecipe {
                 INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
                 double featurizeSeconds = ended("features", start, 0);
                 forwardSecondsPerImage = featurizeSeconds / images;
-                frozenMode = "cached features: the frozen base ran once over " + images + " images in "
+                frozenMode = CACHED + ": the frozen base ran once over " + images + " images in "
                         + String.format(Locale.ROOT, "%.1f s (%d MiB)", featurizeSeconds, cacheBytes >> 20);
-                ComputationGraph head = FrozenFeatures.head(graph, featureType, plan.frozen().learningRate(), plan.seed());
+                ComputationGraph head = resumed.map(Checkpoint.Saved::network).orElseGet(() ->
+                        FrozenFeatures.head(graph, featureType, plan.frozen().learningRate(), plan.seed()));
                 long headStart = System.nanoTime();
-                phase(head, plan.frozen(), trainFeatures, validationFeatures, false, null, Checkpoint.none());
-                ended(plan.frozen().name(), headStart, 0);
+                phase(head, plan.frozen(), trainFeatures, validationFeatures, false, resumed.orElse(null), checkpoint);
+                ended(plan.frozen().name(), headStart, earlier);
                 FrozenFeatures.copyHead(head, graph);
-            } else {
-                frozenMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
-                        : "end to end: features need " + (cacheBytes >> 20)
-                        + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
-                phase(graph, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true, null,
-                        Checkpoint.none());
-                ended(plan.frozen().name(), start, 0);
+                return graph;
             }
+            frozenMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
+                    : "end to end: features need " + (cacheBytes >> 20)
+                    + " MiB, over graft.trainer.max-feature-cache-bytes (" + (maxFeatureCacheBytes >> 20) + " MiB)";
+            ComputationGraph network = resumed.map(Checkpoint.Saved::network).orElse(graph);
+            phase(network, plan.frozen(), train.getFeatures(0), validation.getFeatures(0), true, resumed.orElse(null),
+                    checkpoint);
+            ended(plan.frozen().name(), start, earlier);
+            return network;
         }
 
         private void stopIfCancelled(String phase, int epoch) {
@@ -296,7 +311,7 @@ public class TransferRecipe {
          * <p>
          * {@code resumed}, when not null, is this phase's checkpoint: the loop goes on after its last
          * epoch. Each epoch shuffles with its own seed, so a resumed phase sees the batches an
-         * uninterrupted one would have. Every epoch is kept in {@code checkpoint}.
+         * uninterrupted one would have. Epochs are kept in {@code checkpoint}.
          */
         boolean phase(ComputationGraph network, TrainingPlan.Phase phase, INDArray trainInputs, INDArray validationInputs,
                       boolean endToEnd, Checkpoint.Saved resumed, Checkpoint checkpoint) {
@@ -370,9 +385,9 @@ public class TransferRecipe {
                     stoppedEarly.put(phase.name(), epoch);
                 }
                 // an early stop is kept as the phase's end, so a resumed phase does not train on
-                checkpoint.saveFineTune(stopEarly ? phase.epochs() : epoch, network, phaseBestParams,
-                        state(new Checkpoint.PhaseProgress(stopEarly ? phase.epochs() : epoch, phaseBest, sinceBest,
-                                phaseSecondsSoFar)));
+                int done = stopEarly ? phase.epochs() : epoch;
+                checkpoint.saveEpoch(phase.name(), done, network, phaseBestParams,
+                        state(new Checkpoint.PhaseProgress(done, phaseBest, sinceBest, phaseSecondsSoFar)));
                 if (stopEarly) {
                     break;
                 }

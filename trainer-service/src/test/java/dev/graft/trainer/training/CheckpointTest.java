@@ -16,6 +16,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -47,29 +48,29 @@ class CheckpointTest {
 
     @Test
     void theNewestFineTuneEpochComesBackWithItsOptimizerStateAndOlderOnesAreDropped() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(new ModelStore(root));
+        Checkpoints checkpoints = new Checkpoints(new ModelStore(root), Duration.ZERO);
         Checkpoint checkpoint = checkpoints.of("r-1", "{request}");
         assertThat(checkpoint.describe()).isEmpty();
         ComputationGraph network = network();
-        checkpoint.saveFrozen(network, state(null));
+        checkpoint.saveEndOfFrozen(network, state(null));
         assertThat(checkpoints.of("r-1", "{request}").describe()).hasValue("the checkpoint at the end of phase 1");
 
-        checkpoint.saveFineTune(1, network, null, state(new Checkpoint.PhaseProgress(1, 0.7, 0, 2.0)));
-        checkpoint.saveFineTune(2, network, network.params().dup(), state(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0)));
+        checkpoint.saveEpoch("fine-tune", 1, network, null, state(new Checkpoint.PhaseProgress(1, 0.7, 0, 2.0)));
+        checkpoint.saveEpoch("fine-tune", 2, network, network.params().dup(), state(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0)));
 
         Checkpoint afterRestart = checkpoints.of("r-1", "{request}");
         assertThat(afterRestart.describe()).hasValue("the checkpoint after fine-tune epoch 2");
-        Checkpoint.Saved saved = afterRestart.fineTune().orElseThrow();
+        Checkpoint.Saved saved = afterRestart.lastEpoch("fine-tune").orElseThrow();
         assertThat(saved.network().params()).isEqualTo(network.params());
         assertThat(saved.network().getUpdater().getStateViewArray()).isEqualTo(network.getUpdater().getStateViewArray());
         assertThat(saved.phaseBestParams()).isEqualTo(network.params());
         assertThat(saved.state().phase()).isEqualTo(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0));
         assertThat(saved.state().history()).hasSize(1);
         assertThat(saved.state().forwardSecondsPerImage()).isNaN();
-        assertThat(afterRestart.frozen()).isPresent();
+        assertThat(afterRestart.endOfFrozen()).isPresent();
         try (Stream<Path> folders = Files.list(root.resolve(".trainer/checkpoints").toFile().listFiles()[0].toPath())) {
             assertThat(folders.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("request.sha256", "frozen", "fine-tune-2");
+                    .containsExactlyInAnyOrder("request.sha256", "end-of-frozen", "fine-tune-2");
         }
 
         checkpoints.discard("r-1");
@@ -79,30 +80,46 @@ class CheckpointTest {
 
     @Test
     void anotherRequestUnderTheSameIdOrABrokenCheckpointStartsFromTheBeginning() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(new ModelStore(root));
-        checkpoints.of("r-2", "{first}").saveFrozen(network(), state(null));
+        Checkpoints checkpoints = new Checkpoints(new ModelStore(root), Duration.ZERO);
+        checkpoints.of("r-2", "{first}").saveEndOfFrozen(network(), state(null));
 
         Checkpoint other = checkpoints.of("r-2", "{changed}");
         assertThat(other.describe()).isEmpty();
-        assertThat(other.frozen()).isEmpty();
-        other.saveFrozen(network(), state(null));
-        assertThat(checkpoints.of("r-2", "{first}").frozen()).isEmpty();
+        assertThat(other.endOfFrozen()).isEmpty();
+        other.saveEndOfFrozen(network(), state(null));
+        assertThat(checkpoints.of("r-2", "{first}").endOfFrozen()).isEmpty();
 
         try (Stream<Path> files = Files.walk(root.resolve(".trainer/checkpoints"))) {
             Files.writeString(files.filter(f -> f.getFileName().toString().equals("network.zip")).findFirst().orElseThrow(),
                     "not a zip");
         }
-        assertThat(checkpoints.of("r-2", "{changed}").frozen()).isEmpty();
+        assertThat(checkpoints.of("r-2", "{changed}").endOfFrozen()).isEmpty();
     }
 
     @Test
     void aCheckpointThatCannotBeWrittenLeavesTrainingToGoOn() throws IOException {
         Path blocked = root.resolve("blocked");
         Files.writeString(blocked, "a file where the store's folder would go");
-        Checkpoint checkpoint = new Checkpoints(new ModelStore(blocked)).of("r-3", "{request}");
+        Checkpoint checkpoint = new Checkpoints(new ModelStore(blocked), Duration.ZERO).of("r-3", "{request}");
 
-        checkpoint.saveFrozen(network(), state(null));
+        checkpoint.saveEndOfFrozen(network(), state(null));
 
         assertThat(checkpoint.describe()).isEmpty();
+    }
+
+    @Test
+    void epochsAreKeptOnlyOnceTheIntervalHasPassedAndTheEndOfPhaseOneReplacesThem() {
+        Checkpoints everyHour = new Checkpoints(new ModelStore(root), Duration.ofHours(1));
+        Checkpoint hourly = everyHour.of("r-4", "{request}");
+        hourly.saveEpoch("frozen", 1, network(), null, state(new Checkpoint.PhaseProgress(1, 0.6, 0, 0.1)));
+        assertThat(hourly.describe()).isEmpty();
+
+        Checkpoint always = new Checkpoints(new ModelStore(root), Duration.ZERO).of("r-5", "{request}");
+        always.saveEpoch("frozen", 3, network(), null, state(new Checkpoint.PhaseProgress(3, 0.6, 0, 0.3)));
+        assertThat(always.describe()).hasValue("the checkpoint after frozen epoch 3");
+        assertThat(always.lastEpoch("fine-tune")).isEmpty();
+        always.saveEndOfFrozen(network(), state(null));
+        assertThat(always.describe()).hasValue("the checkpoint at the end of phase 1");
+        assertThat(always.lastEpoch("frozen")).isEmpty();
     }
 }

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -126,7 +128,7 @@ class TransferRecipeTest {
         List<EpochResult> uninterrupted = new ArrayList<>();
         TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
-        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request");
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request", Duration.ZERO);
         List<EpochResult> beforeStop = new ArrayList<>();
         assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
             @Override
@@ -167,6 +169,45 @@ class TransferRecipeTest {
         assertThat(resumed.metrics().get("loss")).isCloseTo(reference.metrics().get("loss"), within(1e-4));
         assertThat(resumed.report().best().phase()).isEqualTo(reference.report().best().phase());
         assertThat(resumed.report().best().epoch()).isEqualTo(reference.report().best().epoch());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1L << 30, 0})
+    void aTrainingStoppedDuringPhaseOneResumesFromItsLastEpochOnCachedFeaturesOrEndToEnd(long maxFeatureCacheBytes,
+                                                                                         @TempDir Path checkpoints) {
+        TransferRecipe recipe = recipe(maxFeatureCacheBytes);
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-resume-1", "stripes",
+                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(4, 0.01, 16), null,
+                null, null, null, 5L));
+        List<EpochResult> uninterrupted = new ArrayList<>();
+        recipe.run(plan, uninterrupted::add, Checkpoint.none());
+
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume-1"), "the request", Duration.ZERO);
+        List<EpochResult> beforeStop = new ArrayList<>();
+        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
+            @Override
+            public void epoch(EpochResult epoch) {
+                beforeStop.add(epoch);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return beforeStop.size() == 2;
+            }
+        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+        assertThat(checkpoint.describe()).hasValue("the checkpoint after frozen epoch 2");
+
+        List<EpochResult> afterRestart = new ArrayList<>();
+        TrainedModel resumed = recipe.run(plan, afterRestart::add, checkpoint);
+
+        assertThat(afterRestart).extracting(EpochResult::epoch).containsExactly(3, 4);
+        assertThat(resumed.report().history()).extracting(EpochResult::epoch).containsExactly(1, 2, 3, 4);
+        for (int i = 0; i < uninterrupted.size(); i++) {
+            assertThat(resumed.report().history().get(i).validationLoss()).as("epoch %d", i + 1)
+                    .isCloseTo(uninterrupted.get(i).validationLoss(), within(1e-4));
+        }
     }
 
     @Test
