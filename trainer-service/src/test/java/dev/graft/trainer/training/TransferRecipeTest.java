@@ -117,6 +117,23 @@ class TransferRecipeTest {
         assertThat(report.finalMetrics().get("loss")).isCloseTo(lowest, within(1e-4));
     }
 
+    /** Runs {@code plan} until epoch {@code epoch} of {@code phase} has ended, then stops it as a shutdown would. */
+    private static void stopAfterEpoch(TransferRecipe recipe, TrainingPlan plan, Checkpoint checkpoint, String phase,
+                                       int epoch) {
+        List<EpochResult> done = new ArrayList<>();
+        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
+            @Override
+            public void epoch(EpochResult result) {
+                done.add(result);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return done.stream().anyMatch(e -> e.phase().equals(phase) && e.epoch() == epoch);
+            }
+        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+    }
+
     @Test
     void aTrainingStoppedDuringFineTuningResumesFromItsLastEpochAsIfNeverStopped(@TempDir Path checkpoints) {
         // no dropout, so the uninterrupted and the resumed training make identical updates
@@ -129,18 +146,7 @@ class TransferRecipeTest {
         TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
         Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request", Duration.ZERO);
-        List<EpochResult> beforeStop = new ArrayList<>();
-        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
-            @Override
-            public void epoch(EpochResult epoch) {
-                beforeStop.add(epoch);
-            }
-
-            @Override
-            public boolean cancelled() {
-                return beforeStop.stream().filter(e -> e.phase().equals("fine-tune")).count() == 2;
-            }
-        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+        stopAfterEpoch(recipe, plan, checkpoint, "fine-tune", 2);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 2");
 
         List<EpochResult> afterRestart = new ArrayList<>();
@@ -185,18 +191,7 @@ class TransferRecipeTest {
         recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
         Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume-1"), "the request", Duration.ZERO);
-        List<EpochResult> beforeStop = new ArrayList<>();
-        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
-            @Override
-            public void epoch(EpochResult epoch) {
-                beforeStop.add(epoch);
-            }
-
-            @Override
-            public boolean cancelled() {
-                return beforeStop.size() == 2;
-            }
-        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+        stopAfterEpoch(recipe, plan, checkpoint, "frozen", 2);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after frozen epoch 2");
 
         List<EpochResult> afterRestart = new ArrayList<>();
