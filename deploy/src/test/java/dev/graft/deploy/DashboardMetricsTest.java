@@ -84,11 +84,17 @@ class DashboardMetricsTest {
         TestImages.priceCsv(data, "prices-validation.csv", 8, 4);
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             client.send(Topics.TRAINING_REQUESTS, "stripes",
-                    request("stripes-1", "stripes", "classification", "train", "validation", ""));
+                    request("stripes-1", "stripes", "classification", "train", "validation", 2, ""));
             client.send(Topics.TRAINING_REQUESTS, "brightness",
-                    request("brightness-1", "brightness", "regression", "prices.csv", "prices-validation.csv", ""));
+                    request("brightness-1", "brightness", "regression", "prices.csv", "prices-validation.csv", 2, ""));
+            // long enough (augmented, so end to end) for Prometheus to see a phase running: "Now training"
             client.send(Topics.TRAINING_REQUESTS, "brightness", request("brightness-2", "brightness", "regression",
-                    "prices.csv", "prices-validation.csv", ", \"promotion\": {\"metric\": \"mae\", \"threshold\": 0}"));
+                    "prices.csv", "prices-validation.csv", 50, ", \"augmentation\": {\"preset\": \"flip\"},"
+                            + " \"promotion\": {\"metric\": \"mae\", \"threshold\": 0}"));
+            if (prometheus != null) {
+                prometheus.awaitSeries("graft_training_epoch and on (model, phase) (graft_training_phase_active == 1)",
+                        TIMEOUT);
+            }
             Set<String> finished = new HashSet<>();
             client.readUntil(Topics.TRAINING_EVENTS, json -> {
                 TrainingEvent event = Json.read(json, TrainingEvent.class);
@@ -196,15 +202,15 @@ class DashboardMetricsTest {
     }
 
     private static String request(String requestId, String model, String task, String train, String validation,
-                                  String more) {
+                                  int frozenEpochs, String more) {
         return """
                 {"requestId": "%s", "model": "%s", "task": "%s",
                  "dataset": {"train": "%s", "validation": "%s", "targetColumn": "price"},
                  "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
                  "head": {"units": 16},
-                 "frozen": {"epochs": 2, "learningRate": 0.01, "batchSize": 8},
+                 "frozen": {"epochs": %d, "learningRate": 0.01, "batchSize": 8},
                  "fineTune": {"epochs": 1, "learningRate": 0.001, "unfreezeFrom": "block1_conv1"}%s}
-                """.formatted(requestId, model, task, train, validation, more);
+                """.formatted(requestId, model, task, train, validation, frozenEpochs, more);
     }
 
     private static void awaitServed(String model) throws Exception {

@@ -17,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +100,21 @@ final class Prometheus implements AutoCloseable {
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Prometheus did not scrape the targets: " + result);
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** Waits until an instant query returns a series: until a scrape has seen what a test makes happen. */
+    void awaitSeries(String expr, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode result = query("/api/v1/query?query=" + encode(expr));
+            if (!result.path("data").path("result").isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Prometheus never had a series for " + expr + ": " + result);
             }
             Thread.sleep(250);
         }
