@@ -172,10 +172,7 @@ public class TrainingService {
             String message = String.format(Locale.ROOT, "stored %s version %d in %.0f s; validation %s", plan.model(),
                     manifest.version(), seconds(started), manifest.metrics());
             registry.succeeded(requestId, manifest, report[0], message);
-            TrainingEvent succeeded = TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message);
-            journal.record(succeeded);
-            checkpoints.discard(requestId);
-            publishOutcome(succeeded);
+            conclude(TrainingEvent.succeeded(requestId, plan.model(), manifest.version(), message));
             metrics.job(plan.model(), "succeeded", seconds(started));
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
@@ -320,10 +317,7 @@ public class TrainingService {
         LOG.infof("request %s %s", requestId, message);
         registry.cancelled(requestId, model, message);
         metrics.job(model, "cancelled", seconds(started));
-        TrainingEvent cancelled = TrainingEvent.cancelled(requestId, model, message);
-        journal.record(cancelled);
-        checkpoints.discard(requestId);
-        publishOutcome(cancelled);
+        conclude(TrainingEvent.cancelled(requestId, model, message));
     }
 
     /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */
@@ -344,10 +338,7 @@ public class TrainingService {
     private void fail(String requestId, String model, String reason, long started) {
         registry.failed(requestId, model, reason);
         metrics.job(model, "failed", seconds(started));
-        TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
-        journal.record(failed);
-        checkpoints.discard(requestId);
-        publishOutcome(failed);
+        conclude(TrainingEvent.failed(requestId, model, reason));
     }
 
     /**
@@ -361,6 +352,16 @@ public class TrainingService {
             LOG.errorf(e, "version %d of %s is stored but could not be announced; send request %s again to announce it",
                     manifest.version(), manifest.model(), manifest.requestId());
         }
+    }
+
+    /**
+     * A taken request's outcome: recorded first (which ends it as pending, so nothing resumes it and a
+     * resend gets the same answer), its checkpoints dropped, then published.
+     */
+    private void conclude(TrainingEvent outcome) {
+        journal.record(outcome);
+        checkpoints.discard(outcome.requestId());
+        publishOutcome(outcome);
     }
 
     private void publishOutcome(TrainingEvent outcome) {

@@ -135,6 +135,29 @@ class RequestDeliveryOverKafkaTest {
     }
 
     @Test
+    void aRequestTheTrainerCannotKeepIsFailedWithTheReasonAndNotTrained() throws IOException {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        String unkept = "unkept-" + run;
+        Path journal = store.root().resolve(".trainer/requests");
+        Path aside = store.root().resolve(".trainer/requests-" + run);
+        Files.createDirectories(journal);
+        Files.move(journal, aside);
+        Files.writeString(journal, "a file where the journal's folder would go");
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.TRAINING_REQUESTS, unkept, request(unkept, unkept, run));
+            assertThat(eventsOf(kafka, unkept, 1)).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED);
+                assertThat(e.message()).startsWith("the trainer cannot keep the request: cannot keep request " + unkept);
+            });
+        } finally {
+            Files.delete(journal);
+            Files.move(aside, journal);
+        }
+        assertThat(store.versions(unkept)).isEmpty();
+    }
+
+    @Test
     void aCancellationStopsTheRunningTrainingAtTheNextBatchAndAnswersAWaitingOneWithoutTraining() {
         String run = UUID.randomUUID().toString().substring(0, 8);
         TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
