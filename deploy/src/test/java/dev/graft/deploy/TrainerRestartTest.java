@@ -80,11 +80,13 @@ class TrainerRestartTest {
                 """.formatted(requestId, requestId, FINE_TUNE_EPOCHS);
     }
 
+    /** The request's events once an outcome is out: all of them, read to the topic's end, so a second outcome cannot hide. */
     private static List<TrainingEvent> eventsOf(KafkaTestClient client, String requestId) {
-        return client.readUntil(Topics.TRAINING_EVENTS, json -> {
-                    TrainingEvent event = Json.read(json, TrainingEvent.class);
-                    return requestId.equals(event.requestId()) && event.isFinal();
-                }, TIMEOUT).stream().map(json -> Json.read(json, TrainingEvent.class))
+        client.readUntil(Topics.TRAINING_EVENTS, json -> {
+            TrainingEvent event = Json.read(json, TrainingEvent.class);
+            return requestId.equals(event.requestId()) && event.isFinal();
+        }, TIMEOUT);
+        return client.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
                 .filter(event -> requestId.equals(event.requestId())).toList();
     }
 
@@ -135,6 +137,7 @@ class TrainerRestartTest {
                 assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED);
                 assertThat(e.message()).contains("the trainer stopped 3 times while training this request");
             });
+            assertThat(client.readAll(Topics.MODEL_VERSIONS)).filteredOn(r -> "resume-1".equals(r.key())).hasSize(1);
         }
         try (Stream<Path> versions = Files.list(work.resolve("models/resume-1"))) {
             assertThat(versions.map(p -> p.getFileName().toString()).filter(name -> !name.startsWith(".")))
@@ -170,6 +173,9 @@ class TrainerRestartTest {
             }, TIMEOUT);
             trainer.close(); // SIGTERM, as Kubernetes or docker stop sends it
             assertThat(Json.MAPPER.readTree(pending.toFile()).path("attempts").asInt()).isZero();
+            // an outcome an earlier trainer recorded: the next one answers for it from the journal
+            Files.writeString(pending.resolveSibling(hash("failed-earlier") + ".json"),
+                    Json.write(TrainingEvent.failed("failed-earlier", "m", "dataset folder x does not exist")));
 
             trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, EVERY_EPOCH);
             trainer.awaitReady(TIMEOUT);
@@ -180,5 +186,8 @@ class TrainerRestartTest {
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
         }
         assertThat(pending).doesNotExist();
+        JsonNode failed = Json.MAPPER.readTree(trainer.get("/api/trainings/failed-earlier").body());
+        assertThat(failed.path("state").asText()).isEqualTo("FAILED");
+        assertThat(failed.path("message").asText()).isEqualTo("dataset folder x does not exist");
     }
 }

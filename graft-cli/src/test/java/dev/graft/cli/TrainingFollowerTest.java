@@ -49,7 +49,12 @@ class TrainingFollowerTest {
             trainer.send(Topics.TRAINING_EVENTS, "r-1", Json.write(TrainingEvent.epoch("r-1", "m", "frozen", 1, 2,
                     0.5, "accuracy", 0.7, 0.4, 0.8, 100, 12.3, 125)));
             trainer.send(Topics.TRAINING_EVENTS, "r-1", Json.write(TrainingEvent.succeeded("r-1", "m", 3, "stored m version 3")));
-            Thread.sleep(500);
+            // once the follower has printed the success it has read it: without the version event it must still wait
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!console.toString(StandardCharsets.UTF_8).contains("succeeded: stored m version 3")) {
+                assertThat(System.nanoTime()).as("the follower prints the success").isLessThan(deadline);
+                Thread.sleep(20);
+            }
             assertThat(outcome).as("the version event has not come yet").isNotDone();
             ModelManifest manifest = ModelManifest.draft("m", Task.CLASSIFICATION, List.of("a", "b"), null,
                     InputShape.rgb(8, 8), Map.of(), null, "r-1").published(3, "model.zip", 1, "00");

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /** {@code graft.serving.*}: how versions are chosen and kept, how requests are batched and limited. */
 @ConfigMapping(prefix = "graft.serving")
@@ -62,10 +61,6 @@ public interface ServingConfig {
 
         @WithDefault("40000000")
         long maxImagePixels();
-
-        /** ImageIO format names. */
-        @WithDefault("png,jpeg")
-        Set<String> formats();
 
         /** Images in one request (multipart files, JSON images, V2 batch). */
         @WithDefault("64")

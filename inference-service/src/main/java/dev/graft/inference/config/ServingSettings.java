@@ -7,7 +7,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The serving configuration as plain values, resolved per model, so that the version and predict
@@ -46,10 +45,10 @@ public record ServingSettings(int keepVersions, int warmupPredictions, List<Stri
         return models.getOrDefault(model, defaults);
     }
 
-    /** Defaults for tests: latest, batches of up to 16 within 5 ms, PNG and JPEG up to 8192 pixels a side. */
+    /** Defaults for tests: latest, batches of up to 16 within 5 ms, the default formats up to 8192 pixels a side. */
     public static ServingSettings standard() {
         return new ServingSettings(2, 3, List.of(), new ModelSettings(Policy.LATEST, 16, Duration.ofMillis(5)), Map.of(),
-                new ImageLimits(8192, 40_000_000L, Set.of("png", "jpeg")), 64);
+                new ImageLimits(8192, 40_000_000L, ImageLimits.parseFormats(ImageLimits.DEFAULT_FORMATS)), 64);
     }
 
     public ServingSettings withModel(String model, ModelSettings settings) {

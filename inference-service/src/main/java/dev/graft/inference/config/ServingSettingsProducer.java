@@ -16,7 +16,9 @@ public class ServingSettingsProducer {
 
     @Produces
     @Singleton
-    ServingSettings settings(ServingConfig config) {
+    ServingSettings settings(ServingConfig config,
+                             @ConfigProperty(name = ImageLimits.FORMATS_PROPERTY, defaultValue = ImageLimits.DEFAULT_FORMATS)
+                             String formats) {
         ServingConfig.Defaults d = config.defaults();
         ServingSettings.ModelSettings defaults = new ServingSettings.ModelSettings(d.promotion(), d.maxBatchSize(), d.maxWait());
         Map<String, ServingSettings.ModelSettings> models = new HashMap<>();
@@ -26,7 +28,7 @@ public class ServingSettingsProducer {
         ServingConfig.Limits limits = config.limits();
         return new ServingSettings(config.keepVersions(), config.warmupPredictions(),
                 config.requiredModels().orElse(List.of()), defaults, models,
-                new ImageLimits(limits.maxImageSide(), limits.maxImagePixels(), limits.formats()),
+                new ImageLimits(limits.maxImageSide(), limits.maxImagePixels(), ImageLimits.parseFormats(formats)),
                 limits.maxImagesPerRequest());
     }
 

@@ -20,7 +20,7 @@ public class BodySizeLimit {
     }
 
     void install(@Observes Router router) {
-        router.route().order(Integer.MIN_VALUE).handler(context -> {
+        router.route().order(PredictionCounting.ORDER + 1).handler(context -> {
             String length = context.request().getHeader("Content-Length");
             if (length != null && tooLong(length)) {
                 // the body is never read: close the connection once answered, as the HTTP layer does

@@ -2,6 +2,7 @@ package dev.graft.inference.endpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.graft.inference.predict.BadRequestException;
+import dev.graft.inference.predict.ServedFailure;
 import dev.graft.inference.versions.VersionUnavailableException;
 import dev.graft.shared.image.InvalidImageException;
 import jakarta.ws.rs.NotAllowedException;
@@ -14,6 +15,24 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 /** Every failure as a status and {"error": "..."}: never an HTML page or an empty body. */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
+
+    /** A failure once a version was chosen: answered as the failure itself, naming that version. */
+    @ServerExceptionMapper
+    public Response servedFailure(ServedFailure e) {
+        RuntimeException cause = e.getCause();
+        Response answer;
+        if (cause instanceof InvalidImageException invalid) {
+            answer = invalidImage(invalid);
+        } else if (cause instanceof BadRequestException bad) {
+            answer = badRequest(bad);
+        } else if (cause instanceof VersionUnavailableException unavailable) {
+            answer = unavailable(unavailable);
+        } else {
+            LOG.errorf(cause, "request failed");
+            answer = ApiError.response(Response.Status.INTERNAL_SERVER_ERROR, cause.getMessage());
+        }
+        return Response.fromResponse(answer).header(PredictResource.VERSION_HEADER, e.version()).build();
+    }
 
     @ServerExceptionMapper
     public Response invalidImage(InvalidImageException e) {

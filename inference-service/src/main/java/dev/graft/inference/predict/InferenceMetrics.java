@@ -37,7 +37,7 @@ public class InferenceMetrics {
                 .register(registry);
     }
 
-    /** outcome: ok, bad_request, too_large, unsupported_format, unknown_model, unknown_version, error. */
+    /** One answer of a predict or inference endpoint; outcome: ok, bad_request, unauthorized, too_large, unsupported_format, unknown_model, not_loadable, error. */
     public void prediction(String model, String version, String outcome, long nanos) {
         registry.counter("graft_predictions", "model", model, "version", version, "outcome", outcome).increment();
         histogram("graft_prediction_latency", "Time from receiving a request to its answer, images decoded and batched",

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The walk of an image: the version (serving, or the one asked for) -> limits and decoding against
- * its input shape -> the version's batch scheduler -> predictions, counted by outcome with the
- * end-to-end latency. Shared by the Graft API and the Open Inference Protocol endpoints.
+ * its input shape -> the version's batch scheduler -> predictions. Shared by the Graft API and the
+ * Open Inference Protocol endpoints, whose answers are counted as they are sent.
  */
 @ApplicationScoped
 public class PredictionService {
@@ -33,12 +33,10 @@ public class PredictionService {
 
     private final ModelManager manager;
     private final ServingSettings settings;
-    private final InferenceMetrics metrics;
 
-    public PredictionService(ModelManager manager, ServingSettings settings, InferenceMetrics metrics) {
+    public PredictionService(ModelManager manager, ServingSettings settings) {
         this.manager = manager;
         this.settings = settings;
-        this.metrics = metrics;
     }
 
     /** What a request got: the version that served it and one prediction per image, in order. */
@@ -85,63 +83,40 @@ public class PredictionService {
         INDArray prepare(ModelManifest manifest);
     }
 
+    /**
+     * Answers counted by the HTTP layer when they are sent; a failure after a version was chosen comes
+     * out as a {@link ServedFailure} naming it.
+     */
     private Served serve(String model, Integer version, int images, Integer topK, Preparation preparation) {
-        long start = System.nanoTime();
-        LoadedModel loaded;
-        try {
-            if (images < 1) {
-                throw new BadRequestException("no image in the request");
-            }
-            if (images > settings.maxImagesPerRequest()) {
-                throw new BadRequestException(images + " images in one request; at most "
-                        + settings.maxImagesPerRequest() + " (graft.serving.limits.max-images-per-request)");
-            }
-            if (topK != null && topK < 1) {
-                throw new BadRequestException("topK must be at least 1");
-            }
-            loaded = version == null ? manager.acquire(model).orElseThrow(() -> new VersionUnavailableException(
-                    VersionUnavailableException.Reason.UNKNOWN,
-                    "no model '" + model + "' is serving; GET /api/models lists those that are"))
-                    : manager.acquire(model, version);
-        } catch (RuntimeException e) {
-            metrics.prediction(model, version == null ? "none" : version.toString(), outcome(e), System.nanoTime() - start);
-            throw e;
+        if (images < 1) {
+            throw new BadRequestException("no image in the request");
         }
-        String served = Integer.toString(loaded.version());
+        if (images > settings.maxImagesPerRequest()) {
+            throw new BadRequestException(images + " images in one request; at most "
+                    + settings.maxImagesPerRequest() + " (graft.serving.limits.max-images-per-request)");
+        }
+        if (topK != null && topK < 1) {
+            throw new BadRequestException("topK must be at least 1");
+        }
+        LoadedModel loaded = version == null ? manager.acquire(model).orElseThrow(() -> new VersionUnavailableException(
+                VersionUnavailableException.Reason.UNKNOWN,
+                "no model '" + model + "' is serving; GET /api/models lists those that are"))
+                : manager.acquire(model, version);
         try {
             INDArray input = preparation.prepare(loaded.manifest());
             INDArray output = loaded.submit(input).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output,
-                    topK != null ? topK : DEFAULT_TOP_K);
-            metrics.prediction(model, served, "ok", System.nanoTime() - start);
-            return new Served(loaded.manifest(), predictions);
+            return new Served(loaded.manifest(), Predictor.predictions(loaded.manifest(), output,
+                    topK != null ? topK : DEFAULT_TOP_K));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            metrics.prediction(model, served, "error", System.nanoTime() - start);
-            throw new IllegalStateException("interrupted while waiting for the prediction", e);
+            throw new ServedFailure(loaded.version(), new IllegalStateException("interrupted while waiting for the prediction", e));
         } catch (ExecutionException | TimeoutException e) {
-            metrics.prediction(model, served, "error", System.nanoTime() - start);
-            throw new IllegalStateException("prediction failed: " + (e.getCause() != null ? e.getCause().getMessage() : e), e);
+            throw new ServedFailure(loaded.version(), new IllegalStateException("prediction failed: "
+                    + (e.getCause() != null ? e.getCause().getMessage() : e), e));
         } catch (RuntimeException e) {
-            metrics.prediction(model, served, outcome(e), System.nanoTime() - start);
-            throw e;
+            throw new ServedFailure(loaded.version(), e);
         } finally {
             loaded.release();
         }
-    }
-
-    /** The metrics label of a failure, one per kind of answer. */
-    static String outcome(RuntimeException e) {
-        if (e instanceof InvalidImageException invalid) {
-            return switch (invalid.kind()) {
-                case TOO_LARGE -> "too_large";
-                case FORMAT_NOT_ALLOWED -> "unsupported_format";
-                default -> "bad_request";
-            };
-        }
-        if (e instanceof VersionUnavailableException unavailable) {
-            return unavailable.reason() == VersionUnavailableException.Reason.UNKNOWN ? "unknown_model" : "not_loadable";
-        }
-        return e instanceof BadRequestException ? "bad_request" : "error";
     }
 }

@@ -62,7 +62,7 @@ import java.util.stream.Stream;
  * (small-convnet at 48x48 RGB, a 128-unit head, 10 classes) and random weights: speed does not
  * depend on the weights.
  *
- * Arguments: [SECONDS_PER_PHASE (10)] [CONCURRENCY (8)] [SWAPS (30)]; or {@code soak [SECONDS (300)]
+ * Arguments: [SECONDS_PER_PHASE (30)] [CONCURRENCY (8)] [SWAPS (30)]; or {@code soak [SECONDS (300)]
  * [CONCURRENCY (8)] [SWAP_EVERY_SECONDS (30)]} for a bounded soak: load all along, a swap every so often,
  * answers other than 200 counted (a 5xx is a defect) and RSS sampled every minute.
  */
@@ -96,7 +96,7 @@ public final class ServingBenchmark {
         if (soak) {
             args = Arrays.copyOfRange(args, 1, args.length);
         }
-        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : soak ? 300 : 10;
+        int seconds = args.length > 0 ? Integer.parseInt(args[0]) : soak ? 300 : 30;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 8;
         int third = args.length > 2 ? Integer.parseInt(args[2]) : 30;
         try {
@@ -109,10 +109,27 @@ public final class ServingBenchmark {
         System.exit(0);   // the HTTP and Kafka clients' threads would keep the JVM alive
     }
 
-    /** What a load phase measured. */
-    private record Load(int ok, List<String> failures, long[] latencies, double seconds) {
+    /** What a load phase measured; {@code answered}: when each 200 came, in nanoseconds since the phase began. */
+    private record Load(int ok, List<String> failures, long[] latencies, double seconds, long[] answered) {
         double perSecond() {
             return ok / seconds;
+        }
+
+        /** Answers per second in each {@code slice}-second part of the phase: how long the service takes to warm up. */
+        List<Long> bySlice(int slice) {
+            long[] counts = new long[(int) Math.ceil(seconds / slice)];
+            for (long at : answered) {
+                counts[(int) Math.min(counts.length - 1, at / (slice * 1_000_000_000L))]++;
+            }
+            return Arrays.stream(counts).map(c -> Math.round((double) c / slice)).boxed().toList();
+        }
+
+        /** Two phases of the same load as one. */
+        Load and(Load other) {
+            long[] all = Stream.of(latencies, other.latencies).flatMapToLong(Arrays::stream).sorted().toArray();
+            List<String> failed = new ArrayList<>(failures);
+            failed.addAll(other.failures);
+            return new Load(ok + other.ok, failed, all, seconds + other.seconds, new long[0]);
         }
 
         double percentile(double p) {
@@ -192,21 +209,29 @@ public final class ServingBenchmark {
         }
     }
 
+    /**
+     * Both variants warmed up first; then their phases alternate, batched, single, single, batched, so
+     * that drift (JIT, a neighbour on the machine) weighs on both alike.
+     */
     private void measure(Process service, double limit, double limitSingle) throws Exception {
-        load(BATCHED, Math.max(2, seconds / 3));   // JIT and workspaces warm-up, not reported
+        int warm = Math.max(10, seconds);
+        Load warmBatched = load(BATCHED, warm);   // JIT, workspaces: not counted, but shown by 10 s slice
+        load(SINGLE, Math.max(5, warm / 3));
         Map<String, Double> before = serverStats(BATCHED);
         Load batched = load(BATCHED, seconds);
+        Load single = load(SINGLE, seconds).and(load(SINGLE, seconds));
+        batched = batched.and(load(BATCHED, seconds));
         Map<String, Double> after = serverStats(BATCHED);
-        Load single = load(SINGLE, seconds);
         System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process limit (output() on batches of " + MAX_BATCH + ")", limit);
         System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process, batches of 1", limitSingle);
+        System.out.printf(Locale.ROOT, "%-44s %s img/s%n", "HTTP warm-up, by 10 s slice (not counted)", warmBatched.bySlice(10));
         report("HTTP, dynamic batching (max " + MAX_BATCH + ", 5 ms)", batched);
         double passes = after.get("passes") - before.get("passes");
         System.out.printf(Locale.ROOT, "%-44s %9.1f images per pass, network busy %.0f%% of the time%n",
                 "  server side", (after.get("images") - before.get("images")) / passes,
+                // the batched model computes only during its own phases
                 100 * (after.get("compute") - before.get("compute")) / batched.seconds());
         report("HTTP, batch size 1", single);
-
         Load duringSwaps = loadWhileSwapping(BATCHED, 5);
         report("HTTP during 5 swaps", duringSwaps);
 
@@ -238,7 +263,7 @@ public final class ServingBenchmark {
      * heap that grows towards -Xmx.
      */
     private void soak(Process service) throws Exception {
-        load(BATCHED, 5);   // warm-up, not reported
+        load(BATCHED, 30);   // warm-up, as long as the benchmark's: not reported
         long rssStart = rss(service);
         List<String> eachMinute = new CopyOnWriteArrayList<>();
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
@@ -261,6 +286,7 @@ public final class ServingBenchmark {
 
         long serverErrors = soak.failures().stream().filter(f -> f.startsWith("5")).count();
         report("soak, " + count + " swaps", soak);
+        System.out.printf(Locale.ROOT, "%-44s %s img/s%n", "  by minute", soak.bySlice(60));
         System.out.printf(Locale.ROOT, "%-44s %9d      (target 0)%n", "answers 5xx", serverErrors);
         System.out.printf(Locale.ROOT, "%-44s %9d      (target 0)%n", "other failed requests", soak.failures().size() - serverErrors);
         System.out.printf(Locale.ROOT, "%-44s %s%n", "each minute: RSS/heap committed/native MiB", eachMinute);
@@ -365,28 +391,31 @@ public final class ServingBenchmark {
         long start = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
             int client = c;
-            results.add(clients.submit(() -> client(model, client, stop)));
+            results.add(clients.submit(() -> client(model, client, stop, start)));
         }
         Thread.sleep(duration * 1000L);
         stop.set(true);
         List<String> failures = new ArrayList<>();
         List<long[]> latencies = new ArrayList<>();
+        List<long[]> answered = new ArrayList<>();
         int ok = 0;
         for (Future<Load> result : results) {
             Load load = result.get();
             ok += load.ok();
             failures.addAll(load.failures());
             latencies.add(load.latencies());
+            answered.add(load.answered());
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         clients.shutdown();
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Load(ok, failures, all, elapsed);
+        return new Load(ok, failures, all, elapsed, answered.stream().flatMapToLong(Arrays::stream).toArray());
     }
 
-    private Load client(String model, int client, AtomicBoolean stop) {
+    private Load client(String model, int client, AtomicBoolean stop, long phaseStart) {
         List<String> failures = new ArrayList<>();
         long[] latencies = new long[1 << 16];
+        long[] answered = new long[latencies.length];
         int n = 0;
         int i = client;
         URI uri = URI.create(baseUrl + "/api/models/" + model + "/predict");
@@ -399,8 +428,11 @@ public final class ServingBenchmark {
                 if (response.statusCode() == 200) {
                     if (n == latencies.length) {
                         latencies = Arrays.copyOf(latencies, n * 2);
+                        answered = Arrays.copyOf(answered, n * 2);
                     }
-                    latencies[n++] = System.nanoTime() - start;
+                    long now = System.nanoTime();
+                    answered[n] = now - phaseStart;
+                    latencies[n++] = now - start;
                 } else {
                     failures.add(response.statusCode() + " " + response.body());
                 }
@@ -411,7 +443,7 @@ public final class ServingBenchmark {
                 break;
             }
         }
-        return new Load(n, failures, Arrays.copyOf(latencies, n), 0);
+        return new Load(n, failures, Arrays.copyOf(latencies, n), 0, Arrays.copyOf(answered, n));
     }
 
     /** Load for the phase's length while a new version swaps in about every seconds/count. */

@@ -5,11 +5,13 @@ import dev.graft.kafka.KafkaBrokerTestResource;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;
+import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.testing.MetricsText;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -164,51 +166,103 @@ class PredictOverHttpTest {
                 .body("probabilities.blue", is(single.get(2).get(2)));
     }
 
+    /**
+     * Sends one request and checks that it was counted once: under {@code outcome} and {@code version},
+     * and in no other series of the model.
+     */
+    private static void countedOnce(String model, String outcome, String version, Runnable request) {
+        String series = "graft_predictions_total{model=\"" + model + "\",outcome=\"" + outcome + "\",version=\"" + version + "\"}";
+        String all = "graft_predictions_total{model=\"" + model + "\",";
+        String before = given().get("/q/metrics").asString();
+        request.run();
+        String after = given().get("/q/metrics").asString();
+        assertThat(MetricsText.value(after, series) - MetricsText.value(before, series)).as(series).isEqualTo(1);
+        assertThat(MetricsText.sum(after, all) - MetricsText.sum(before, all)).as("all outcomes of " + model).isEqualTo(1);
+    }
+
     @Test
-    void everyLimitAndMistakeAnswersItsOwn4xxWithAJsonMessage() throws Exception {
+    void everyLimitAndMistakeAnswersItsOwn4xxWithAJsonMessageAndIsCounted() throws Exception {
         String model = servingClassifier("limits", 3);
         String url = "/api/models/{model}/predict";
-        given().contentType("image/png").body(TestModels.png(0, 8)).post("/api/models/no-such-model/predict")
-                .then().statusCode(404).body("error", containsString("no model 'no-such-model' is serving"));
-        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "9").body(TestModels.png(0, 8))
-                .post(url, model).then().statusCode(404).body("error", containsString("has no version 9"));
-        given().contentType("image/png").header(PredictResource.VERSION_HEADER, "latest").body(TestModels.png(0, 8))
-                .post(url, model).then().statusCode(400).body("error", containsString("must be a version number"));
-        given().contentType("image/png").body("definitely not a picture".getBytes()).post(url, model)
-                .then().statusCode(400).body("error", containsString("not an image"));
-        given().contentType("image/png").body(new byte[0]).post(url, model)
-                .then().statusCode(400).body("error", containsString("empty"));
+        String unknown = "no-such-model-" + UUID.randomUUID().toString().substring(0, 8);
+        countedOnce(unknown, "unknown_model", "none", () -> given().contentType("image/png").body(TestModels.png(0, 8))
+                .post("/api/models/" + unknown + "/predict")
+                .then().statusCode(404).body("error", containsString("no model '" + unknown + "' is serving")));
+        countedOnce(model, "unknown_model", "none", () -> given().contentType("image/png")
+                .header(PredictResource.VERSION_HEADER, "9").body(TestModels.png(0, 8))
+                .post(url, model).then().statusCode(404).body("error", containsString("has no version 9")));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("image/png")
+                .header(PredictResource.VERSION_HEADER, "latest").body(TestModels.png(0, 8))
+                .post(url, model).then().statusCode(400).body("error", containsString("must be a version number")));
+        countedOnce(model, "bad_request", "1", () -> given().contentType("image/png").body("definitely not a picture".getBytes())
+                .post(url, model).then().statusCode(400).body("error", containsString("not an image"))
+                .header(PredictResource.VERSION_HEADER, "1"));
+        countedOnce(model, "bad_request", "1", () -> given().contentType("image/png").body(new byte[0]).post(url, model)
+                .then().statusCode(400).body("error", containsString("empty")));
         // a 33-byte file claiming 20000 x 20000 pixels is refused from its header, never decoded
-        given().contentType("image/png").body(TestModels.pngHeaderOnly(20000, 20000)).post(url, model)
-                .then().statusCode(413).body("error", containsString("20000x20000 pixels is too large"));
-        given().contentType("image/png").body(TestModels.encode(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "bmp"))
-                .post(url, model).then().statusCode(415).body("error", containsString("bmp images are not accepted"));
-        given().contentType("text/plain").body("hello").post(url, model)
-                .then().statusCode(415).body("error", containsString("Content-Type is not accepted"));
-        given().contentType("application/json").body("{\"images\": [").post(url, model)
-                .then().statusCode(400).body("error", notNullValue());
-        given().contentType("application/json").body("{\"image\":" + "[".repeat(200) + "]".repeat(200) + "}")
-                .post(url, model).then().statusCode(400).body("error", containsString("nesting depth"));
-        given().contentType("application/json").body(Map.of("image", "***")).post(url, model)
-                .then().statusCode(400).body("error", containsString("not base64"));
-        given().contentType("application/json").body(Map.of("images", Collections.nCopies(65,
-                        Base64.getEncoder().encodeToString(TestModels.png(0, 8))))).post(url, model)
-                .then().statusCode(400).body("error", containsString("at most 64"));
-        given().contentType("image/png").queryParam("topK", 0).body(TestModels.png(0, 8)).post(url, model)
-                .then().statusCode(400).body("error", containsString("topK"));
-        given().multiPart("other", "x.png", TestModels.png(0, 8), "image/png").post(url, model)
-                .then().statusCode(400).body("error", containsString("part named 'image'"));
+        countedOnce(model, "too_large", "1", () -> given().contentType("image/png")
+                .body(TestModels.pngHeaderOnly(20000, 20000)).post(url, model)
+                .then().statusCode(413).body("error", containsString("20000x20000 pixels is too large")));
+        countedOnce(model, "unsupported_format", "none", () -> given().contentType("text/plain").body("hello")
+                .post(url, model).then().statusCode(415).body("error", containsString("Content-Type is not accepted")));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("application/json").body("{\"images\": [")
+                .post(url, model).then().statusCode(400).body("error", notNullValue()));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("application/json")
+                .body("{\"image\":" + "[".repeat(200) + "]".repeat(200) + "}")
+                .post(url, model).then().statusCode(400).body("error", containsString("nesting depth")));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("application/json").body(Map.of("image", "***"))
+                .post(url, model).then().statusCode(400).body("error", containsString("not base64")));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("application/json")
+                .body(Map.of("images", Collections.nCopies(65, Base64.getEncoder().encodeToString(TestModels.png(0, 8)))))
+                .post(url, model).then().statusCode(400).body("error", containsString("at most 64")));
+        countedOnce(model, "bad_request", "none", () -> given().contentType("image/png").queryParam("topK", 0)
+                .body(TestModels.png(0, 8)).post(url, model).then().statusCode(400).body("error", containsString("topK")));
+        countedOnce(model, "bad_request", "none", () -> given().multiPart("other", "x.png", TestModels.png(0, 8), "image/png")
+                .post(url, model).then().statusCode(400).body("error", containsString("part named 'image'")));
         // the 20 MB limit: just under it gets to the decoder; over it is refused from Content-Length, unread
-        given().contentType("image/png").body(new byte[19 * 1024 * 1024]).post(url, model).then().statusCode(400);
-        String tooLarge = declareBody(model, 21 * 1024 * 1024);
-        assertThat(tooLarge).startsWith("HTTP/1.1 413").contains("\"error\"").contains("over the limit");
+        countedOnce(model, "bad_request", "1", () -> given().contentType("image/png").body(new byte[19 * 1024 * 1024])
+                .post(url, model).then().statusCode(400));
+        countedOnce(model, "too_large", "none", () -> {
+            try {
+                String tooLarge = declareBody(model, 21 * 1024 * 1024);
+                assertThat(tooLarge).startsWith("HTTP/1.1 413").contains("\"error\"").contains("over the limit");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        // the Open Inference Protocol's endpoint counts the same way
+        countedOnce(model, "bad_request", "none", () -> given().contentType("application/json").body("{\"inputs\": []}")
+                .post("/v2/models/{model}/infer", model).then().statusCode(400).body("error", containsString("exactly one input")));
+        countedOnce(model, "ok", "1", () -> given().contentType("application/json").body(Map.of("inputs", List.of(Map.of(
+                        "name", "image", "shape", List.of(1), "datatype", "BYTES",
+                        "data", List.of(Base64.getEncoder().encodeToString(TestModels.png(0, 8)))))))
+                .post("/v2/models/{model}/infer", model).then().statusCode(200));
+        given().get("/q/metrics").then().body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
+    }
 
-        given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"bad_request\",version=\"1\"}"))
-                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"too_large\",version=\"1\"} 1.0"))
-                .body(containsString("graft_predictions_total{model=\"" + model + "\",outcome=\"unsupported_format\",version=\"1\"} 1.0"))
-                .body(containsString("graft_predictions_total{model=\"no-such-model\",outcome=\"unknown_model\",version=\"none\"}"))
-                .body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
+    @Test
+    void everyFormatATrainerAcceptsIsServed() {
+        String model = servingClassifier("formats", 7);
+        BufferedImage picture = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        picture.setRGB(2, 3, 0xff8800);
+        for (String format : ImageLimits.parseFormats(ImageLimits.DEFAULT_FORMATS)) {
+            given().contentType("application/octet-stream").body(TestModels.encode(picture, format))
+                    .post("/api/models/{model}/predict", model).then().statusCode(200).body("label", notNullValue());
+        }
+    }
+
+    @Test
+    void aTruncatedJpegIsRefusedAsTruncated() {
+        String model = servingClassifier("truncated", 8);
+        BufferedImage photo = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(3);
+        for (int i = 0; i < 64 * 64; i++) {
+            photo.setRGB(i % 64, i / 64, random.nextInt(0x1000000));
+        }
+        byte[] jpeg = TestModels.encode(photo, "jpeg");
+        countedOnce(model, "bad_request", "1", () -> given().contentType("image/jpeg").body(Arrays.copyOf(jpeg, jpeg.length / 2))
+                .post("/api/models/{model}/predict", model)
+                .then().statusCode(400).body("error", containsString("truncated image")));
     }
 
     @Test
@@ -231,7 +285,7 @@ class PredictOverHttpTest {
         given().contentType("image/jpeg").body(Arrays.copyOf(jpeg, 40)).post(url, model)
                 .then().statusCode(400).body("error", containsString("unreadable image"));
         given().contentType("image/png").body(TestModels.pngHeaderOnly(1, 1)).post(url, model)
-                .then().statusCode(400).body("error", containsString("unreadable image"));
+                .then().statusCode(400).body("error", containsString("truncated image"));
 
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then()

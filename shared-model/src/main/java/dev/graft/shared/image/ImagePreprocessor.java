@@ -13,9 +13,11 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +34,7 @@ public final class ImagePreprocessor {
     private ImagePreprocessor() {
     }
 
-    /** Decodes an image from a dataset, within {@link ImageLimits#DATASET}. */
+    /** Decodes an image within {@link ImageLimits#DATASET}. */
     public static BufferedImage decode(byte[] bytes) {
         return decode(bytes, ImageLimits.DATASET);
     }
@@ -43,32 +45,48 @@ public final class ImagePreprocessor {
      */
     public static BufferedImage decode(byte[] bytes, ImageLimits limits) {
         if (bytes == null || bytes.length == 0) {
-            throw new InvalidImageException(InvalidImageException.Kind.EMPTY, "empty body: send the image bytes (PNG or JPEG)");
+            throw new InvalidImageException(InvalidImageException.Kind.EMPTY, "empty body: send the image bytes (" + limits.formatList() + ")");
         }
         try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
             if (!readers.hasNext()) {
                 throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
-                        "not an image: " + bytes.length + " bytes in no known image format (send PNG or JPEG)");
+                        "not an image: " + bytes.length + " bytes in no known image format (send " + limits.formatList() + ")");
             }
             ImageReader reader = readers.next();
             try {
                 reader.setInput(input, true, true);
-                limits.check(reader.getFormatName().toLowerCase(Locale.ROOT), reader.getWidth(0), reader.getHeight(0));
-                return reader.read(0);
+                String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+                limits.check(format, reader.getWidth(0), reader.getHeight(0));
+                ImageCompleteness.problem(format, bytes).ifPresent(problem -> {
+                    throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE, "truncated image: " + problem);
+                });
+                // readers report corrupt data they decode around as warnings, not errors
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
+                            "corrupt image: " + String.join("; ", warnings));
+                }
+                return image;
             } finally {
                 reader.dispose();
             }
         } catch (InvalidImageException e) {
             throw e;
+        } catch (EOFException e) {
+            throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
+                    "truncated image: the data ends before the image does", e);
         } catch (IOException | RuntimeException e) {
             throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE, "unreadable image: " + e.getMessage(), e);
         }
     }
 
-    public static BufferedImage read(Path file) {
+    /** An image file of a dataset; a refusal names the file. */
+    public static BufferedImage read(Path file, ImageLimits limits) {
         try {
-            return decode(Files.readAllBytes(file));
+            return decode(Files.readAllBytes(file), limits);
         } catch (IOException e) {
             throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,
                     "cannot read image file " + file + ": " + e.getMessage(), e);

@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.util.Arrays;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /** Images users really send: each decodes to the pixels it shows, or is refused with a reason, never an unexpected error. */
@@ -106,22 +107,52 @@ class ImageOdditiesTest {
         assertThat(rgb[2]).isCloseTo(0f, within(3f / 255));
     }
 
-    @Test
-    void aTruncatedFileIsRefusedOrDecodedButNeverAnUnexpectedError() throws IOException {
-        BufferedImage picture = new BufferedImage(64, 64, BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < 64 * 64; i++) {
-            picture.setRGB(i % 64, i / 64, i * 2654435761L > 0 ? 0xFF8040 : 0x123456);
+    /** A picture with detail everywhere, so that a decoder filling in missing data cannot match it by chance. */
+    private static BufferedImage noise(int side) {
+        BufferedImage picture = new BufferedImage(side, side, BufferedImage.TYPE_INT_RGB);
+        java.util.Random random = new java.util.Random(7);
+        for (int i = 0; i < side * side; i++) {
+            picture.setRGB(i % side, i / side, random.nextInt(0x1000000));
         }
-        for (String format : new String[]{"jpeg", "png"}) {
-            byte[] whole = encode(picture, format);
-            for (int length : new int[]{whole.length / 2, 40, 8}) {
+        return picture;
+    }
+
+    @Test
+    void aTruncatedFileIsRefusedAsTruncatedInEveryFormat() throws IOException {
+        for (String format : new String[]{"jpeg", "png", "bmp", "gif"}) {
+            byte[] whole = encode(noise(64), format);
+            assertThat(ImagePreprocessor.decode(whole, ImageLimits.DATASET).getWidth()).as(format + " whole").isEqualTo(64);
+            for (int length : new int[]{whole.length - 1, whole.length * 3 / 4, whole.length / 2}) {
                 byte[] truncated = Arrays.copyOf(whole, length);
-                try {
-                    assertThat(ImagePreprocessor.decode(truncated, ImageLimits.DATASET).getWidth()).isEqualTo(64);
-                } catch (InvalidImageException refused) {
-                    assertThat(refused.getMessage()).as(format + " cut at " + length).isNotBlank();
-                }
+                assertThatThrownBy(() -> ImagePreprocessor.decode(truncated, ImageLimits.DATASET))
+                        .as(format + " cut at " + length + " of " + whole.length)
+                        .isInstanceOf(InvalidImageException.class)
+                        .hasMessageStartingWith("truncated image");
+            }
+            for (int length : new int[]{40, 8}) {
+                assertThatThrownBy(() -> ImagePreprocessor.decode(Arrays.copyOf(whole, length), ImageLimits.DATASET))
+                        .as(format + " cut at " + length).isInstanceOf(InvalidImageException.class);
             }
         }
+    }
+
+    @Test
+    void aJpegWhoseReaderWarnsOfCorruptDataIsRefused() throws IOException {
+        byte[] whole = encode(noise(64), "jpeg");
+        // half the scan, then the end-of-image marker: complete in form, corrupt in content
+        byte[] cut = Arrays.copyOf(whole, whole.length / 2 + 2);
+        cut[cut.length - 2] = (byte) 0xFF;
+        cut[cut.length - 1] = (byte) 0xD9;
+        assertThatThrownBy(() -> ImagePreprocessor.decode(cut, ImageLimits.DATASET))
+                .isInstanceOf(InvalidImageException.class)
+                .hasMessageStartingWith("corrupt image: Corrupt JPEG data");
+    }
+
+    @Test
+    void dataAfterTheEndOfAJpegIsAllowed() throws IOException {
+        // some cameras append their own data after the end-of-image marker
+        byte[] whole = encode(noise(16), "jpeg");
+        byte[] trailed = Arrays.copyOf(whole, whole.length + 64);
+        assertThat(ImagePreprocessor.decode(trailed, ImageLimits.DATASET).getWidth()).isEqualTo(16);
     }
 }

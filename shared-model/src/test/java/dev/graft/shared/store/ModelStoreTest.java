@@ -101,9 +101,17 @@ class ModelStoreTest {
     @Test
     void modelNamesCannotEscapeTheStore() {
         ModelStore store = new ModelStore(root);
-        for (String bad : new String[]{"../x", "a/b", "", "UPPER", ".hidden"}) {
+        for (String bad : new String[]{"../x", "a/b", "", "UPPER", ".hidden", "_under", "-dash", "a".repeat(65)}) {
             assertThatThrownBy(() -> store.publish(draft(bad), p -> Files.writeString(p, "w")))
                     .as(bad).isInstanceOf(ModelStoreException.class).hasMessageContaining("invalid model name");
+        }
+    }
+
+    @Test
+    void modelNamesAreOneToSixtyFourOfLowerCaseLettersDigitsDotUnderscoreAndDashStartingWithALetterOrDigit() {
+        // the rule README states for the request's "model" field
+        for (String good : new String[]{"a", "7", "fashion-classifier", "a.b_c-1", "x" + "-".repeat(63)}) {
+            assertThat(ModelStore.requireValidName(good)).as(good).isEqualTo(good);
         }
     }
 

@@ -58,12 +58,19 @@ public enum Architecture {
     private final String featureLayer;
     /** Keras name to the DL4J vertex name of the randomly initialised zoo graph. */
     private final Map<String, String> kerasToDl4j;
+    private final Map<String, String> dl4jToKeras = new LinkedHashMap<>();
 
     Architecture(String id, int minInput, String featureLayer, Map<String, String> kerasToDl4j) {
         this.id = id;
         this.minInput = minInput;
         this.featureLayer = featureLayer;
         this.kerasToDl4j = kerasToDl4j;
+        kerasToDl4j.forEach((keras, dl4j) -> dl4jToKeras.put(dl4j, keras));
+    }
+
+    /** The name users know a vertex of this architecture's graph by: its Keras name where it has one. */
+    String userName(String vertex) {
+        return dl4jToKeras.getOrDefault(vertex, vertex);
     }
 
     public String id() {

@@ -31,4 +31,14 @@ public record Base(ComputationGraph graph, Architecture architecture, String fea
     public List<String> layerNames() {
         return architecture != null ? architecture.layerNames(graph) : Architecture.layerNamesOf(graph);
     }
+
+    /** The vertex fine-tuning starts from: a layer of the base, not of the head it had. */
+    public String baseLayer(String name) {
+        String vertex = resolveLayer(name);
+        if (!BaseLayers.ancestorsAndSelf(graph.getConfiguration(), featureVertex).contains(vertex)) {
+            throw BaseLayers.notInBase(name, architectureId(), BaseLayers.names(graph.getConfiguration(), featureVertex,
+                    architecture));
+        }
+        return vertex;
+    }
 }

@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
@@ -17,6 +18,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -33,6 +38,8 @@ import java.util.regex.Pattern;
 public class BaseFactory {
     private static final Pattern MODEL_WEIGHTS = Pattern.compile("model:([^@]+)(?:@([0-9]+))?");
     public static final String KERAS_PREFIX = "keras:";
+    /** Where DL4J's ModelSerializer keeps the network's configuration in a model zip. */
+    private static final String NETWORK_CONFIGURATION = "configuration.json";
 
     private final ModelStore store;
     private final DatasetReader files;
@@ -79,6 +86,42 @@ public class BaseFactory {
                     + "'; use random, imagenet, keras:PATH or model:NAME[@VERSION]");
         };
         return new Base(graph, architecture, architecture.resolveLayer(graph, architecture.featureLayer()), shape, weights);
+    }
+
+    /**
+     * The layers fine-tuning may start from in a {@code model:NAME[@VERSION]} base, read from the
+     * stored network's configuration alone (no weights loaded); empty for any other base, or while
+     * that version is not in the store (a request may queue behind the training that makes it).
+     */
+    public Optional<List<String>> storedBaseLayers(TrainingRequest.Base spec) {
+        Matcher model = MODEL_WEIGHTS.matcher(spec.weights());
+        if (!model.matches()) {
+            return Optional.empty();
+        }
+        String name = model.group(1);
+        Optional<Integer> version = model.group(2) != null ? Optional.of(Integer.parseInt(model.group(2)))
+                : store.latestVersion(name);
+        if (version.isEmpty() || !store.versions(name).contains(version.get())) {
+            return Optional.empty();
+        }
+        ModelManifest manifest = store.manifest(name, version.get());
+        if (manifest.base() == null) {
+            return Optional.empty();
+        }
+        try (ZipFile zip = new ZipFile(store.artifact(manifest).toFile())) {
+            ZipEntry entry = zip.getEntry(NETWORK_CONFIGURATION);
+            if (entry == null) {
+                return Optional.empty();
+            }
+            ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(
+                    new String(zip.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8));
+            String lineage = manifest.base().architecture();
+            Architecture architecture = Architecture.KERAS_ID.equals(lineage) ? null : Architecture.parse(lineage);
+            return Optional.of(BaseLayers.names(conf, manifest.base().featureLayer(), architecture));
+        } catch (IOException | RuntimeException e) {
+            // an unreadable stored model fails with its reason when the request trains
+            return Optional.empty();
+        }
     }
 
     private Base fromStoredModel(TrainingRequest.Base spec, String name, String version) {

@@ -1,5 +1,6 @@
 package dev.graft.trainer.dataset;
 
+import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.TargetNormalization;
@@ -22,10 +23,11 @@ public final class ImageTensors {
 
     /**
      * Features [n, 3, h, w] and labels: one-hot [n, classes] for classification, or the normalized
-     * target [n, 1] when {@code normalization} is given.
+     * target [n, 1] when {@code normalization} is given. An image outside {@code limits}, broken or
+     * truncated, fails the load with a message naming its file.
      */
     public static MultiDataSet load(LabeledImages images, InputShape shape, TargetNormalization normalization,
-                                    long maxBytes) {
+                                    long maxBytes, ImageLimits limits) {
         int n = images.size();
         long bytes = (long) n * InputShape.RGB * shape.height() * shape.width() * Float.BYTES;
         if (bytes > maxBytes) {
@@ -38,7 +40,7 @@ public final class ImageTensors {
             int end = Math.min(n, start + CHUNK);
             List<BufferedImage> chunk = new ArrayList<>(end - start);
             for (int i = start; i < end; i++) {
-                chunk.add(ImagePreprocessor.read(images.files().get(i)));
+                chunk.add(ImagePreprocessor.read(images.files().get(i), limits));
             }
             features.get(NDArrayIndex.interval(start, end)).assign(ImagePreprocessor.toBatch(chunk, shape));
         }

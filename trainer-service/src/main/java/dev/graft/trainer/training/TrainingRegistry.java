@@ -1,6 +1,7 @@
 package dev.graft.trainer.training;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
@@ -18,7 +19,9 @@ import java.util.Optional;
 
 /**
  * Where each training stands, for {@code GET /api/trainings/{requestId}}: recent ones in memory
- * (queued, running, failed, succeeded), older successes from the report stored with their version.
+ * (queued, running, failed, succeeded); any other from the request journal, which keeps every
+ * outcome and pending request across restarts (a success with the report stored beside its
+ * version); a version stored by a trainer that died before recording the outcome from the store.
  */
 @ApplicationScoped
 public class TrainingRegistry {
@@ -33,6 +36,7 @@ public class TrainingRegistry {
     }
 
     private final ModelStore store;
+    private final RequestJournal journal;
     private final Map<String, Status> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Status> eldest) {
@@ -40,8 +44,9 @@ public class TrainingRegistry {
         }
     };
 
-    public TrainingRegistry(ModelStore store) {
+    public TrainingRegistry(ModelStore store, RequestJournal journal) {
         this.store = store;
+        this.journal = journal;
     }
 
     public synchronized void queued(String requestId, String model, String message) {
@@ -91,9 +96,37 @@ public class TrainingRegistry {
                 return Optional.of(s);
             }
         }
-        return stored(requestId).map(manifest -> new Status(requestId, manifest.model(), State.SUCCEEDED,
-                manifest.version(), "stored " + manifest.model() + " version " + manifest.version(), null,
-                readReport(manifest).orElse(null)));
+        Optional<TrainingEvent> outcome = journal.outcome(requestId);
+        if (outcome.isPresent()) {
+            return Optional.of(fromOutcome(outcome.get()));
+        }
+        if (journal.pending(requestId).isPresent()) {
+            return Optional.of(new Status(requestId, null, State.QUEUED, null, "waiting for its turn to train", List.of(), null));
+        }
+        return stored(requestId).map(this::succeeded);
+    }
+
+    private Status fromOutcome(TrainingEvent outcome) {
+        return switch (outcome.type()) {
+            case SUCCEEDED -> {
+                try {
+                    ModelManifest manifest = store.manifest(outcome.model(), outcome.version());
+                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, outcome.version(),
+                            outcome.message(), null, readReport(manifest).orElse(null));
+                } catch (ModelStoreException removed) {
+                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, outcome.version(),
+                            outcome.message() + " (the version is no longer in the store)", null, null);
+                }
+            }
+            case CANCELLED -> new Status(outcome.requestId(), outcome.model(), State.CANCELLED, null, outcome.message(),
+                    null, null);
+            default -> new Status(outcome.requestId(), outcome.model(), State.FAILED, null, outcome.message(), null, null);
+        };
+    }
+
+    private Status succeeded(ModelManifest manifest) {
+        return new Status(manifest.requestId(), manifest.model(), State.SUCCEEDED, manifest.version(),
+                "stored " + manifest.model() + " version " + manifest.version(), null, readReport(manifest).orElse(null));
     }
 
     /** The stored version a request produced, looked up in the store's manifests. */
@@ -113,19 +146,15 @@ public class TrainingRegistry {
         return Optional.empty();
     }
 
-    /**
-     * A chart or other file stored beside the version {@code requestId} produced; the store's manifests
-     * are scanned only for trainings this trainer no longer holds.
-     */
+    /** A chart or other file stored beside the version {@code requestId} produced. */
     public Optional<Path> storedFile(String requestId, String name) {
-        Status known;
-        synchronized (this) {
-            known = recent.get(requestId);
-        }
-        Optional<ModelManifest> manifest = known != null && known.state() == State.SUCCEEDED
-                ? Optional.of(store.manifest(known.model(), known.version()))
-                : stored(requestId);
-        return manifest.map(m -> store.file(m, name)).filter(Files::isRegularFile);
+        return find(requestId).filter(s -> s.state() == State.SUCCEEDED && s.version() != null).flatMap(s -> {
+            try {
+                return Optional.of(store.file(store.manifest(s.model(), s.version()), name));
+            } catch (ModelStoreException removed) {
+                return Optional.empty();
+            }
+        }).filter(Files::isRegularFile);
     }
 
     private Optional<TrainingReport> readReport(ModelManifest manifest) {

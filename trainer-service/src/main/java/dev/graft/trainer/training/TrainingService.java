@@ -42,11 +42,12 @@ public class TrainingService {
     private final RequestJournal journal;
     private final Cancellations cancellations;
     private final Checkpoints checkpoints;
+    private final FineTuneLayers layers;
     private final int maxAttempts;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal,
-                           Cancellations cancellations, Checkpoints checkpoints,
+                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
                            @ConfigProperty(name = "graft.trainer.max-attempts", defaultValue = "3") int maxAttempts) {
         this.recipe = recipe;
         this.store = store;
@@ -56,6 +57,7 @@ public class TrainingService {
         this.journal = journal;
         this.cancellations = cancellations;
         this.checkpoints = checkpoints;
+        this.layers = layers;
         this.maxAttempts = maxAttempts;
     }
 
@@ -70,6 +72,7 @@ public class TrainingService {
         TrainingPlan plan;
         try {
             plan = plan(record.value());
+            layers.check(plan);
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage(), started);
             return Optional.empty();
@@ -242,8 +245,8 @@ public class TrainingService {
     }
 
     /**
-     * An unreadable or invalid request: a failed event naming it as well as the JSON allows, so the
-     * sender can match it, and the record itself on the dead-letter topic. Not journaled: the same
+     * An unreadable or invalid request: a failed event naming it as well as the JSON (or else the
+     * record's key) allows, so the sender can match it, and the record itself on the dead-letter topic. Not journaled: the same
      * requestId, corrected, is a new request.
      */
     private void reject(RequestRecord record, String reason, long started) {
@@ -255,6 +258,10 @@ public class TrainingService {
             model = node.path("model").isTextual() ? node.get("model").asText() : null;
         } catch (Exception notJson) {
             // the reason already says the record is not JSON
+        }
+        if (requestId == null) {
+            // the record's key is the requestId by convention: the sender of an unreadable record can still match its answer
+            requestId = record.key();
         }
         LOG.warnf("rejected request %s (%s offset %d): %s", requestId, record.topic(), record.offset(), reason);
         registry.failed(requestId, model, reason);
@@ -270,8 +277,8 @@ public class TrainingService {
 
     /**
      * The first outcome of a requestId seen before: from the journal, or, for a version stored just
-     * before a crash kept its outcome from being recorded, from the store's manifests (its version
-     * event is sent again; the inference service ignores versions it has).
+     * before a crash kept its outcome from being recorded, from the store's manifests (recorded now;
+     * {@link #answerAgain} announces its version once more, as for any success answered again).
      */
     private Optional<TrainingEvent> earlierOutcome(String requestId) {
         Optional<TrainingEvent> recorded = journal.outcome(requestId);
@@ -279,7 +286,6 @@ public class TrainingService {
             return recorded;
         }
         return registry.stored(requestId).map(manifest -> {
-            announce(manifest);
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, manifest.model(), manifest.version(),
                     "stored " + manifest.model() + " version " + manifest.version());
             journal.record(succeeded);

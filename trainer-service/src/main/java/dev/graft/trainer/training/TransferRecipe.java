@@ -1,11 +1,13 @@
 package dev.graft.trainer.training;
 
+import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.manifest.BaseLineage;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.manifest.Task;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.BaseLayers;
 import dev.graft.trainer.base.BatchNorms;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.trainer.dataset.DatasetReader;
@@ -39,12 +41,9 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Arrays;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,16 +76,20 @@ public class TransferRecipe {
     private final DatasetReader datasets;
     private final long maxDatasetBytes;
     private final long maxFeatureCacheBytes;
+    private final ImageLimits imageLimits;
 
     public TransferRecipe(BaseFactory bases, DatasetReader datasets,
                           @ConfigProperty(name = "graft.trainer.max-dataset-bytes", defaultValue = "4294967296")
                           long maxDatasetBytes,
                           @ConfigProperty(name = "graft.trainer.max-feature-cache-bytes", defaultValue = "2147483648")
-                          long maxFeatureCacheBytes) {
+                          long maxFeatureCacheBytes,
+                          @ConfigProperty(name = ImageLimits.FORMATS_PROPERTY, defaultValue = ImageLimits.DEFAULT_FORMATS)
+                          String imageFormats) {
         this.bases = bases;
         this.datasets = datasets;
         this.maxDatasetBytes = maxDatasetBytes;
         this.maxFeatureCacheBytes = maxFeatureCacheBytes;
+        this.imageLimits = ImageLimits.DATASET.withFormats(ImageLimits.parseFormats(imageFormats));
     }
 
     /**
@@ -108,11 +111,11 @@ public class TransferRecipe {
         Base base = bases.load(plan.base(), plan.seed());
         boolean fineTuning = plan.fineTune().epochs() > 0;
         // resolve the fine-tune layer before any training, so a wrong name costs nothing
-        String unfreezeVertex = fineTuning ? baseLayer(base, plan.unfreezeFrom()) : null;
+        String unfreezeVertex = fineTuning ? base.baseLayer(plan.unfreezeFrom()) : null;
 
         InputShape shape = base.inputShape();
-        MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes);
-        MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes);
+        MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes, imageLimits);
+        MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes, imageLimits);
         Optional<Checkpoint.Saved> afterFrozen = fineTuning ? checkpoint.endOfFrozen() : Optional.empty();
         if (afterFrozen.isEmpty() && base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
             BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
@@ -260,7 +263,7 @@ public class TransferRecipe {
                 stopIfCancelled("features", 0);
                 listener.phaseStarted("features");
                 ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
-                        ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
+                        BaseLayers.ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
                 INDArray trainFeatures = FrozenFeatures.featurize(baseOnly, train.getFeatures(0));
                 INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
                 double featurizeSeconds = ended("features", start, 0);
@@ -483,7 +486,7 @@ public class TransferRecipe {
         TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(graph)
                 .fineTuneConfiguration(fineTune(plan.frozen().learningRate(), plan.seed()))
                 .setFeatureExtractor(base.featureVertex());
-        Set<String> keep = ancestorsAndSelf(conf, base.featureVertex());
+        Set<String> keep = BaseLayers.ancestorsAndSelf(conf, base.featureVertex());
         for (String vertex : conf.getVertices().keySet()) {
             if (!keep.contains(vertex)) {
                 builder.removeVertexAndConnections(vertex);
@@ -582,35 +585,13 @@ public class TransferRecipe {
     }
 
     /** Inference in bounded batches, so validation memory does not grow with the validation set. */
-    private static INDArray output(ComputationGraph graph, INDArray features) {
+    static INDArray output(ComputationGraph graph, INDArray features) {
         int n = (int) features.size(0);
         List<INDArray> parts = new ArrayList<>();
         for (int from = 0; from < n; from += INFERENCE_BATCH) {
             parts.add(graph.output(false, features.get(NDArrayIndex.interval(from, Math.min(n, from + INFERENCE_BATCH))))[0]);
         }
         return Nd4j.concat(0, parts.toArray(INDArray[]::new));
-    }
-
-    private String baseLayer(Base base, String name) {
-        String vertex = base.resolveLayer(name);
-        if (!ancestorsAndSelf(base.graph().getConfiguration(), base.featureVertex()).contains(vertex)) {
-            throw new IllegalArgumentException("fineTune.unfreezeFrom '" + name + "' is not a layer of the base (the base ends at "
-                    + base.featureVertex() + "); valid layers: " + String.join(", ",
-                    base.layerNames()));
-        }
-        return vertex;
-    }
-
-    private static Set<String> ancestorsAndSelf(ComputationGraphConfiguration conf, String vertex) {
-        Set<String> seen = new HashSet<>();
-        Deque<String> todo = new ArrayDeque<>(List.of(vertex));
-        while (!todo.isEmpty()) {
-            String current = todo.pop();
-            if (seen.add(current)) {
-                todo.addAll(conf.getVertexInputs().getOrDefault(current, List.of()));
-            }
-        }
-        return seen;
     }
 
     private static FineTuneConfiguration fineTune(double learningRate, long seed) {

@@ -29,9 +29,10 @@ import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 
 /**
- * Kafka goes away in the middle of a training and comes back (same port, same data): the training's
- * outcome still arrives, readiness says DOWN while Kafka is away and UP once it is back, and the next
- * request is trained as usual.
+ * Kafka goes away in the middle of a training and comes back (same port, same data): the training
+ * goes on through the outage (its epoch events sent meanwhile arrive afterwards) until it is
+ * cancelled after it, its one outcome arrives, readiness says DOWN while Kafka is away and UP once it
+ * is back, and the next request is trained as usual.
  */
 @QuarkusTest
 @TestProfile(KafkaOutageTest.OwnBroker.class)
@@ -117,20 +118,30 @@ class KafkaOutageTest {
         TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
         String during = "during-" + run;
         String after = "after-" + run;
+        // far more epochs than it is let run: it trains before, through and after the outage until cancelled
         try (KafkaTestClient client = new KafkaTestClient(RestartableKafka.broker.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, during, request(during, run, 60));
+            client.send(Topics.TRAINING_REQUESTS, during, request(during, run, 1000));
             client.readUntil(Topics.TRAINING_EVENTS, json -> json.contains(during) && json.contains("\"EPOCH\""),
                     TIMEOUT);
         }
+        long away = System.currentTimeMillis();
         RestartableKafka.broker.close();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(503));
 
+        long back = System.currentTimeMillis();
         RestartableKafka.restart();
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
         try (KafkaTestClient client = new KafkaTestClient(RestartableKafka.broker.bootstrapServers())) {
-            assertThat(outcome(client, during).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            // events are stamped when the trainer sends them: an epoch ended while Kafka was away, and one after
+            client.readRecordsUntil(Topics.TRAINING_EVENTS, r -> during.equals(r.key()) && r.value().contains("\"EPOCH\"")
+                    && r.timestamp() > back, TIMEOUT);
+            client.send(Topics.TRAINING_CANCELLATIONS, during, "{\"requestId\": \"" + during + "\"}");
+            assertThat(outcome(client, during).type()).isEqualTo(TrainingEvent.Type.CANCELLED);
+            assertThat(client.readAll(Topics.TRAINING_EVENTS)).filteredOn(r -> during.equals(r.key())
+                            && r.value().contains("\"EPOCH\"") && r.timestamp() > away && r.timestamp() < back)
+                    .as("epochs that ended while Kafka was away").isNotEmpty();
             client.send(Topics.TRAINING_REQUESTS, after, request(after, run, 1));
             assertThat(outcome(client, after).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
         }

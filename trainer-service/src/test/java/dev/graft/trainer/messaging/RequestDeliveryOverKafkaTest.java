@@ -5,6 +5,7 @@ import dev.graft.kafka.KafkaTestClient;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.testing.MetricsText;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,7 +25,6 @@ import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.hamcrest.Matchers.containsString;
 
 /** Deliveries that are not a plain first delivery of a valid request: unreadable records, and the same requestId again. */
 @QuarkusTest
@@ -56,6 +56,10 @@ class RequestDeliveryOverKafkaTest {
         return TrainingEvents.of(kafka, requestId, finals, TIMEOUT);
     }
 
+    private static double jobs(String outcome) {
+        return MetricsText.value(given().get("/q/metrics").asString(), "graft_training_jobs_total{outcome=\"" + outcome + "\"}");
+    }
+
     @Test
     void unreadableAndInvalidRecordsGoToTheDeadLetterTopicAsTheyArrivedWithTheReason() {
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -63,30 +67,48 @@ class RequestDeliveryOverKafkaTest {
         String wrongType = "{\"requestId\": \"type-" + run + "\", \"model\": \"m\", \"task\": \"classification\","
                 + " \"frozen\": {\"epochs\": \"many\"}}";
         String missing = "{\"requestId\": \"missing-" + run + "\"}";
+        // valid in form, but its base has no such layer: known when validated, so rejected like the others
+        String layer = request("layer-" + run, "layer-" + run, run).replace("\"head\"",
+                "\"fineTune\": {\"epochs\": 1, \"learningRate\": 0.001, \"unfreezeFrom\": \"block9_conv1\"}, \"head\"");
+        double rejectedBefore = jobs("rejected");
+        double failedBefore = jobs("failed");
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             kafka.send(Topics.TRAINING_REQUESTS, "garbage-" + run, garbage);
             kafka.send(Topics.TRAINING_REQUESTS, "type-" + run, wrongType);
             kafka.send(Topics.TRAINING_REQUESTS, "missing-" + run, missing);
+            kafka.send(Topics.TRAINING_REQUESTS, "layer-" + run, layer);
 
             List<ConsumerRecord<String, String>> dead = kafka.readRecordsUntil(Topics.TRAINING_REQUESTS_DLQ,
-                    r -> ("missing-" + run).equals(r.key()), TIMEOUT).stream()
+                    r -> ("layer-" + run).equals(r.key()), TIMEOUT).stream()
                     .filter(r -> r.key() != null && r.key().endsWith(run)).toList();
-            assertThat(dead).extracting(ConsumerRecord::key).containsExactly("garbage-" + run, "type-" + run, "missing-" + run);
-            assertThat(dead).extracting(ConsumerRecord::value).containsExactly(garbage, wrongType, missing);
+            assertThat(dead).extracting(ConsumerRecord::key)
+                    .containsExactly("garbage-" + run, "type-" + run, "missing-" + run, "layer-" + run);
+            assertThat(dead).extracting(ConsumerRecord::value).containsExactly(garbage, wrongType, missing, layer);
             assertThat(header(dead.get(0), "dead-letter-reason")).contains("invalid JSON");
             assertThat(header(dead.get(1), "dead-letter-reason")).contains("epochs");
             assertThat(header(dead.get(2), "dead-letter-reason")).contains("model");
+            assertThat(header(dead.get(3), "dead-letter-reason")).contains("fineTune.unfreezeFrom 'block9_conv1' is not a"
+                    + " layer of the small-convnet base; valid layers: block1_conv1, block1_pool, block2_conv1");
             assertThat(dead).allSatisfy(r -> assertThat(header(r, "dead-letter-topic")).isEqualTo(Topics.TRAINING_REQUESTS));
             long first = Long.parseLong(header(dead.get(0), "dead-letter-offset"));
             assertThat(dead).extracting(r -> Long.parseLong(header(r, "dead-letter-offset")))
-                    .containsExactly(first, first + 1, first + 2);
+                    .containsExactly(first, first + 1, first + 2, first + 3);
 
+            // the record that is not JSON is answered under its key, the requestId by convention
+            assertThat(eventsOf(kafka, "garbage-" + run, 1)).singleElement()
+                    .satisfies(e -> assertThat(e.message()).contains("invalid JSON"));
             assertThat(eventsOf(kafka, "type-" + run, 1)).singleElement()
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED));
             assertThat(eventsOf(kafka, "missing-" + run, 1)).singleElement()
                     .satisfies(e -> assertThat(e.message()).contains("model"));
+            assertThat(eventsOf(kafka, "layer-" + run, 1)).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED);
+                assertThat(e.message()).contains("block9_conv1");
+            });
         }
-        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"rejected\"}"));
+        assertThat(jobs("rejected") - rejectedBefore).isEqualTo(4);
+        assertThat(jobs("failed") - failedBefore).isZero();
+        assertThat(store.versions("layer-" + run)).isEmpty();
     }
 
     @Test
@@ -96,6 +118,7 @@ class RequestDeliveryOverKafkaTest {
         String model = "twice-" + run;
         String ok = "ok-" + run;
         String failing = "nodata-" + run;
+        double duplicatesBefore = jobs("duplicate");
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             // a redelivery right behind the first, and a failure sent twice
             kafka.send(Topics.TRAINING_REQUESTS, ok, request(ok, model, run));
@@ -129,9 +152,12 @@ class RequestDeliveryOverKafkaTest {
             assertThat(third).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
             assertThat(third.get(third.size() - 1).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
             assertThat(third.get(third.size() - 1).version()).isEqualTo(1);
+            assertThat(TrainingEvents.finals(third)).isEqualTo(3);
+            // its version announced when stored, and once more with each of the two answers again
+            assertThat(kafka.readAll(Topics.MODEL_VERSIONS)).filteredOn(r -> model.equals(r.key())).hasSize(3);
         }
         assertThat(store.versions(model)).containsExactly(1);
-        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"duplicate\"} "));
+        assertThat(jobs("duplicate") - duplicatesBefore).isEqualTo(3);
     }
 
     @Test
@@ -163,6 +189,7 @@ class RequestDeliveryOverKafkaTest {
         TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
         String running = "long-" + run;
         String waiting = "queued-" + run;
+        double cancelledBefore = jobs("cancelled");
         // augmentation trains end to end: hundreds of epochs take long enough to be cancelled mid-way
         String longRequest = request(running, "long-" + run, run).replace("\"epochs\": 1,", "\"epochs\": 400,")
                 .replace("\"head\"", "\"augmentation\": {\"preset\": \"flip\"}, \"head\"");
@@ -195,6 +222,6 @@ class RequestDeliveryOverKafkaTest {
         assertThat(store.versions("long-" + run)).isEmpty();
         assertThat(store.versions("queued-" + run)).isEmpty();
         given().get("/api/trainings/" + running).then().body("state", org.hamcrest.Matchers.is("CANCELLED"));
-        given().get("/q/metrics").then().body(containsString("graft_training_jobs_total{outcome=\"cancelled\"} "));
+        assertThat(jobs("cancelled") - cancelledBefore).isEqualTo(2);
     }
 }

@@ -9,6 +9,7 @@ import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.testing.MetricsText;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -53,14 +54,19 @@ class TrainingOverKafkaTest {
                 """.formatted(requestId, model, task, train, validation, base, fineTune);
     }
 
+    /** The request's one outcome, its events (read to the topic's end) added to {@code seen}. */
     private static TrainingEvent outcomeOf(KafkaTestClient kafka, String requestId, List<TrainingEvent> seen) {
-        List<String> values = kafka.readUntil(Topics.TRAINING_EVENTS, json -> {
-            TrainingEvent event = Json.read(json, TrainingEvent.class);
-            return requestId.equals(event.requestId()) && event.isFinal();
-        }, TIMEOUT);
-        values.stream().map(v -> Json.read(v, TrainingEvent.class)).filter(e -> requestId.equals(e.requestId()))
-                .forEach(seen::add);
-        return seen.get(seen.size() - 1);
+        seen.addAll(TrainingEvents.of(kafka, requestId, 1, TIMEOUT));
+        assertThat(TrainingEvents.finals(seen)).as("outcomes of " + requestId).isEqualTo(1);
+        return seen.stream().filter(TrainingEvent::isFinal).findFirst().orElseThrow();
+    }
+
+    private static String metrics() {
+        return given().get("/q/metrics").asString();
+    }
+
+    private static double jobs(String metrics, String outcome) {
+        return MetricsText.value(metrics, "graft_training_jobs_total{outcome=\"" + outcome + "\"}");
     }
 
     @Test
@@ -72,10 +78,12 @@ class TrainingOverKafkaTest {
         TestImages.priceCsv(data, "train.csv", 32, 3);
         TestImages.priceCsv(data, "validation.csv", 12, 4);
         String classifier = "stripes-" + run;
+        String before = metrics();
 
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             // 1. not JSON at all, 2. JSON with problems: each a failed event, and the consumer carries on
-            kafka.send(Topics.TRAINING_REQUESTS, null, "{this is not json");
+            String notJson = "notjson-" + run;
+            kafka.send(Topics.TRAINING_REQUESTS, notJson, "{this is not json");
             kafka.send(Topics.TRAINING_REQUESTS, "bad-" + run, request("bad-" + run, classifier, "classification",
                     run + "/train", run + "/validation",
                     "{\"architecture\": \"resnet9000\", \"weights\": \"random\", \"inputHeight\": 32, \"inputWidth\": 32}",
@@ -97,9 +105,9 @@ class TrainingOverKafkaTest {
                     "{\"weights\": \"model:" + classifier + "\"}",
                     "{\"epochs\": 1, \"learningRate\": 0.001, \"unfreezeFrom\": \"block3_conv1\"}"));
 
-            List<String> all = kafka.readUntil(Topics.TRAINING_EVENTS,
-                    json -> !json.contains("\"requestId\"") && json.contains("FAILED"), TIMEOUT);
-            assertThat(all.get(all.size() - 1)).contains("invalid JSON for TrainingRequest");
+            TrainingEvent unreadable = outcomeOf(kafka, notJson, new ArrayList<>());
+            assertThat(unreadable.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(unreadable.message()).contains("invalid JSON for TrainingRequest");
 
             TrainingEvent bad = outcomeOf(kafka, "bad-" + run, new ArrayList<>());
             assertThat(bad.type()).isEqualTo(TrainingEvent.Type.FAILED);
@@ -170,13 +178,16 @@ class TrainingOverKafkaTest {
         given().when().get("/api/trainings/" + ok + "/charts/secrets.txt").then().statusCode(404);
 
         given().when().get("/q/health/ready").then().statusCode(200).body("status", is("UP"));
+        String after = metrics();
+        assertThat(jobs(after, "succeeded") - jobs(before, "succeeded")).as("the classifier and the regressor").isEqualTo(2);
+        assertThat(jobs(after, "failed") - jobs(before, "failed")).as("the missing dataset").isEqualTo(1);
+        assertThat(jobs(after, "rejected") - jobs(before, "rejected")).as("not JSON, unknown architecture").isEqualTo(2);
+        String succeededCount = "graft_training_duration_seconds_count{outcome=\"succeeded\"}";
+        assertThat(MetricsText.value(after, succeededCount) - MetricsText.value(before, succeededCount)).isEqualTo(2);
         given().when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("graft_training_jobs_total{outcome=\"succeeded\"}"))
-                .body(containsString("graft_training_jobs_total{outcome=\"failed\"}"))
                 .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\"}"))
                 .body(containsString("graft_training_phase_duration_seconds_count{model=\"" + classifier + "\",phase=\"fine-tune\"} 1.0"))
-                .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\"} 0.0"))
-                .body(containsString("graft_training_duration_seconds_count{outcome=\"succeeded\"}"));
+                .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\"} 0.0"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
@@ -51,7 +52,7 @@ class TransferRecipeTest {
 
     static TransferRecipe recipe(long maxFeatureCacheBytes) {
         return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
-                new DatasetReader(data.toString()), 1L << 30, maxFeatureCacheBytes);
+                new DatasetReader(data.toString()), 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
     }
 
     /** Random weights carry little signal, so learning here needs the whole network unfrozen in phase 2. */

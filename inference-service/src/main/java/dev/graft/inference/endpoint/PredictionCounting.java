@@ -1,0 +1,73 @@
+package dev.graft.inference.endpoint;
+
+import dev.graft.inference.predict.InferenceMetrics;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Counts every answer of the predict and inference endpoints in {@code graft_predictions_total}, with
+ * its latency, as the answer is sent: those refused before any model is involved too (body size,
+ * Content-Type, unreadable JSON, a bad version header or base64, a missing part, a missing key). The
+ * version label is the one the answer names in {@value PredictResource#VERSION_HEADER}, "none" where
+ * no version was chosen; the outcome follows the status, which {@link ErrorMappers} sets per kind of
+ * failure.
+ */
+@ApplicationScoped
+public class PredictionCounting {
+    static final int ORDER = Integer.MIN_VALUE;
+    private static final Pattern PREDICT = Pattern.compile("/api/models/([^/]+)/predict/?");
+    private static final Pattern INFER = Pattern.compile("/v2/models/([^/]+)(?:/versions/[^/]+)?/infer/?");
+
+    private final InferenceMetrics metrics;
+
+    public PredictionCounting(InferenceMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    void install(@Observes Router router) {
+        // first of all handlers, so that even the body-size refusal is seen
+        router.route().order(ORDER).handler(this::count);
+    }
+
+    private void count(RoutingContext context) {
+        String model = model(context.normalizedPath());
+        if (model != null) {
+            long start = System.nanoTime();
+            // counted as the headers go out, so a client that has its answer finds it counted
+            context.addHeadersEndHandler(headers -> {
+                String version = context.response().headers().get(PredictResource.VERSION_HEADER);
+                metrics.prediction(model, version != null ? version : "none", outcome(context.response().getStatusCode()),
+                        System.nanoTime() - start);
+            });
+        }
+        context.next();
+    }
+
+    private static String model(String path) {
+        for (Pattern endpoint : new Pattern[]{PREDICT, INFER}) {
+            Matcher m = endpoint.matcher(path);
+            if (m.matches()) {
+                return m.group(1);
+            }
+        }
+        return null;
+    }
+
+    /** The metrics label of an answer's status. */
+    static String outcome(int status) {
+        return switch (status) {
+            case 200 -> "ok";
+            case 401, 403 -> "unauthorized";
+            case 404 -> "unknown_model";
+            case 409 -> "not_loadable";
+            case 413 -> "too_large";
+            case 415 -> "unsupported_format";
+            default -> status >= 500 ? "error" : "bad_request";
+        };
+    }
+}

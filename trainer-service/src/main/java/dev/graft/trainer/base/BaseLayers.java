@@ -1,0 +1,56 @@
+package dev.graft.trainer.base;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The part of a network that is base: every vertex the feature vertex depends on, itself included;
+ * the rest is head. Works on the configuration alone, so a stored model's layers are known without
+ * loading its weights.
+ */
+public final class BaseLayers {
+    private BaseLayers() {
+    }
+
+    public static Set<String> ancestorsAndSelf(ComputationGraphConfiguration conf, String vertex) {
+        Set<String> seen = new HashSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(vertex));
+        while (!todo.isEmpty()) {
+            String current = todo.pop();
+            if (seen.add(current)) {
+                todo.addAll(conf.getVertexInputs().getOrDefault(current, List.of()));
+            }
+        }
+        return seen;
+    }
+
+    /**
+     * The base's layers in network order, by the names users know ({@code architecture}'s Keras names;
+     * the vertex names themselves where it has none, or is null): what {@code fineTune.unfreezeFrom} may name.
+     */
+    public static List<String> names(ComputationGraphConfiguration conf, String featureVertex, Architecture architecture) {
+        Set<String> base = ancestorsAndSelf(conf, featureVertex);
+        List<String> order = conf.getTopologicalOrderStr() != null ? conf.getTopologicalOrderStr()
+                : List.copyOf(conf.getVertices().keySet());
+        List<String> names = new ArrayList<>();
+        for (String vertex : order) {
+            if (base.contains(vertex) && conf.getVertices().get(vertex) instanceof LayerVertex) {
+                names.add(architecture != null ? architecture.userName(vertex) : vertex);
+            }
+        }
+        return names;
+    }
+
+    /** The refusal of a fine-tune layer outside the base, listing those it may be. */
+    public static IllegalArgumentException notInBase(String name, String base, List<String> valid) {
+        return new IllegalArgumentException("fineTune.unfreezeFrom '" + name + "' is not a layer of the " + base
+                + " base; valid layers: " + String.join(", ", valid));
+    }
+}
