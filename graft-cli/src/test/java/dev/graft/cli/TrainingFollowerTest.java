@@ -62,6 +62,8 @@ class TrainingFollowerTest {
 
             TrainingFollower.Outcome done = outcome.get();
             assertThat(done.succeeded()).isTrue();
+            // sent after the success: the follower has it only if it waited for it
+            assertThat(done.version()).as("the version event, awaited after the success").isNotNull();
             assertThat(done.version().version()).isEqualTo(3);
             String printed = console.toString(StandardCharsets.UTF_8);
             assertThat(printed).contains("[m] accepted: training m")

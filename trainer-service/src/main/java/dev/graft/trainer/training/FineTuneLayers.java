@@ -19,6 +19,7 @@ import java.util.Optional;
  */
 @ApplicationScoped
 public class FineTuneLayers {
+    private static final String STORED = "model:";
     private final BaseCatalog catalog;
     private final BaseFactory bases;
 
@@ -34,17 +35,17 @@ public class FineTuneLayers {
             return;
         }
         TrainingRequest.Base base = plan.base();
+        String what = base.weights().startsWith(STORED) ? base.weights() : base.architecture();
         known(base).ifPresent(valid -> {
             if (!valid.contains(name) && !valid.contains(name.toLowerCase(Locale.ROOT))) {
-                throw new IllegalArgumentException("invalid training request: " + BaseLayers.notInBase(name,
-                        base.architecture() != null && !base.weights().startsWith("model:") ? base.architecture()
-                                : base.weights(), valid).getMessage());
+                throw new IllegalArgumentException("invalid training request: "
+                        + BaseLayers.notInBase(name, what, valid).getMessage());
             }
         });
     }
 
     private Optional<List<String>> known(TrainingRequest.Base base) {
-        if (base.weights().startsWith("model:")) {
+        if (base.weights().startsWith(STORED)) {
             return bases.storedBaseLayers(base);
         }
         if (base.weights().startsWith(BaseFactory.KERAS_PREFIX)) {
