@@ -115,11 +115,17 @@ public final class ServingBenchmark {
             return ok / seconds;
         }
 
-        /** Answers per second in each {@code slice}-second part of the phase: how long the service takes to warm up. */
+        /**
+         * Answers per second in each whole {@code slice}-second part of the phase (the remainder left
+         * out): how long the service takes to warm up.
+         */
         List<Long> bySlice(int slice) {
-            long[] counts = new long[(int) Math.ceil(seconds / slice)];
+            long[] counts = new long[(int) Math.max(1, Math.floor(seconds / slice))];
             for (long at : answered) {
-                counts[(int) Math.min(counts.length - 1, at / (slice * 1_000_000_000L))]++;
+                int index = (int) (at / (slice * 1_000_000_000L));
+                if (index < counts.length) {
+                    counts[index]++;
+                }
             }
             return Arrays.stream(counts).map(c -> Math.round((double) c / slice)).boxed().toList();
         }
