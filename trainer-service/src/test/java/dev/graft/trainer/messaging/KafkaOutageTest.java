@@ -4,6 +4,7 @@ import dev.graft.kafka.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -21,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
@@ -112,6 +114,11 @@ class KafkaOutageTest {
         return finals.get(0);
     }
 
+    private static int epochsSoFar(String requestId) {
+        return given().get("/api/trainings/" + requestId).then().statusCode(200)
+                .extract().jsonPath().getList("history").size();
+    }
+
     @Test
     void aTrainingOutlivesAKafkaOutageAndTheTrainerReconnects() {
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -128,20 +135,31 @@ class KafkaOutageTest {
         RestartableKafka.broker.close();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(503));
+        // Kafka stays away until the trainer's own API shows an epoch that ended after it went
+        int before = epochsSoFar(during);
+        await().atMost(TIMEOUT).until(() -> epochsSoFar(during) > before);
 
         long back = System.currentTimeMillis();
         RestartableKafka.restart();
         await().atMost(Duration.ofSeconds(90)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(200).body("status", is("UP")));
         try (KafkaTestClient client = new KafkaTestClient(RestartableKafka.broker.bootstrapServers())) {
-            // events are stamped when the trainer sends them: an epoch ended while Kafka was away, and one after
-            client.readRecordsUntil(Topics.TRAINING_EVENTS, r -> during.equals(r.key()) && r.value().contains("\"EPOCH\"")
-                    && r.timestamp() > back, TIMEOUT);
+            // an event carries the instant the trainer made it (the record's own timestamp is set only
+            // once the producer has the topic's metadata again): one epoch ended while Kafka was away, one after
+            client.readUntil(Topics.TRAINING_EVENTS, json -> {
+                TrainingEvent event = Json.read(json, TrainingEvent.class);
+                return during.equals(event.requestId()) && event.type() == TrainingEvent.Type.EPOCH
+                        && event.timestamp().toEpochMilli() > back;
+            }, TIMEOUT);
             client.send(Topics.TRAINING_CANCELLATIONS, during, "{\"requestId\": \"" + during + "\"}");
             assertThat(outcome(client, during).type()).isEqualTo(TrainingEvent.Type.CANCELLED);
-            assertThat(client.readAll(Topics.TRAINING_EVENTS)).filteredOn(r -> during.equals(r.key())
-                            && r.value().contains("\"EPOCH\"") && r.timestamp() > away && r.timestamp() < back)
+            List<TrainingEvent> epochs = TrainingEvents.all(client, during).stream()
+                    .filter(e -> e.type() == TrainingEvent.Type.EPOCH).toList();
+            assertThat(epochs).filteredOn(e -> e.timestamp().toEpochMilli() > away && e.timestamp().toEpochMilli() < back)
                     .as("epochs that ended while Kafka was away").isNotEmpty();
+            // none lost: every epoch from the first to the last, once each
+            assertThat(epochs).extracting(TrainingEvent::epoch)
+                    .containsExactlyElementsOf(IntStream.rangeClosed(1, epochs.size()).boxed().toList());
             client.send(Topics.TRAINING_REQUESTS, after, request(after, run, 1));
             assertThat(outcome(client, after).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
         }
