@@ -64,7 +64,8 @@ class DashboardMetricsTest {
         kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"));
         kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS));
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_ROOT", work.resolve("models").toString());
+                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_ROOT", work.resolve("models").toString(),
+                "GRAFT_TRAINER_STATE_ROOT", work.resolve("trainer-state").toString());
         trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
         // gated, so that a version whose request names an unreachable threshold is held back
         inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work,
@@ -201,6 +202,11 @@ class DashboardMetricsTest {
         Set<String> services = new HashSet<>();
         for (JsonNode job : config.path("scrape_configs")) {
             job.path("static_configs").forEach(c -> services.add(c.path("labels").path("service").asText()));
+            job.path("relabel_configs").forEach(r -> {
+                if ("service".equals(r.path("target_label").asText())) {
+                    services.add(r.path("replacement").asText());
+                }
+            });
         }
         return services;
     }

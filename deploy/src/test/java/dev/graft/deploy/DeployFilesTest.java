@@ -121,9 +121,14 @@ class DeployFilesTest {
         Set<String> scraped = new HashSet<>();
         for (JsonNode job : config.path("scrape_configs")) {
             assertThat(job.path("metrics_path").asText()).isEqualTo("/q/metrics");
-            for (JsonNode target : job.path("static_configs").path(0).path("targets")) {
-                String[] hostPort = target.asText().split(":");
-                assertThat(services.path(hostPort[0]).path("ports").toString()).as(target.asText())
+            List<String> targets = new ArrayList<>();
+            job.path("static_configs").path(0).path("targets").forEach(t -> targets.add(t.asText()));
+            // a pool's replicas are found by name, each on the same port
+            job.path("dns_sd_configs").path(0).path("names")
+                    .forEach(n -> targets.add(n.asText() + ":" + job.path("dns_sd_configs").path(0).path("port").asText()));
+            for (String target : targets) {
+                String[] hostPort = target.split(":");
+                assertThat(services.path(hostPort[0]).path("ports").toString()).as(target)
                         .contains(":" + hostPort[1] + "\"");
                 scraped.add(hostPort[0]);
             }

@@ -51,6 +51,14 @@ final class Prometheus implements AutoCloseable {
         ObjectNode config = (ObjectNode) YAML.readTree(Path.of("prometheus/prometheus.yml").toFile());
         ((ObjectNode) config.path("global")).put("scrape_interval", "1s").put("evaluation_interval", "1s");
         for (JsonNode job : config.path("scrape_configs")) {
+            if (job.has("dns_sd_configs")) {
+                // a pool found by name in compose: here its one local process, labelled by the job's relabelling
+                String service = job.path("relabel_configs").path(0).path("replacement").asText();
+                ((ObjectNode) job).remove("dns_sd_configs");
+                ((ObjectNode) job).putArray("static_configs").addObject().putArray("targets")
+                        .add("127.0.0.1:" + servicePorts.get(service));
+                continue;
+            }
             for (JsonNode targets : job.path("static_configs")) {
                 ArrayNode list = (ArrayNode) targets.path("targets");
                 list.removeAll();

@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -49,12 +50,18 @@ public final class LocalKafkaBroker implements AutoCloseable {
      * broker started on a busy port hangs instead of failing.
      */
     public static LocalKafkaBroker start(Path dataDir, int port, int controllerPort) {
+        return start(dataDir, port, controllerPort, Map.of());
+    }
+
+    /** As {@link #start(Path, int, int)}, with broker settings of its own (a test's shorter limits). */
+    public static LocalKafkaBroker start(Path dataDir, int port, int controllerPort, Map<String, String> overrides) {
         requireFree(port);
         requireFree(controllerPort);
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("logs");
-            Map<String, Object> config = serverConfig(logDir, port, controllerPort);
+            Map<String, Object> config = new HashMap<>(serverConfig(logDir, port, controllerPort));
+            config.putAll(overrides);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(dataDir, config);
             }

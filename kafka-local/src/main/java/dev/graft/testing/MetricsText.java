@@ -1,5 +1,7 @@
 package dev.graft.testing;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -8,16 +10,43 @@ import java.util.regex.Pattern;
  * counter changed: counters may be registered at 0 at start-up, so finding a series proves nothing.
  */
 public final class MetricsText {
+    private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\"");
+
     private MetricsText() {
     }
 
     /**
-     * The value of one series, e.g. {@code graft_training_jobs_total{outcome="rejected"}} (labels in
-     * the exposition's order, which is alphabetical), or 0 where the series is not exposed yet.
+     * The value of one series, e.g. {@code graft_training_jobs_total{outcome="rejected"}}: the line
+     * of that metric whose labels include the ones given (others, such as {@code trainer}, may be
+     * there too), or 0 where none is exposed yet. Fails when several lines match: the caller must
+     * then name more labels.
      */
     public static double value(String exposition, String series) {
-        Matcher line = Pattern.compile("^" + Pattern.quote(series) + " (\\S+)$", Pattern.MULTILINE).matcher(exposition);
-        return line.find() ? Double.parseDouble(line.group(1)) : 0;
+        int brace = series.indexOf('{');
+        String name = brace < 0 ? series : series.substring(0, brace);
+        List<String> wanted = brace < 0 ? List.of() : labels(series.substring(brace + 1, series.length() - 1));
+        List<String> matches = exposition.lines().filter(line -> !line.startsWith("#"))
+                .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                .filter(line -> {
+                    int open = line.indexOf('{');
+                    List<String> have = open < 0 || open > line.indexOf(' ') ? List.of()
+                            : labels(line.substring(open + 1, line.lastIndexOf('}')));
+                    return have.containsAll(wanted);
+                }).toList();
+        if (matches.size() > 1) {
+            throw new IllegalArgumentException(series + " matches " + matches.size() + " series: " + matches);
+        }
+        return matches.isEmpty() ? 0 : Double.parseDouble(matches.get(0).substring(matches.get(0).lastIndexOf(' ') + 1));
+    }
+
+    /** {@code a="x",b="y"} as its pairs, each exactly as written. */
+    private static List<String> labels(String text) {
+        List<String> pairs = new ArrayList<>();
+        Matcher pair = LABEL.matcher(text);
+        while (pair.find()) {
+            pairs.add(pair.group());
+        }
+        return pairs;
     }
 
     /** The sum of every series whose text starts with {@code prefix}, e.g. all outcomes of one model. */

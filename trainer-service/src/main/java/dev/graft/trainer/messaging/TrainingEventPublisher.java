@@ -58,16 +58,16 @@ public class TrainingEventPublisher {
     }
 
     /** The request as it arrived (key and value), with why it was refused and where it came from. */
-    public void deadLetter(RequestRecord request, String reason) {
+    public void deadLetter(String key, String value, String topic, int partition, long offset, String reason) {
         RecordHeaders headers = new RecordHeaders();
         headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));
-        headers.add("dead-letter-topic", request.topic().getBytes(StandardCharsets.UTF_8));
-        headers.add("dead-letter-partition", Integer.toString(request.partition()).getBytes(StandardCharsets.UTF_8));
-        headers.add("dead-letter-offset", Long.toString(request.offset()).getBytes(StandardCharsets.UTF_8));
+        headers.add("dead-letter-topic", topic.getBytes(StandardCharsets.UTF_8));
+        headers.add("dead-letter-partition", Integer.toString(partition).getBytes(StandardCharsets.UTF_8));
+        headers.add("dead-letter-offset", Long.toString(offset).getBytes(StandardCharsets.UTF_8));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withKey(request.key()).withHeaders(headers).build();
+                .withKey(key).withHeaders(headers).build();
         CompletableFuture<Void> sent = new CompletableFuture<>();
-        deadLetters.send(Message.of(request.value(), Metadata.of(metadata), () -> {
+        deadLetters.send(Message.of(value, Metadata.of(metadata), () -> {
             sent.complete(null);
             return CompletableFuture.completedFuture(null);
         }, failure -> {

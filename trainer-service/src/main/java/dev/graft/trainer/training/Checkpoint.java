@@ -65,7 +65,7 @@ public final class Checkpoint {
     /** {@code dir} null: nothing is kept (a training run outside the service, as in tests of the recipe). */
     Checkpoint(Path dir, String requestText, Duration interval) {
         this.dir = dir;
-        this.requestHash = RequestJournal.hash(requestText);
+        this.requestHash = Hashes.sha256(requestText);
         this.interval = interval;
     }
 
@@ -119,7 +119,14 @@ public final class Checkpoint {
 
     /** An epoch of {@code phase}, if {@code interval} has passed since the last checkpoint was written. */
     void saveEpoch(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
-        if (dir == null || System.nanoTime() - lastWritten < interval.toNanos()) {
+        if (System.nanoTime() - lastWritten >= interval.toNanos()) {
+            saveEpochNow(phase, epoch, network, phaseBestParams, state);
+        }
+    }
+
+    /** An epoch of {@code phase}, whatever the interval: the last one before the trainer stops. */
+    void saveEpochNow(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
+        if (dir == null) {
             return;
         }
         if (write(phase + "-" + epoch, network, true, phaseBestParams, state)) {

@@ -3,6 +3,7 @@ package dev.graft.trainer.training;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.time.Duration;
@@ -15,15 +16,17 @@ import java.util.concurrent.atomic.AtomicReference;
  * the phase running now (1, else 0), the epoch within it, each phase's duration; per model and phase
  * the latest epoch's loss, validation loss and metric, and images per second.
  */
+// created at start, not on first use: an idle trainer of a pool exports its zeros too
+@Startup
 @ApplicationScoped
 public class TrainerMetrics {
     /** The phases a training can report, in order; "features" is the frozen base's one pass when cached. */
     static final String[] PHASES = {"features", TrainingPlan.FROZEN, TrainingPlan.FINE_TUNE};
     /**
      * failed: validated, then failed; rejected: unreadable or invalid (dead-lettered); cancelled; duplicate:
-     * a requestId already handled, answered again.
+     * a requestId already handled, answered again; released: stopped with its trainer, resumed by another.
      */
-    static final String[] OUTCOMES = {"succeeded", "failed", "rejected", "cancelled", "duplicate"};
+    static final String[] OUTCOMES = {"succeeded", "failed", "rejected", "cancelled", "duplicate", "released"};
 
     private final MeterRegistry registry;
     private final Map<Tags, AtomicReference<Double>> gauges = new ConcurrentHashMap<>();

@@ -20,8 +20,17 @@ public interface TrainingListener {
     default void phaseEnded(String phase, double seconds) {
     }
 
-    /** True once the training should stop: the recipe then throws {@link TrainingCancelledException}. */
+    /** True once the request is cancelled: the recipe then throws {@link TrainingCancelledException}. */
     default boolean cancelled() {
+        return false;
+    }
+
+    /**
+     * True once the trainer is shutting down: the recipe finishes the epoch under way only when it
+     * ends within {@link TransferRecipe#STOP_GRACE}, keeps a checkpoint at that epoch's end, and
+     * throws {@link TrainingStoppedException}; the request is then released for another trainer.
+     */
+    default boolean stopping() {
         return false;
     }
 }

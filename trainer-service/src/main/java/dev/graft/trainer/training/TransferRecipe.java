@@ -41,6 +41,7 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Arrays;
@@ -66,6 +67,8 @@ public class TransferRecipe {
     static final String HEAD_DENSE = "graft_dense";
     static final String HEAD_OUTPUT = "graft_output";
     private static final String CACHED = "cached features";
+    /** At shutdown the epoch under way is finished and kept when it should end within this (Kubernetes waits 30 s by default). */
+    static final Duration STOP_GRACE = Duration.ofSeconds(20);
     private static final int INFERENCE_BATCH = 64;
     /** Training images scored for the train metric in end-to-end phases (all of them on cached features). */
     private static final int TRAIN_METRIC_SAMPLE = 2000;
@@ -335,13 +338,22 @@ public class TransferRecipe {
                 phaseBest = progress.phaseBest();
                 phaseBestParams = resumed.phaseBestParams();
             }
+            int epochsThisRun = 0;
             for (int epoch = firstEpoch; epoch <= phase.epochs(); epoch++) {
                 long start = System.nanoTime();
+                // the mean epoch of this run, to judge at shutdown whether the one under way ends within the grace
+                double meanEpochSeconds = epochsThisRun == 0 ? Double.NaN
+                        : (phaseSecondsSoFar - (resumed != null ? resumed.state().phase().secondsSoFar() : 0)) / epochsThisRun;
                 Random random = new Random(plan.seed() + 31L * phase.name().hashCode() + epoch);
                 List<Integer> order = shuffled(n, random);
                 double lossSum = 0;
                 for (int from = 0; from < n; from += phase.batchSize()) {
                     stopIfCancelled(phase.name(), epoch);
+                    // NaN (no epoch ended in this run yet) compares false: it stops at once
+                    if (listener.stopping() && !(meanEpochSeconds - seconds(start) < STOP_GRACE.toSeconds())) {
+                        throw new TrainingStoppedException("the trainer stopped in the " + phase.name() + " phase, during epoch "
+                                + epoch + ", which would not end within " + STOP_GRACE.toSeconds() + " s");
+                    }
                     long[] rows = order.subList(from, Math.min(n, from + phase.batchSize())).stream()
                             .mapToLong(Integer::longValue).toArray();
                     INDArray inputs = trainInputs.get(NDArrayIndex.indices(rows));
@@ -389,8 +401,14 @@ public class TransferRecipe {
                 }
                 // an early stop is kept as the phase's end, so a resumed phase does not train on
                 int done = stopEarly ? phase.epochs() : epoch;
-                checkpoint.saveEpoch(phase.name(), done, network, phaseBestParams,
-                        state(new Checkpoint.PhaseProgress(done, phaseBest, sinceBest, phaseSecondsSoFar)));
+                epochsThisRun++;
+                Checkpoint.RunState kept = state(new Checkpoint.PhaseProgress(done, phaseBest, sinceBest, phaseSecondsSoFar));
+                if (listener.stopping() && done < phase.epochs()) {
+                    checkpoint.saveEpochNow(phase.name(), done, network, phaseBestParams, kept);
+                    throw new TrainingStoppedException("the trainer stopped after " + phase.name() + " epoch " + done
+                            + ", kept as a checkpoint");
+                }
+                checkpoint.saveEpoch(phase.name(), done, network, phaseBestParams, kept);
                 if (stopEarly) {
                     break;
                 }

@@ -5,6 +5,7 @@ import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
+import dev.graft.testing.MetricsText;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
@@ -34,7 +35,8 @@ import static org.hamcrest.Matchers.is;
  * Kafka goes away in the middle of a training and comes back (same port, same data): the training
  * goes on through the outage (its epoch events sent meanwhile arrive afterwards) until it is
  * cancelled after it, its one outcome arrives, readiness says DOWN while Kafka is away and UP once it
- * is back, and the next request is trained as usual.
+ * is back, the next request is trained as usual, and the first request's record, whose lock the outage
+ * broke, is delivered again and acknowledged without a second training.
  */
 @QuarkusTest
 @TestProfile(KafkaOutageTest.OwnBroker.class)
@@ -162,6 +164,11 @@ class KafkaOutageTest {
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, epochs.size()).boxed().toList());
             client.send(Topics.TRAINING_REQUESTS, after, request(after, run, 1));
             assertThat(outcome(client, after).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            // its record, whose lock the outage broke, was delivered again and acknowledged, not trained twice
+            assertThat(TrainingEvents.all(client, during)).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED)
+                    .hasSize(1);
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(MetricsText.value(
+                    given().get("/q/metrics").asString(), "graft_trainer_backlog_records")).isZero());
         }
     }
 }

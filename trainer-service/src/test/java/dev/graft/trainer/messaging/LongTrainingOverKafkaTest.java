@@ -4,7 +4,9 @@ import dev.graft.kafka.KafkaBrokerTestResource;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.testing.MetricsText;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -12,13 +14,18 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
+import org.apache.kafka.clients.admin.ShareGroupDescription;
+import org.apache.kafka.clients.admin.ShareMemberDescription;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,30 +34,27 @@ import java.util.stream.Collectors;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 
 /**
- * A training that outlasts the consumer's poll interval and the connector's limit on how long a
- * record may stay unacknowledged, both set to a few seconds here: long by construction (far more
- * epochs than it is let run; cancelled once an epoch ends after both limits), it is taken once and
- * ends once, the consumer keeps its place in the group (same member, no rebalance), health stays UP,
- * and the next request is trained as usual.
+ * A training that outlasts its record's acquisition lock (15 s here) several times over: long by
+ * construction (far more epochs than it is let run; cancelled once an epoch ends after three locks),
+ * its lock is renewed, so it is delivered once and ends once, the trainer stays the group's one
+ * member, health stays UP, the next request is trained as usual, and at the end the share group has
+ * acknowledged every record.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
-@TestProfile(LongTrainingOverKafkaTest.ShortDeadlines.class)
+@TestProfile(LongTrainingOverKafkaTest.OwnGroup.class)
 class LongTrainingOverKafkaTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(3);
-    private static final String GROUP = "graft-trainer-short-deadlines";
-    private static final long DEADLINE_MS = 3000;
+    private static final String GROUP = "graft-trainer-long";
 
-    public static class ShortDeadlines implements QuarkusTestProfile {
+    public static class OwnGroup implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            String channel = "mp.messaging.incoming." + TrainingRequestConsumer.CHANNEL + ".";
-            return Map.of(channel + "group.id", GROUP,
-                    channel + "max.poll.interval.ms", String.valueOf(DEADLINE_MS),
-                    channel + "throttled.unprocessed-record-max-age.ms", String.valueOf(DEADLINE_MS));
+            return Map.of("graft.trainer.group", GROUP);
         }
     }
 
@@ -58,6 +62,8 @@ class LongTrainingOverKafkaTest {
     String bootstrap;
     @ConfigProperty(name = "graft.data-root")
     String dataRoot;
+    @ConfigProperty(name = "graft.trainer.lock-duration")
+    Duration lock;
     @Inject
     ModelStore store;
 
@@ -72,29 +78,51 @@ class LongTrainingOverKafkaTest {
                 """.formatted(requestId, model, train, train, epochs);
     }
 
+    private static Set<String> members(Admin admin) throws Exception {
+        ShareGroupDescription group = admin.describeShareGroups(List.of(GROUP)).all().get().get(GROUP);
+        return group.members().stream().map(ShareMemberDescription::consumerId).collect(Collectors.toSet());
+    }
 
-    private Set<String> members(Admin admin) throws Exception {
-        ConsumerGroupDescription group = admin.describeConsumerGroups(List.of(GROUP)).all().get().get(GROUP);
-        return group.members().stream().map(MemberDescription::consumerId).collect(Collectors.toSet());
+    /** The pool's backlog as the trainer exports it: records of the request topic its group has not acknowledged. */
+    private static double backlog() {
+        return MetricsText.value(given().get("/q/metrics").asString(), "graft_trainer_backlog_records");
     }
 
     @Test
-    void aTrainingLongerThanThePollIntervalAndTheAcknowledgementLimitRunsOnceAndTheConsumerStays() throws Exception {
+    void aTrainingLongerThanItsRecordLockIsDeliveredOnceAndItsRecordAcknowledgedAtTheEnd() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
         String longOne = "long-" + run;
         String next = "next-" + run;
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap);
              Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            // endless in practice: it runs until this test cancels it, once both limits have passed, whatever the machine's speed
             kafka.send(Topics.TRAINING_REQUESTS, longOne, request(longOne, longOne, run, 1000));
-            long acceptedAt = kafka.readRecordsUntil(Topics.TRAINING_EVENTS, r -> longOne.equals(r.key())
-                    && r.value().contains("\"ACCEPTED\""), TIMEOUT).get(0).timestamp();
-            // an epoch ended well after both limits: the training was still running then
-            kafka.readRecordsUntil(Topics.TRAINING_EVENTS, r -> longOne.equals(r.key()) && r.value().contains("\"EPOCH\"")
-                    && r.timestamp() > acceptedAt + 2 * DEADLINE_MS, TIMEOUT);
+            List<String> untilAccepted = kafka.readUntil(Topics.TRAINING_EVENTS, json -> json.contains(longOne)
+                    && json.contains("\"ACCEPTED\""), TIMEOUT);
+            TrainingEvent accepted = Json.read(untilAccepted.get(untilAccepted.size() - 1), TrainingEvent.class);
+            // another member of the group polls all along: the record stays locked to the trainer, renewed, so it
+            // gets nothing, until an epoch has ended three locks after the start
+            long threeLocks = accepted.timestamp().plus(lock.multipliedBy(3)).toEpochMilli();
+            List<String> stolen = new ArrayList<>();
+            try (KafkaShareConsumer<String, String> probe = new KafkaShareConsumer<>(Map.of("bootstrap.servers", bootstrap,
+                    "group.id", GROUP, "share.acknowledgement.mode", "explicit"), new StringDeserializer(),
+                    new StringDeserializer())) {
+                probe.subscribe(List.of(Topics.TRAINING_REQUESTS));
+                while (!kafka.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
+                        .anyMatch(e -> longOne.equals(e.requestId()) && e.type() == TrainingEvent.Type.EPOCH
+                                && e.timestamp().toEpochMilli() > threeLocks)) {
+                    for (ConsumerRecord<String, String> record : probe.poll(Duration.ofSeconds(1))) {
+                        stolen.add(record.key());
+                        probe.acknowledge(record, AcknowledgeType.RELEASE);
+                    }
+                }
+            }
+            assertThat(stolen).as("records another member got while the training held its own").isEmpty();
+            // the trainer alone once the probe has left
+            await().atMost(TIMEOUT).until(() -> members(admin).size() == 1);
             Set<String> membersWhileTraining = members(admin);
-            assertThat(membersWhileTraining).hasSize(1);
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backlog()).as("the long request's record, held")
+                    .isEqualTo(1));
             kafka.send(Topics.TRAINING_CANCELLATIONS, longOne, "{\"requestId\": \"" + longOne + "\"}");
 
             List<TrainingEvent> events = TrainingEvents.of(kafka, longOne, 1, TIMEOUT);
@@ -102,12 +130,11 @@ class LongTrainingOverKafkaTest {
             assertThat(events).filteredOn(TrainingEvent::isFinal).singleElement()
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.CANCELLED));
 
-            // the same member all along: no rebalance, no second delivery
-            assertThat(members(admin)).isEqualTo(membersWhileTraining);
             kafka.send(Topics.TRAINING_REQUESTS, next, request(next, next, run, 1));
             assertThat(TrainingEvents.of(kafka, next, 1, TIMEOUT)).filteredOn(TrainingEvent::isFinal).singleElement()
                     .satisfies(e -> assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
             assertThat(members(admin)).isEqualTo(membersWhileTraining);
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(backlog()).isZero());
         }
         assertThat(store.versions(longOne)).isEmpty();
         assertThat(store.versions(next)).containsExactly(1);

@@ -38,6 +38,8 @@ class RequestDeliveryOverKafkaTest {
     String dataRoot;
     @Inject
     ModelStore store;
+    @ConfigProperty(name = "graft.trainer.state-root")
+    Path stateRoot;
 
     private static String request(String requestId, String model, String train) {
         return """
@@ -142,7 +144,7 @@ class RequestDeliveryOverKafkaTest {
                     .contains("does not exist");
 
             // a crash between storing the version and recording the outcome: the store still knows the request
-            try (Stream<Path> recorded = Files.list(store.root().resolve(".trainer/requests"))) {
+            try (Stream<Path> recorded = Files.list(stateRoot.resolve("outcomes"))) {
                 for (Path file : recorded.toList()) {
                     Files.delete(file);
                 }
@@ -165,20 +167,20 @@ class RequestDeliveryOverKafkaTest {
         String run = UUID.randomUUID().toString().substring(0, 8);
         TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
         String unkept = "unkept-" + run;
-        Path journal = store.root().resolve(".trainer/requests");
-        Path aside = store.root().resolve(".trainer/requests-" + run);
-        Files.createDirectories(journal);
-        Files.move(journal, aside);
-        Files.writeString(journal, "a file where the journal's folder would go");
+        Path claims = stateRoot.resolve("claims");
+        Path aside = stateRoot.resolve("claims-" + run);
+        Files.createDirectories(claims);
+        Files.move(claims, aside);
+        Files.writeString(claims, "a file where the claims folder would go");
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             kafka.send(Topics.TRAINING_REQUESTS, unkept, request(unkept, unkept, run));
             assertThat(eventsOf(kafka, unkept, 1)).singleElement().satisfies(e -> {
                 assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED);
-                assertThat(e.message()).startsWith("the trainer cannot keep the request: cannot keep request " + unkept);
+                assertThat(e.message()).startsWith("the trainer cannot keep the request: cannot claim request " + unkept);
             });
         } finally {
-            Files.delete(journal);
-            Files.move(aside, journal);
+            Files.delete(claims);
+            Files.move(aside, claims);
         }
         assertThat(store.versions(unkept)).isEmpty();
     }
@@ -198,8 +200,8 @@ class RequestDeliveryOverKafkaTest {
             kafka.send(Topics.TRAINING_REQUESTS, waiting, request(waiting, "queued-" + run, run));
             kafka.readUntil(Topics.TRAINING_EVENTS, json -> json.contains("\"requestId\":\"" + running + "\"")
                     && json.contains("\"EPOCH\""), TIMEOUT);
-            // taken off Kafka and kept, waiting for the training thread
-            given().get("/api/trainings/" + waiting).then().body("state", org.hamcrest.Matchers.is("QUEUED"));
+            // still on Kafka: no trainer has taken it, the only one is busy
+            given().get("/api/trainings/" + waiting).then().statusCode(404);
             kafka.send(Topics.TRAINING_CANCELLATIONS, waiting, "{\"requestId\": \"" + waiting + "\"}");
             kafka.send(Topics.TRAINING_CANCELLATIONS, running, "not JSON: the key names the request");
 

@@ -185,9 +185,9 @@ class TrainingOverKafkaTest {
         String succeededCount = "graft_training_duration_seconds_count{outcome=\"succeeded\"}";
         assertThat(MetricsText.value(after, succeededCount) - MetricsText.value(before, succeededCount)).isEqualTo(2);
         given().when().get("/q/metrics").then().statusCode(200)
-                .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\"}"))
-                .body(containsString("graft_training_phase_duration_seconds_count{model=\"" + classifier + "\",phase=\"fine-tune\"} 1.0"))
-                .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\"} 0.0"));
+                .body(containsString("graft_training_images_per_second{model=\"" + classifier + "\",phase=\"fine-tune\",trainer=\"test-trainer\"}"))
+                .body(containsString("graft_training_phase_duration_seconds_count{model=\"" + classifier + "\",phase=\"fine-tune\",trainer=\"test-trainer\"} 1.0"))
+                .body(containsString("graft_training_phase_active{model=\"" + classifier + "\",phase=\"fine-tune\",trainer=\"test-trainer\"} 0.0"));
     }
 
     @Test

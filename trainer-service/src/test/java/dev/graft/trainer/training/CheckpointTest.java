@@ -1,6 +1,5 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.store.ModelStore;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -48,7 +47,7 @@ class CheckpointTest {
 
     @Test
     void theNewestFineTuneEpochComesBackWithItsOptimizerStateAndOlderOnesAreDropped() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(new ModelStore(root), Duration.ZERO);
+        Checkpoints checkpoints = new Checkpoints(root, Duration.ZERO);
         Checkpoint checkpoint = checkpoints.of("r-1", "{request}");
         assertThat(checkpoint.describe()).isEmpty();
         ComputationGraph network = network();
@@ -68,19 +67,19 @@ class CheckpointTest {
         assertThat(saved.state().history()).hasSize(1);
         assertThat(saved.state().forwardSecondsPerImage()).isNaN();
         assertThat(afterRestart.endOfFrozen()).isPresent();
-        try (Stream<Path> folders = Files.list(root.resolve(".trainer/checkpoints").toFile().listFiles()[0].toPath())) {
+        try (Stream<Path> folders = Files.list(root.resolve("checkpoints").toFile().listFiles()[0].toPath())) {
             assertThat(folders.map(p -> p.getFileName().toString()))
                     .containsExactlyInAnyOrder("request.sha256", "end-of-frozen", "fine-tune-2");
         }
 
         checkpoints.discard("r-1");
         assertThat(checkpoints.of("r-1", "{request}").describe()).isEmpty();
-        assertThat(root.resolve(".trainer/checkpoints")).isEmptyDirectory();
+        assertThat(root.resolve("checkpoints")).isEmptyDirectory();
     }
 
     @Test
     void anotherRequestUnderTheSameIdOrABrokenCheckpointStartsFromTheBeginning() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(new ModelStore(root), Duration.ZERO);
+        Checkpoints checkpoints = new Checkpoints(root, Duration.ZERO);
         checkpoints.of("r-2", "{first}").saveEndOfFrozen(network(), state(null));
 
         Checkpoint other = checkpoints.of("r-2", "{changed}");
@@ -89,7 +88,7 @@ class CheckpointTest {
         other.saveEndOfFrozen(network(), state(null));
         assertThat(checkpoints.of("r-2", "{first}").endOfFrozen()).isEmpty();
 
-        try (Stream<Path> files = Files.walk(root.resolve(".trainer/checkpoints"))) {
+        try (Stream<Path> files = Files.walk(root.resolve("checkpoints"))) {
             Files.writeString(files.filter(f -> f.getFileName().toString().equals("network.zip")).findFirst().orElseThrow(),
                     "not a zip");
         }
@@ -100,7 +99,7 @@ class CheckpointTest {
     void aCheckpointThatCannotBeWrittenLeavesTrainingToGoOn() throws IOException {
         Path blocked = root.resolve("blocked");
         Files.writeString(blocked, "a file where the store's folder would go");
-        Checkpoint checkpoint = new Checkpoints(new ModelStore(blocked), Duration.ZERO).of("r-3", "{request}");
+        Checkpoint checkpoint = new Checkpoints(blocked, Duration.ZERO).of("r-3", "{request}");
 
         checkpoint.saveEndOfFrozen(network(), state(null));
 
@@ -109,12 +108,12 @@ class CheckpointTest {
 
     @Test
     void epochsAreKeptOnlyOnceTheIntervalHasPassedAndTheEndOfPhaseOneReplacesThem() {
-        Checkpoints everyHour = new Checkpoints(new ModelStore(root), Duration.ofHours(1));
+        Checkpoints everyHour = new Checkpoints(root, Duration.ofHours(1));
         Checkpoint hourly = everyHour.of("r-4", "{request}");
         hourly.saveEpoch("frozen", 1, network(), null, state(new Checkpoint.PhaseProgress(1, 0.6, 0, 0.1)));
         assertThat(hourly.describe()).isEmpty();
 
-        Checkpoint always = new Checkpoints(new ModelStore(root), Duration.ZERO).of("r-5", "{request}");
+        Checkpoint always = new Checkpoints(root, Duration.ZERO).of("r-5", "{request}");
         always.saveEpoch("frozen", 3, network(), null, state(new Checkpoint.PhaseProgress(3, 0.6, 0, 0.3)));
         assertThat(always.describe()).hasValue("the checkpoint after frozen epoch 3");
         assertThat(always.lastEpoch("fine-tune")).isEmpty();

@@ -76,7 +76,7 @@ public final class TrainerBenchmark {
         }
 
         TrainingPlan fineTune = TrainingRequestValidator.validate(request(architecture, size, batch, 0, FINE_TUNE_EPOCHS));
-        Checkpoints checkpoints = new Checkpoints(store, Duration.ofMinutes(1));
+        Checkpoints checkpoints = new Checkpoints(store.root().resolve(".bench-state"), Duration.ofMinutes(1));
         double[] trainer = new double[2];
         double[] plain = new double[2];
         trainer[0] = trainerEpochSeconds(recipe(bases, reader, 1L << 34), fineTune, checkpoints, "bench-1");

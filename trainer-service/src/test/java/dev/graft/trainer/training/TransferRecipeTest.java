@@ -178,6 +178,31 @@ class TransferRecipeTest {
         assertThat(resumed.report().best().epoch()).isEqualTo(reference.report().best().epoch());
     }
 
+    @Test
+    void aShutdownKeepsTheEpochThatEndsWithinTheGraceWhateverTheCheckpointInterval(@TempDir Path checkpoints) {
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-shutdown", "stripes",
+                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
+                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+        // an hour between checkpoints: only the end of phase 1 would be kept, but for the shutdown
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-shutdown"), "the request", Duration.ofHours(1));
+        List<EpochResult> done = new ArrayList<>();
+        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
+            @Override
+            public void epoch(EpochResult result) {
+                done.add(result);
+            }
+
+            @Override
+            public boolean stopping() {
+                return done.stream().anyMatch(e -> e.phase().equals("fine-tune"));
+            }
+        }, checkpoint)).isInstanceOf(TrainingStoppedException.class)
+                .hasMessageContaining("after fine-tune epoch 1, kept as a checkpoint");
+        assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 1");
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {1L << 30, 0})
     void aTrainingStoppedDuringPhaseOneResumesFromItsLastEpochOnCachedFeaturesOrEndToEnd(long maxFeatureCacheBytes,

@@ -1,4 +1,4 @@
-package dev.graft.trainer.training;
+package dev.graft.trainer.job;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.shared.events.TrainingEvent;
@@ -6,6 +6,8 @@ import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
+import dev.graft.trainer.training.EpochResult;
+import dev.graft.trainer.training.TrainingReport;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
@@ -18,25 +20,28 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Where each training stands, for {@code GET /api/trainings/{requestId}}: recent ones in memory
- * (queued, running, failed, succeeded); any other from the request journal, which keeps every
- * outcome and pending request across restarts (a success with the report stored beside its
- * version); a version stored by a trainer that died before recording the outcome from the store.
+ * Where each training stands, for {@code GET /api/trainings/{requestId}} on any trainer of the pool:
+ * what this trainer runs or ran recently, in memory (with the epochs so far); else from the pool's
+ * shared state, the recorded outcome (a success with the report stored beside its version) or the
+ * live claim of the trainer running it now; else a version stored by a trainer that died before
+ * recording the outcome, from the store. Each answer names the trainer that runs or ran it.
  */
 @ApplicationScoped
 public class TrainingRegistry {
     private static final int KEPT = 500;
 
-    public enum State { QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED }
+    public enum State { WAITING, RUNNING, SUCCEEDED, FAILED, CANCELLED, RELEASED }
 
-    /** A training as the API shows it; {@code report} once it succeeded, {@code history} while it runs. */
+    /** A training as the API shows it; {@code report} once it succeeded, {@code history} while it runs here. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Status(String requestId, String model, State state, Integer version, String message,
+    public record Status(String requestId, String model, State state, String trainer, Integer version, String message,
                          List<EpochResult> history, TrainingReport report) {
     }
 
     private final ModelStore store;
-    private final RequestJournal journal;
+    private final Outcomes outcomes;
+    private final Claims claims;
+    private final String trainer;
     private final Map<String, Status> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Status> eldest) {
@@ -44,19 +49,28 @@ public class TrainingRegistry {
         }
     };
 
-    public TrainingRegistry(ModelStore store, RequestJournal journal) {
+    public TrainingRegistry(ModelStore store, Outcomes outcomes, Claims claims, PoolSettings pool) {
         this.store = store;
-        this.journal = journal;
+        this.outcomes = outcomes;
+        this.claims = claims;
+        this.trainer = pool.trainerId();
     }
 
-    public synchronized void queued(String requestId, String model, String message) {
+    /** Taken by this trainer while another one runs the same requestId. */
+    public synchronized void waiting(String requestId, String model, String runningOn) {
         recent.remove(requestId);
-        recent.put(requestId, new Status(requestId, model, State.QUEUED, null, message, List.of(), null));
+        recent.put(requestId, new Status(requestId, model, State.WAITING, runningOn, null,
+                "trainer " + runningOn + " runs this requestId; answered with its outcome when it ends", List.of(), null));
     }
 
     public synchronized void started(String requestId, String model, String message) {
         recent.remove(requestId);
-        recent.put(requestId, new Status(requestId, model, State.RUNNING, null, message, List.of(), null));
+        recent.put(requestId, new Status(requestId, model, State.RUNNING, trainer, null, message, List.of(), null));
+    }
+
+    /** Stopped here without an outcome: the next trainer the group hands the record to resumes it. */
+    public synchronized void released(String requestId, String model, String message) {
+        ended(requestId, model, State.RELEASED, message);
     }
 
     public synchronized void epoch(String requestId, EpochResult epoch) {
@@ -64,13 +78,14 @@ public class TrainingRegistry {
         if (s != null) {
             List<EpochResult> history = new ArrayList<>(s.history());
             history.add(epoch);
-            recent.put(requestId, new Status(requestId, s.model(), s.state(), null, s.message(), List.copyOf(history), null));
+            recent.put(requestId, new Status(requestId, s.model(), s.state(), trainer, null, s.message(),
+                    List.copyOf(history), null));
         }
     }
 
     public synchronized void succeeded(String requestId, ModelManifest manifest, TrainingReport report, String message) {
-        recent.put(requestId, new Status(requestId, manifest.model(), State.SUCCEEDED, manifest.version(), message,
-                null, report));
+        recent.put(requestId, new Status(requestId, manifest.model(), State.SUCCEEDED, trainer, manifest.version(),
+                message, null, report));
     }
 
     public synchronized void failed(String requestId, String model, String reason) {
@@ -86,7 +101,8 @@ public class TrainingRegistry {
             return;
         }
         Status s = recent.get(requestId);
-        recent.put(requestId, new Status(requestId, model, state, null, message, s != null ? s.history() : List.of(), null));
+        recent.put(requestId, new Status(requestId, model, state, trainer, null, message,
+                s != null ? s.history() : List.of(), null));
     }
 
     public Optional<Status> find(String requestId) {
@@ -96,36 +112,41 @@ public class TrainingRegistry {
                 return Optional.of(s);
             }
         }
-        Optional<TrainingEvent> outcome = journal.outcome(requestId);
+        Optional<Claim> claim = claims.current(requestId);
+        String ranOn = claim.map(Claim::trainer).orElse(null);
+        Optional<TrainingEvent> outcome = outcomes.outcome(requestId);
         if (outcome.isPresent()) {
-            return Optional.of(fromOutcome(outcome.get()));
+            return Optional.of(fromOutcome(outcome.get(), ranOn));
         }
-        if (journal.pending(requestId).isPresent()) {
-            return Optional.of(new Status(requestId, null, State.QUEUED, null, "waiting for its turn to train", List.of(), null));
+        if (claim.isPresent() && claims.isLive(claim.get())) {
+            return Optional.of(new Status(requestId, null, State.RUNNING, ranOn, null,
+                    "training on trainer " + ranOn + " (its epochs: GET /api/trainings/" + requestId + " there)",
+                    null, null));
         }
-        return stored(requestId).map(this::succeeded);
+        return stored(requestId).map(manifest -> succeeded(manifest, ranOn));
     }
 
-    private Status fromOutcome(TrainingEvent outcome) {
+    private Status fromOutcome(TrainingEvent outcome, String ranOn) {
         return switch (outcome.type()) {
             case SUCCEEDED -> {
                 try {
                     ModelManifest manifest = store.manifest(outcome.model(), outcome.version());
-                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, outcome.version(),
+                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, ranOn, outcome.version(),
                             outcome.message(), null, readReport(manifest).orElse(null));
                 } catch (ModelStoreException removed) {
-                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, outcome.version(),
+                    yield new Status(outcome.requestId(), outcome.model(), State.SUCCEEDED, ranOn, outcome.version(),
                             outcome.message() + " (the version is no longer in the store)", null, null);
                 }
             }
-            case CANCELLED -> new Status(outcome.requestId(), outcome.model(), State.CANCELLED, null, outcome.message(),
+            case CANCELLED -> new Status(outcome.requestId(), outcome.model(), State.CANCELLED, ranOn, null,
+                    outcome.message(), null, null);
+            default -> new Status(outcome.requestId(), outcome.model(), State.FAILED, ranOn, null, outcome.message(),
                     null, null);
-            default -> new Status(outcome.requestId(), outcome.model(), State.FAILED, null, outcome.message(), null, null);
         };
     }
 
-    private Status succeeded(ModelManifest manifest) {
-        return new Status(manifest.requestId(), manifest.model(), State.SUCCEEDED, manifest.version(),
+    private Status succeeded(ModelManifest manifest, String ranOn) {
+        return new Status(manifest.requestId(), manifest.model(), State.SUCCEEDED, ranOn, manifest.version(),
                 "stored " + manifest.model() + " version " + manifest.version(), null, readReport(manifest).orElse(null));
     }
 

@@ -1,4 +1,4 @@
-package dev.graft.trainer.training;
+package dev.graft.trainer.job;
 
 import jakarta.enterprise.context.ApplicationScoped;
 

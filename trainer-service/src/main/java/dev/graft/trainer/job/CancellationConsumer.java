@@ -1,8 +1,7 @@
-package dev.graft.trainer.messaging;
+package dev.graft.trainer.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.json.Json;
-import dev.graft.trainer.training.Cancellations;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;

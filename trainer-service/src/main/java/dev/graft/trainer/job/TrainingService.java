@@ -1,4 +1,4 @@
-package dev.graft.trainer.training;
+package dev.graft.trainer.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.events.ModelVersionEvent;
@@ -8,158 +8,152 @@ import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.dataset.LabeledImages;
-import dev.graft.trainer.messaging.RequestRecord;
+import dev.graft.trainer.training.Charts;
+import dev.graft.trainer.training.Checkpoint;
+import dev.graft.trainer.training.Checkpoints;
+import dev.graft.trainer.training.EpochResult;
+import dev.graft.trainer.training.FineTuneLayers;
+import dev.graft.trainer.training.TrainedModel;
+import dev.graft.trainer.training.TrainerMetrics;
+import dev.graft.trainer.training.TrainingCancelledException;
+import dev.graft.trainer.training.TrainingListener;
+import dev.graft.trainer.training.TrainingPlan;
+import dev.graft.trainer.training.TrainingReport;
+import dev.graft.trainer.training.TrainingRequestValidator;
+import dev.graft.trainer.training.TransferRecipe;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.deeplearning4j.util.ModelSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Files;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
 
 /**
- * One request from its Kafka record to an outcome: validate and keep it ({@link #accept}), then,
- * on the training thread, train, store a version, announce it ({@link #train}). Never throws: every
- * failure becomes a failed event with the reason, and the consumer goes on. A record that cannot be
- * read or validated also goes to the dead-letter topic as it arrived; a requestId already handled is
- * answered with its first outcome, not trained again.
+ * One request from its Kafka record to an outcome, on the training thread ({@link #run}): validate,
+ * claim it for this trainer in the pool's shared state, train (resuming from a checkpoint another
+ * trainer left), store a version, announce it. Never throws: every failure becomes a failed event
+ * with the reason. A record that cannot be read or validated also goes to the dead-letter topic as
+ * it arrived; a requestId already handled is answered with its first outcome, not trained again; one
+ * another trainer runs now is answered with that trainer's outcome once it ends.
  */
 @ApplicationScoped
-public class TrainingService {
+public class TrainingService implements JobRunner {
     private static final Logger LOG = Logger.getLogger(TrainingService.class);
+    private static final Duration WAIT_STEP = Duration.ofSeconds(1);
 
     private final TransferRecipe recipe;
     private final ModelStore store;
     private final TrainingEventPublisher publisher;
     private final TrainerMetrics metrics;
     private final TrainingRegistry registry;
-    private final RequestJournal journal;
+    private final Outcomes outcomes;
+    private final Claims claims;
     private final Cancellations cancellations;
     private final Checkpoints checkpoints;
     private final FineTuneLayers layers;
-    private final int maxAttempts;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
-                           TrainerMetrics metrics, TrainingRegistry registry, RequestJournal journal,
-                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
-                           @ConfigProperty(name = "graft.trainer.max-attempts", defaultValue = "3") int maxAttempts) {
+                           TrainerMetrics metrics, TrainingRegistry registry, Outcomes outcomes, Claims claims,
+                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
         this.metrics = metrics;
         this.registry = registry;
-        this.journal = journal;
+        this.outcomes = outcomes;
+        this.claims = claims;
         this.cancellations = cancellations;
         this.checkpoints = checkpoints;
         this.layers = layers;
-        this.maxAttempts = maxAttempts;
     }
 
     /**
-     * A record off Kafka: what the trainer must run for it, or empty when it has been answered (a
-     * rejection, the first outcome of a requestId seen before) or is already waiting (the same record
-     * delivered again). A new request is kept in the journal before this returns, so its record can
-     * be acknowledged at once, however long the training will take.
+     * Everything a trainer does with one record it took, and how the record is then acknowledged:
+     * REJECT when dead-lettered, RELEASE when the trainer stops before an outcome (another trainer
+     * resumes it), ACCEPT once its outcome is published.
      */
-    public Optional<PendingRequest> accept(RequestRecord record) {
+    @Override
+    public AcknowledgeType run(Job job) {
         long started = System.nanoTime();
+        RequestRecord record = job.record();
         TrainingPlan plan;
         try {
             plan = plan(record.value());
             layers.check(plan);
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage(), started);
-            return Optional.empty();
+            return AcknowledgeType.REJECT;
         }
         String requestId = plan.requestId();
-        Optional<TrainingEvent> earlier = earlierOutcome(requestId);
-        if (earlier.isPresent()) {
-            answerAgain(earlier.get(), started);
-            return Optional.empty();
-        }
-        PendingRequest pending = new PendingRequest(requestId, record.value(), record.topic(), record.partition(),
-                record.offset(), Instant.now(), 0);
-        Optional<PendingRequest> waiting = journal.pending(requestId);
-        if (waiting.isPresent()) {
-            if (waiting.get().sameRecord(record.topic(), record.partition(), record.offset())) {
-                LOG.infof("request %s: its record was delivered again; it is already waiting or training", requestId);
-                return Optional.empty();
+        while (true) {
+            Optional<TrainingEvent> earlier = earlierOutcome(requestId);
+            if (earlier.isPresent()) {
+                if (claims.current(requestId).filter(record::sameRecord).isPresent()) {
+                    // the very record whose outcome a trainer published before it could acknowledge it
+                    LOG.infof("request %s: its record came back after its outcome was published; acknowledged", requestId);
+                } else {
+                    answerAgain(earlier.get(), started);
+                }
+                return AcknowledgeType.ACCEPT;
             }
-            // sent again while the first is waiting: when its turn comes, it gets the first's outcome
-            return Optional.of(pending);
-        }
-        try {
-            journal.accept(pending);
-        } catch (RuntimeException e) {
-            LOG.errorf("request %s cannot be taken on: %s", requestId, e.getMessage());
-            fail(requestId, plan.model(), "the trainer cannot keep the request: " + e.getMessage(), started);
-            return Optional.empty();
-        }
-        registry.queued(requestId, plan.model(), "waiting for its turn to train");
-        return Optional.of(pending);
-    }
-
-    /** Requests a trainer took on and did not finish before it stopped, oldest first, to run again. */
-    public List<PendingRequest> unfinished() {
-        List<PendingRequest> pending = journal.pending();
-        for (PendingRequest request : pending) {
-            String model = null;
+            if (job.stopping()) {
+                return AcknowledgeType.RELEASE;
+            }
+            Optional<Claim> holder = claims.current(requestId).filter(claims::isLive);
+            if (holder.isPresent()) {
+                // the same requestId on another trainer: wait for its outcome, or for it to die
+                registry.waiting(requestId, plan.model(), holder.get().trainer());
+                sleep(WAIT_STEP);
+                continue;
+            }
+            Optional<Claim> won;
             try {
-                model = plan(request.request()).model();
-            } catch (IllegalArgumentException e) {
-                // train() fails it with the reason when its turn comes
+                won = claims.take(requestId, record);
+            } catch (RuntimeException e) {
+                LOG.errorf("request %s cannot be taken on: %s", requestId, e.getMessage());
+                fail(requestId, plan.model(), "the trainer cannot keep the request: " + e.getMessage(), started);
+                return AcknowledgeType.ACCEPT;
             }
-            registry.queued(request.requestId(), model, "waiting to resume after a restart");
+            if (won.isPresent()) {
+                job.claimed(won.get());
+                break;
+            }
         }
-        return pending;
+        return train(plan, job, started);
     }
 
-    /**
-     * Trains a request taken on, resuming from its checkpoint when a trainer stopped during it, or
-     * answers it when its outcome is already known (a second delivery that waited behind the first).
-     * Never throws: every failure becomes a failed event. When {@code stopping} turns true, the
-     * training stops at its next batch and stays pending, to resume when the trainer starts again.
-     */
-    public void train(PendingRequest taken, BooleanSupplier stopping) {
-        long started = System.nanoTime();
-        String requestId = taken.requestId();
-        Optional<TrainingEvent> earlier = earlierOutcome(requestId);
-        if (earlier.isPresent()) {
-            answerAgain(earlier.get(), started);
-            return;
-        }
-        TrainingPlan plan;
-        try {
-            plan = plan(taken.request());
-        } catch (IllegalArgumentException e) {
-            // validated when it was taken on; only a trainer of another version can see it differently
-            fail(requestId, null, e.getMessage(), started);
-            return;
-        }
+    private AcknowledgeType train(TrainingPlan plan, Job job, long started) {
+        String requestId = plan.requestId();
         if (cancellations.isCancelled(requestId)) {
             cancel(requestId, plan.model(), "cancelled before it started", started);
-            return;
+            return AcknowledgeType.ACCEPT;
         }
-        PendingRequest pending = journal.attempt(taken);
-        if (pending.attempts() > maxAttempts) {
-            fail(requestId, plan.model(), "the trainer stopped " + (pending.attempts() - 1) + " times while training"
-                    + " this request (killed, or out of memory?), so it is not started again; see the trainer's log,"
-                    + " and send it with a new requestId to try again", started);
-            return;
+        if (job.lastDelivery()) {
+            int stops = job.record().deliveryCount() - 1;
+            String reason = "trainers stopped " + stops + " times while training this request (killed, or out of"
+                    + " memory?), and Kafka delivers a record at most " + job.record().deliveryCount() + " times, so it"
+                    + " is not started again; see the trainers' logs, and send it with a new requestId to try again";
+            fail(requestId, plan.model(), reason, started);
+            deadLetter(job.record(), reason);
+            return AcknowledgeType.ACCEPT;
         }
-        Checkpoint checkpoint = checkpoints.of(requestId, pending.request());
+        Checkpoint checkpoint = checkpoints.of(requestId, job.record().value());
         String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
                 + " base" + checkpoint.describe().map(from -> ", resuming from " + from).orElse("");
         registry.started(requestId, plan.model(), accepted);
         publisher.progress(TrainingEvent.accepted(requestId, plan.model(), accepted));
         try {
-            TrainedModel trained = recipe.run(plan, listener(plan, stopping), checkpoint);
+            TrainedModel trained = recipe.run(plan, listener(plan, job), checkpoint);
+            if (job.lost()) {
+                LOG.warnf("request %s: trained, but another trainer took it over meanwhile; this one stores nothing",
+                        requestId);
+                return AcknowledgeType.RELEASE;
+            }
             TrainingReport[] report = {trained.report()};
             ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
                             trained.targetNormalization(), trained.inputShape(), trained.metrics(), trained.lineage(),
@@ -180,12 +174,15 @@ public class TrainingService {
             LOG.infof("request %s: stored %s version %d, metrics %s", requestId, plan.model(), manifest.version(),
                     manifest.metrics());
         } catch (RuntimeException | OutOfMemoryError e) {
-            if (stopping.getAsBoolean() && !cancellations.isCancelled(requestId)) {
-                // the trainer is shutting down: whatever stopped the training, it is not the request's
-                // outcome; it stays pending with this start uncounted, and resumes on restart
-                journal.accept(taken);
-                LOG.infof("request %s stopped for the trainer's shutdown (%s); it resumes from %s when a trainer starts",
-                        requestId, e.getMessage(), checkpoint.describe().orElse("the beginning"));
+            if (job.stopping() && !cancellations.isCancelled(requestId)) {
+                // the trainer is shutting down (or lost the request): whatever stopped the training, it is not the
+                // request's outcome; the record goes back to the group and the next trainer resumes it
+                job.claim().ifPresent(claims::release);
+                registry.released(requestId, plan.model(), "released when its trainer stopped: " + e.getMessage());
+                metrics.job(plan.model(), "released", seconds(started));
+                LOG.infof("request %s released for another trainer (%s); it resumes from %s", requestId, e.getMessage(),
+                        checkpoints.of(requestId, job.record().value()).describe().orElse("the beginning"));
+                return AcknowledgeType.RELEASE;
             } else if (e instanceof TrainingCancelledException) {
                 cancel(requestId, plan.model(), e.getMessage(), started);
             } else if (e instanceof IllegalArgumentException) {
@@ -198,6 +195,7 @@ public class TrainingService {
                 fail(requestId, plan.model(), reason, started);
             }
         }
+        return AcknowledgeType.ACCEPT;
     }
 
     private static TrainingPlan plan(String json) {
@@ -208,7 +206,7 @@ public class TrainingService {
     }
 
     /** Events and metrics as the training goes; it stops at the next batch once cancelled or the trainer stops. */
-    private TrainingListener listener(TrainingPlan plan, BooleanSupplier stopping) {
+    private TrainingListener listener(TrainingPlan plan, Job job) {
         String requestId = plan.requestId();
         return new TrainingListener() {
             @Override
@@ -229,7 +227,12 @@ public class TrainingService {
 
             @Override
             public boolean cancelled() {
-                return cancellations.isCancelled(requestId) || stopping.getAsBoolean();
+                return cancellations.isCancelled(requestId);
+            }
+
+            @Override
+            public boolean stopping() {
+                return job.stopping();
             }
 
             @Override
@@ -246,7 +249,7 @@ public class TrainingService {
 
     /**
      * An unreadable or invalid request: a failed event naming it as well as the JSON (or else the
-     * record's key) allows, so the sender can match it, and the record itself on the dead-letter topic. Not journaled: the same
+     * record's key) allows, so the sender can match it, and the record itself on the dead-letter topic. No outcome is recorded: the same
      * requestId, corrected, is a new request.
      */
     private void reject(RequestRecord record, String reason, long started) {
@@ -266,29 +269,33 @@ public class TrainingService {
         LOG.warnf("rejected request %s (%s offset %d): %s", requestId, record.topic(), record.offset(), reason);
         registry.failed(requestId, model, reason);
         metrics.job(model, "rejected", seconds(started));
-        try {
-            publisher.deadLetter(record, reason);
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "could not put the rejected record at %s offset %d on the dead-letter topic", record.topic(),
-                    record.offset());
-        }
+        deadLetter(record, reason);
         publishOutcome(TrainingEvent.failed(requestId, model, reason));
     }
 
+    private void deadLetter(RequestRecord record, String reason) {
+        try {
+            publisher.deadLetter(record.key(), record.value(), record.topic(), record.partition(), record.offset(), reason);
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "could not put the record at %s offset %d on the dead-letter topic", record.topic(),
+                    record.offset());
+        }
+    }
+
     /**
-     * The first outcome of a requestId seen before: from the journal, or, for a version stored just
+     * The first outcome of a requestId seen before: from the recorded outcomes, or, for a version stored just
      * before a crash kept its outcome from being recorded, from the store's manifests (recorded now;
      * {@link #answerAgain} announces its version once more, as for any success answered again).
      */
     private Optional<TrainingEvent> earlierOutcome(String requestId) {
-        Optional<TrainingEvent> recorded = journal.outcome(requestId);
+        Optional<TrainingEvent> recorded = outcomes.outcome(requestId);
         if (recorded.isPresent()) {
             return recorded;
         }
         return registry.stored(requestId).map(manifest -> {
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, manifest.model(), manifest.version(),
                     "stored " + manifest.model() + " version " + manifest.version());
-            journal.record(succeeded);
+            outcomes.record(succeeded);
             return succeeded;
         });
     }
@@ -365,7 +372,7 @@ public class TrainingService {
      * resend gets the same answer), its checkpoints dropped, then published.
      */
     private void conclude(TrainingEvent outcome) {
-        journal.record(outcome);
+        outcomes.record(outcome);
         checkpoints.discard(outcome.requestId());
         publishOutcome(outcome);
     }
@@ -375,6 +382,14 @@ public class TrainingService {
             publisher.outcome(outcome);
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not publish the outcome of request %s", outcome.requestId());
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

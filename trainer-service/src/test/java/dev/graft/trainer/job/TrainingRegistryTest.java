@@ -1,0 +1,75 @@
+package dev.graft.trainer.job;
+
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.store.ModelStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What GET /api/trainings/{id} answers from on any trainer: its memory, else the pool's shared state. */
+class TrainingRegistryTest {
+    @TempDir
+    Path root;
+
+    private PoolSettings trainer(String name) {
+        return new PoolSettings(name, root.resolve("state"), "graft-trainer", Duration.ofSeconds(15));
+    }
+
+    /** The registry of a trainer that ran none of these: nothing in memory, the shared state on disk. */
+    private TrainingRegistry another(String name) {
+        PoolSettings pool = trainer(name);
+        return new TrainingRegistry(new ModelStore(root.resolve("models")), new Outcomes(pool.stateRoot()),
+                new Claims(pool), pool);
+    }
+
+    @Test
+    void outcomesAndRunningClaimsOfOtherTrainersAreKnownWithTheTrainerThatRanThem() {
+        PoolSettings a = trainer("trainer-a");
+        Outcomes outcomes = new Outcomes(a.stateRoot());
+        Claims claims = new Claims(a);
+        claims.take("no-data", new RequestRecord("no-data", "{}", "graft.training.requests", 0, 1, 1));
+        outcomes.record(TrainingEvent.failed("no-data", "cats", "dataset folder cats/train does not exist"));
+        outcomes.record(TrainingEvent.cancelled("stopped", "dogs", "cancelled in the frozen phase, epoch 2"));
+        claims.take("running", new RequestRecord("running", "{}", "graft.training.requests", 0, 2, 1));
+
+        TrainingRegistry registry = another("trainer-b");
+        assertThat(registry.find("no-data")).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(TrainingRegistry.State.FAILED);
+            assertThat(s.model()).isEqualTo("cats");
+            assertThat(s.message()).contains("does not exist");
+            assertThat(s.trainer()).isEqualTo("trainer-a");
+        });
+        assertThat(registry.find("stopped")).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(TrainingRegistry.State.CANCELLED);
+            assertThat(s.message()).contains("epoch 2");
+        });
+        assertThat(registry.find("running")).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(TrainingRegistry.State.RUNNING);
+            assertThat(s.trainer()).isEqualTo("trainer-a");
+        });
+        assertThat(registry.find("never-sent")).isEmpty();
+    }
+
+    @Test
+    void aTrainingPushedOutOfMemoryByLaterOnesIsStillAnswered() {
+        PoolSettings pool = trainer("trainer-a");
+        Outcomes outcomes = new Outcomes(pool.stateRoot());
+        TrainingRegistry registry = new TrainingRegistry(new ModelStore(root.resolve("models")), outcomes,
+                new Claims(pool), pool);
+        // as the trainer does: the outcome into the registry and the shared state
+        registry.failed("first", "m", "the first reason");
+        outcomes.record(TrainingEvent.failed("first", "m", "the first reason"));
+        for (int i = 0; i < 600; i++) {
+            registry.failed("later-" + i, "m", "later");
+        }
+
+        assertThat(registry.find("first")).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(TrainingRegistry.State.FAILED);
+            assertThat(s.message()).isEqualTo("the first reason");
+        });
+    }
+}
