@@ -78,7 +78,7 @@ public class ShareGroup {
                 Thread.currentThread().interrupt();
                 break;
             }
-            sleep(Duration.ofSeconds(2));
+            Pause.sleep(Duration.ofSeconds(2));
         }
         return DEFAULT_DELIVERY_LIMIT;
     }
@@ -176,11 +176,4 @@ public class ShareGroup {
         return new AlterConfigOp(new ConfigEntry(name, value), AlterConfigOp.OpType.SET);
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -110,11 +110,11 @@ public class ShareGroupIntake {
                     } catch (org.apache.kafka.common.errors.GroupIdNotFoundException e) {
                         LOG.errorf("share group %s: %s A consumer group has that name; give the pool its own"
                                 + " (graft.trainer.group)", pool.group(), e.getMessage());
-                        sleep(POLL.multipliedBy(10));
+                        Pause.sleep(POLL.multipliedBy(10));
                     } catch (RuntimeException e) {
                         // Kafka away: the training goes on, the next round tries again
                         LOG.warnf("share group %s: %s", pool.group(), e.toString());
-                        sleep(POLL);
+                        Pause.sleep(POLL);
                     }
                 }
             }
@@ -224,13 +224,6 @@ public class ShareGroupIntake {
                 "max.poll.records", 1);
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     /** The record a trainer holds: its latest handle (a renewal hands a new one back), and its training. */
     private static final class Held {

@@ -108,7 +108,7 @@ public class TrainingService implements JobRunner {
             if (holder.isPresent()) {
                 // the same requestId on another trainer: wait for its outcome, or for it to die
                 registry.waiting(requestId, plan.model(), holder.get().trainer());
-                sleep(WAIT_STEP);
+                Pause.sleep(WAIT_STEP);
                 continue;
             }
             Optional<Claim> won;
@@ -385,13 +385,6 @@ public class TrainingService implements JobRunner {
         }
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private static double seconds(long started) {
         return (System.nanoTime() - started) / 1e9;

@@ -118,6 +118,15 @@ class TransferRecipeTest {
         assertThat(report.finalMetrics().get("loss")).isCloseTo(lowest, within(1e-4));
     }
 
+    /** Two frozen and four fine-tune epochs without dropout, so an uninterrupted and a resumed run make identical updates. */
+    private static TrainingPlan fineTunePlan(String requestId) {
+        return TrainingRequestValidator.validate(new TrainingRequest(requestId, "stripes",
+                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
+                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+    }
+
     /** Runs {@code plan} until epoch {@code epoch} of {@code phase} has ended, then stops it as a shutdown would. */
     private static void stopAfterEpoch(TransferRecipe recipe, TrainingPlan plan, Checkpoint checkpoint, String phase,
                                        int epoch) {
@@ -138,11 +147,7 @@ class TransferRecipeTest {
     @Test
     void aTrainingStoppedDuringFineTuningResumesFromItsLastEpochAsIfNeverStopped(@TempDir Path checkpoints) {
         // no dropout, so the uninterrupted and the resumed training make identical updates
-        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-resume", "stripes",
-                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
-                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
-                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
-                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+        TrainingPlan plan = fineTunePlan("r-resume");
         List<EpochResult> uninterrupted = new ArrayList<>();
         TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
@@ -180,11 +185,7 @@ class TransferRecipeTest {
 
     @Test
     void aShutdownKeepsTheEpochThatEndsWithinTheGraceWhateverTheCheckpointInterval(@TempDir Path checkpoints) {
-        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-shutdown", "stripes",
-                Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
-                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
-                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
-                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+        TrainingPlan plan = fineTunePlan("r-shutdown");
         // an hour between checkpoints: only the end of phase 1 would be kept, but for the shutdown
         Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-shutdown"), "the request", Duration.ofHours(1));
         List<EpochResult> done = new ArrayList<>();
