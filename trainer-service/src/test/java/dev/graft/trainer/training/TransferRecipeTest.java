@@ -127,7 +127,10 @@ class TransferRecipeTest {
                 new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
     }
 
-    /** Runs {@code plan} until epoch {@code epoch} of {@code phase} has ended, then stops it as a shutdown would. */
+    /**
+     * Runs {@code plan} and shuts the trainer down once epoch {@code epoch} of {@code phase} has ended:
+     * the recipe keeps that epoch as a checkpoint, whatever the interval, and stops.
+     */
     private static void stopAfterEpoch(TransferRecipe recipe, TrainingPlan plan, Checkpoint checkpoint, String phase,
                                        int epoch) {
         List<EpochResult> done = new ArrayList<>();
@@ -138,10 +141,11 @@ class TransferRecipeTest {
             }
 
             @Override
-            public boolean cancelled() {
+            public boolean stopping() {
                 return done.stream().anyMatch(e -> e.phase().equals(phase) && e.epoch() == epoch);
             }
-        }, checkpoint)).isInstanceOf(TrainingCancelledException.class);
+        }, checkpoint)).isInstanceOf(TrainingStoppedException.class)
+                .hasMessageContaining("after " + phase + " epoch " + epoch + ", kept as a checkpoint");
     }
 
     @Test
@@ -188,19 +192,7 @@ class TransferRecipeTest {
         TrainingPlan plan = fineTunePlan("r-shutdown");
         // an hour between checkpoints: only the end of phase 1 would be kept, but for the shutdown
         Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-shutdown"), "the request", Duration.ofHours(1));
-        List<EpochResult> done = new ArrayList<>();
-        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
-            @Override
-            public void epoch(EpochResult result) {
-                done.add(result);
-            }
-
-            @Override
-            public boolean stopping() {
-                return done.stream().anyMatch(e -> e.phase().equals("fine-tune"));
-            }
-        }, checkpoint)).isInstanceOf(TrainingStoppedException.class)
-                .hasMessageContaining("after fine-tune epoch 1, kept as a checkpoint");
+        stopAfterEpoch(recipe, plan, checkpoint, "fine-tune", 1);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 1");
     }
 
