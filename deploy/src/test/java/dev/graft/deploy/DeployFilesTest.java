@@ -166,4 +166,41 @@ class DeployFilesTest {
         }
         assertThat(deployments).containsExactlyInAnyOrder("graft-trainer", "graft-inference");
     }
+
+    /** Both stacks keep models, trainer state and datasets in S3 buckets: nothing between pods is a shared volume. */
+    @Test
+    void composeAndKubernetesPutEveryServiceOnObjectStorageAndShareNoVolume() throws IOException {
+        JsonNode services = yaml(COMPOSE).get(0).path("services");
+        String buckets = services.path("minio-buckets").path("command").toString();
+        for (String service : List.of("trainer", "inference")) {
+            JsonNode env = services.path(service).path("environment");
+            assertThat(env.path("GRAFT_STORE_URI").asText()).as(service).startsWith("s3://graft-models/");
+            assertThat(env.path("GRAFT_S3_ENDPOINT").asText()).as(service).isEqualTo("http://minio:9000");
+            assertThat(services.path(service).path("depends_on").has("minio-buckets")).as(service).isTrue();
+            assertThat(services.path(service).path("volumes").toString()).as(service).doesNotContain("models");
+        }
+        assertThat(services.path("trainer").path("environment").path("GRAFT_TRAINER_STATE_ROOT").asText())
+                .startsWith("s3://graft-state/");
+        assertThat(buckets).contains("graft-models").contains("graft-state").contains("graft-data");
+
+        Path dir = Path.of("kubernetes");
+        JsonNode config = yaml(dir.resolve("config.yaml")).get(0).path("data");
+        assertThat(config.path("GRAFT_STORE_URI").asText()).startsWith("s3://");
+        assertThat(config.path("GRAFT_TRAINER_STATE_ROOT").asText()).startsWith("s3://");
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                for (JsonNode document : yaml(file)) {
+                    assertThat(document.path("kind").asText()).as(file.toString()).isNotEqualTo("PersistentVolumeClaim");
+                    if (document.path("kind").asText().equals("Deployment")) {
+                        JsonNode pod = document.path("spec").path("template").path("spec");
+                        assertThat(pod.path("volumes").toString()).as(file.toString()).doesNotContain("persistentVolumeClaim");
+                        assertThat(pod.path("containers").get(0).path("envFrom").toString()).as(file.toString())
+                                .contains("graft-s3");
+                    }
+                }
+            }
+        }
+        assertThat(yaml(dir.resolve("object-storage.yaml")).get(0).path("stringData").has("GRAFT_S3_SECRET_ACCESS_KEY"))
+                .isTrue();
+    }
 }

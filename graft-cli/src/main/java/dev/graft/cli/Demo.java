@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The main job: Fashion-MNIST at 48x48 RGB. A classifier is trained on a base with no pretrained
@@ -48,12 +49,20 @@ public final class Demo {
     private final TrainingFollower follower;
     private final InferenceClient inference;
     private final PrintStream out;
+    private final Optional<DemoBucket> bucket;
 
     public Demo(Path dataRoot, TrainingFollower follower, InferenceClient inference, PrintStream out) {
+        this(dataRoot, follower, inference, out, Optional.empty());
+    }
+
+    /** With a bucket: the exported images are uploaded there and the requests name them by s3:// URI. */
+    public Demo(Path dataRoot, TrainingFollower follower, InferenceClient inference, PrintStream out,
+                Optional<DemoBucket> bucket) {
         this.dataRoot = dataRoot;
         this.follower = follower;
         this.inference = inference;
         this.out = out;
+        this.bucket = bucket;
     }
 
     public boolean run(Settings settings) throws IOException, InterruptedException {
@@ -66,11 +75,13 @@ public final class Demo {
                 new FashionMnist.Split("validation", "train", settings.trainPerClass(), settings.validationPerClass()),
                 new FashionMnist.Split("test", "t10k", 0, settings.testPerClass())));
         String run = Long.toString(System.currentTimeMillis(), 36);
+        // where the trainer reads the dataset: under its data root, or the bucket the images were uploaded to
+        String at = bucket.isPresent() ? bucket.get().upload(dir, dataset, out) : dataset + "/";
 
         out.println("\n== 1/3 classifier: " + settings.size() + "x" + settings.size() + " RGB, small-convnet base"
                 + " (random weights: imagenet ones cannot be downloaded offline)");
         TrainingRequest classifier = new TrainingRequest(CLASSIFIER + "-" + run, CLASSIFIER, Task.CLASSIFICATION,
-                new TrainingRequest.Dataset(dataset + "/train", dataset + "/validation", null, null, null),
+                new TrainingRequest.Dataset(at + "train", at + "validation", null, null, null),
                 new TrainingRequest.Base("small-convnet", "random", settings.size(), settings.size()),
                 new TrainingRequest.Head(128, 0.5),
                 new TrainingRequest.FrozenPhase(1, 1e-3, 32),
@@ -84,7 +95,7 @@ public final class Demo {
 
         out.println("\n== 2/3 price regressor on the classifier as base (model:" + CLASSIFIER + "@" + classifierVersion + ")");
         TrainingRequest regressor = new TrainingRequest(REGRESSOR + "-" + run, REGRESSOR, Task.REGRESSION,
-                new TrainingRequest.Dataset(dataset + "/train-prices.csv", dataset + "/validation-prices.csv", null, "file",
+                new TrainingRequest.Dataset(at + "train-prices.csv", at + "validation-prices.csv", null, "file",
                         "price"),
                 new TrainingRequest.Base(null, "model:" + CLASSIFIER + "@" + classifierVersion, null, null),
                 new TrainingRequest.Head(64, 0.0),

@@ -57,7 +57,7 @@ public final class GraftCli {
                         Integer.parseInt(options.getOrDefault("size", "" + d.size())),
                         Integer.parseInt(options.getOrDefault("epochs", "" + d.epochs())));
                 return new Demo(dataRoot, new TrainingFollower(bootstrap, System.out), new InferenceClient(inferenceUrl),
-                        System.out).run(settings) ? 0 : 1;
+                        System.out, DemoBucket.fromEnvironment()).run(settings) ? 0 : 1;
             }
             case "eval" -> {
                 Evaluation evaluation = new Evaluation(dataRoot, new Demo(dataRoot, new TrainingFollower(bootstrap,
@@ -136,7 +136,7 @@ public final class GraftCli {
                        graft cancel REQUEST_ID
                        graft predict MODEL IMAGE
                 environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), GRAFT_INFERENCE_URL (http://127.0.0.1:8080),
-                             GRAFT_DATA_ROOT (.graft/data)""");
+                             GRAFT_DATA_ROOT (.graft/data), GRAFT_DEMO_BUCKET (demo data uploaded there; GRAFT_S3_* reach it)""");
         return 2;
     }
 }

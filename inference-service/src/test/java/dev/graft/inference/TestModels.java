@@ -6,6 +6,7 @@ import dev.graft.inference.predict.InferenceMetrics;
 import dev.graft.inference.versions.ModelLoader;
 import dev.graft.inference.versions.ModelManager;
 import dev.graft.shared.manifest.BaseLineage;
+import java.nio.file.Path;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Promotion;
@@ -113,5 +114,11 @@ public final class TestModels {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The artifact's file in a folder store, for tests that damage it. */
+    public static Path artifactFile(ModelStore store, ModelManifest manifest) {
+        return store.folder().orElseThrow().resolve(manifest.model()).resolve(Integer.toString(manifest.version()))
+                .resolve(manifest.artifact());
     }
 }

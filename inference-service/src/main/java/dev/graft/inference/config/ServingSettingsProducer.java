@@ -2,6 +2,8 @@ package dev.graft.inference.config;
 
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.S3Settings;
+import org.eclipse.microprofile.config.ConfigProvider;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -32,9 +34,13 @@ public class ServingSettingsProducer {
                 limits.maxImagesPerRequest());
     }
 
+    /** {@code graft.store.uri}: a folder, or {@code s3://BUCKET/PREFIX} read through the local cache. */
     @Produces
     @Singleton
-    ModelStore modelStore(@ConfigProperty(name = "graft.store.root", defaultValue = ".graft/models") String root) {
-        return new ModelStore(Path.of(root));
+    ModelStore modelStore(@ConfigProperty(name = "graft.store.uri") String uri,
+                          @ConfigProperty(name = "graft.store.cache-dir") Path cacheDir,
+                          @ConfigProperty(name = "graft.store.cache-max-bytes") long cacheMaxBytes) {
+        S3Settings s3 = S3Settings.from(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
+        return ModelStore.open(uri, s3, cacheDir, cacheMaxBytes);
     }
 }

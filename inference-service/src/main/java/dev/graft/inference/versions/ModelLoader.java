@@ -8,6 +8,7 @@ import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.StorageUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -43,6 +44,8 @@ public class ModelLoader {
         ComputationGraph graph;
         try {
             graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
+        } catch (StorageUnavailableException e) {
+            throw e;   // passing: the manager tries again
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException("cannot load the network: " + e.getMessage(), e);
         }

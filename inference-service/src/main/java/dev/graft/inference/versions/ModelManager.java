@@ -6,6 +6,7 @@ import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
+import dev.graft.shared.store.StorageUnavailableException;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,6 +24,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Decides which version of each model serves. Announced versions load in the background; the serving
@@ -44,6 +47,13 @@ public class ModelManager {
     /** Loads under way, so that concurrent asks for one version load it once. */
     private final Map<String, CompletableFuture<Void>> loading = new ConcurrentHashMap<>();
     /** Announced versions load one at a time: loads are rare and each takes the whole CPU for a moment. */
+    static final int LOAD_ATTEMPTS = 5;
+    private final Map<String, Integer> loadAttempts = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "graft-load-retries");
+        t.setDaemon(true);
+        return t;
+    });
     private final ExecutorService announced = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "graft-model-loader");
         thread.setDaemon(true);
@@ -121,7 +131,10 @@ public class ModelManager {
                 LoadedModel serving = state.serving;
                 reason = Promotion.heldBackReason(store.manifest(model, version), serving != null ? serving.manifest() : null);
             } catch (ModelStoreException e) {
-                failed(state, version, e.getMessage());
+                failed(state, version, e);
+                if (e instanceof StorageUnavailableException) {
+                    retryLater(model, version);
+                }
                 return;
             }
             if (reason.isPresent()) {
@@ -137,8 +150,12 @@ public class ModelManager {
         try {
             candidate = loadAndAcquire(state, version);
         } catch (VersionUnavailableException e) {
+            if (e.passing()) {
+                retryLater(model, version);
+            }
             return;   // logged and recorded as failed
         }
+        loadAttempts.remove(model + "@" + version);
         try {
             promote(state, candidate, true);
         } finally {
@@ -193,7 +210,7 @@ public class ModelManager {
                 }
             } catch (RuntimeException e) {
                 metrics.load(state.model, version, "failed", System.nanoTime() - start);
-                VersionUnavailableException failure = failed(state, version, e.getMessage());
+                VersionUnavailableException failure = failed(state, version, e);
                 mine.completeExceptionally(failure);
                 throw failure;
             } finally {
@@ -203,12 +220,36 @@ public class ModelManager {
     }
 
     private VersionUnavailableException failed(ModelState state, int version, String reason) {
+        return failed(state, version, new ModelStoreException(reason));
+    }
+
+    private VersionUnavailableException failed(ModelState state, int version, RuntimeException cause) {
+        String reason = cause.getMessage();
         synchronized (state) {
             state.failed.put(version, reason);
         }
         LOG.errorf("%s version %d cannot serve: %s", state.model, version, reason);
         return new VersionUnavailableException(VersionUnavailableException.Reason.NOT_LOADABLE,
-                state.model + " version " + version + " cannot be loaded: " + reason);
+                state.model + " version " + version + " cannot be loaded: " + reason, cause);
+    }
+
+    /**
+     * A load that failed because the store could not be read is tried again, after 2, 4, 8, ... s
+     * (at most 30 s), {@value #LOAD_ATTEMPTS} times in all; the serving version serves meanwhile.
+     */
+    private void retryLater(String model, int version) {
+        String key = model + "@" + version;
+        int attempt = loadAttempts.merge(key, 1, Integer::sum);
+        if (attempt >= LOAD_ATTEMPTS) {
+            LOG.errorf("%s version %d: the store stayed unreadable over %d attempts; it is loaded again when announced",
+                    model, version, attempt);
+            loadAttempts.remove(key);
+            return;
+        }
+        long delaySeconds = Math.min(30, 1L << attempt);
+        LOG.warnf("%s version %d: loading again in %d s (attempt %d of %d)", model, version, delaySeconds,
+                attempt + 1, LOAD_ATTEMPTS);
+        retries.schedule(() -> announced.execute(() -> consider(model, version, true)), delaySeconds, TimeUnit.SECONDS);
     }
 
     /**

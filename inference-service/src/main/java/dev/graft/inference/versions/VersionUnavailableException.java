@@ -13,8 +13,17 @@ public class VersionUnavailableException extends RuntimeException {
     private final Reason reason;
 
     public VersionUnavailableException(Reason reason, String message) {
-        super(message);
+        this(reason, message, null);
+    }
+
+    public VersionUnavailableException(Reason reason, String message, Throwable cause) {
+        super(message, cause);
         this.reason = reason;
+    }
+
+    /** The store could not be read for a while (unreachable, 5xx): trying again later may work. */
+    public boolean passing() {
+        return getCause() instanceof dev.graft.shared.store.StorageUnavailableException;
     }
 
     public Reason reason() {

@@ -1,5 +1,6 @@
 package dev.graft.inference.bench;
 
+import dev.graft.inference.TestModels;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;
@@ -159,7 +160,7 @@ public final class ServingBenchmark {
         store = new ModelStore(work.resolve("models"));
         publish(BATCHED, network);
         publish(SINGLE, network);
-        artifact = Files.readAllBytes(store.artifact(store.manifest(BATCHED, 1)));
+        artifact = Files.readAllBytes(TestModels.artifactFile(store, store.manifest(BATCHED, 1)));
 
         String what = "small-convnet 48x48 + 128-unit head, 10 classes (" + network.numParams() + " parameters)";
         if (swapEvery > 0) {
@@ -183,7 +184,7 @@ public final class ServingBenchmark {
             }
             baseUrl = "http://127.0.0.1:" + port;
             ProcessBuilder builder = new ProcessBuilder("java", "-Xmx1g", "-Dquarkus.http.port=" + port,
-                    "-Dgraft.store.root=" + store.root(),
+                    "-Dgraft.store.uri=" + store.folder().orElseThrow(),
                     "-Dgraft.serving.defaults.max-batch-size=" + MAX_BATCH,
                     "-Dgraft.serving.models.\"" + SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2",
                     "-jar", jar.toString())

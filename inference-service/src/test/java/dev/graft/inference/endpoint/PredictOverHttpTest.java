@@ -314,7 +314,7 @@ class PredictOverHttpTest {
         awaitServing(model, 1);
 
         ModelManifest corrupt = TestModels.publishClassifier(store, model, 5);
-        Files.write(store.artifact(corrupt), "not a network".getBytes());
+        Files.write(TestModels.artifactFile(store, corrupt), "not a network".getBytes());
         announce(bootstrap, corrupt);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/models/{model}", model).then()
                 .body("failed[0].version", is(2)).body("failed[0].reason", containsString("cannot load the network")));

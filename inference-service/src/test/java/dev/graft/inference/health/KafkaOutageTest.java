@@ -68,7 +68,7 @@ class KafkaOutageTest {
             controllerPort = LocalKafkaBroker.freePort();
             store = new ModelStore(dir.resolve("models"));
             TestModels.publishClassifier(store, MODEL, 1);
-            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + port, "graft.store.root", store.root().toString());
+            return Map.of("kafka.bootstrap.servers", "127.0.0.1:" + port, "graft.store.uri", store.folder().orElseThrow().toString());
         }
 
         @Override

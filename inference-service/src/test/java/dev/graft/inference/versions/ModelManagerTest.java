@@ -64,16 +64,16 @@ class ModelManagerTest {
         assertThat(serving(manager, "m")).isEqualTo(2);
 
         ModelManifest corrupt = TestModels.publishClassifier(store, "m", 3);
-        Files.writeString(store.artifact(corrupt), "garbage");
+        Files.writeString(TestModels.artifactFile(store, corrupt), "garbage");
         manager.offer("m", 3).get();
         // a valid network whose manifest names another checksum: the store's verification refuses it
         ModelManifest rehashed = TestModels.publishClassifier(store, "m", 4);
-        Path manifestFile = store.artifact(rehashed).resolveSibling(ModelStore.MANIFEST);
+        Path manifestFile = TestModels.artifactFile(store, rehashed).resolveSibling(ModelStore.MANIFEST);
         Files.writeString(manifestFile, Files.readString(manifestFile).replace(rehashed.sha256(), "0".repeat(64)));
         manager.offer("m", 4).get();
         // a manifest of a task this service does not know (written by a newer trainer, say)
         ModelManifest unknownTask = TestModels.publishClassifier(store, "m", 5);
-        Path unknownManifest = store.artifact(unknownTask).resolveSibling(ModelStore.MANIFEST);
+        Path unknownManifest = TestModels.artifactFile(store, unknownTask).resolveSibling(ModelStore.MANIFEST);
         Files.writeString(unknownManifest, Files.readString(unknownManifest)
                 .replace("\"task\":\"classification\"", "\"task\":\"segmentation\""));
         manager.offer("m", 5).get();

@@ -27,7 +27,7 @@ class ModelVersionSourceTest {
         TestModels.publishClassifier(store, "a", 2);
         TestModels.publishClassifier(store, "b", 3);
         var broken = TestModels.publishClassifier(store, "b", 4);
-        Files.writeString(store.artifact(broken), "truncated");
+        Files.writeString(TestModels.artifactFile(store, broken), "truncated");
         ModelManager manager = TestModels.manager(store, ServingSettings.standard(), new SimpleMeterRegistry());
         ModelVersionSource source = new ModelVersionSource(store, manager);
         assertThat(source.startupScanDone()).isFalse();

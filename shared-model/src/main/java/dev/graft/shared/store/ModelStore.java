@@ -5,48 +5,96 @@ import dev.graft.shared.manifest.ModelManifest;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A directory of versioned models shared by the trainer (writer) and the inference service (reader):
- * {@code ROOT/MODEL/VERSION/{model.zip, manifest.json}}. Versions are increasing integers per model.
- * A version is written under a hidden temporary directory and renamed into place, so a reader sees
- * all of it or none of it.
+ * Versioned models shared by the trainer (writer) and the inference service (reader), on a folder
+ * or an S3 bucket: {@code MODEL/VERSION/{model.zip, manifest.json, ...}}, versions increasing
+ * integers per model.
+ *
+ * <p>Publishing takes three steps. A version number is <em>reserved</em> by creating
+ * {@code MODEL/VERSION/.reserved} (create-if-absent: a hard link on a folder, {@code If-None-Match: *}
+ * on S3), so two trainers never write under the same number; the files are uploaded; the manifest is
+ * created last, also only if absent: it is the commit point. Readers see a version only once its
+ * manifest exists, so never half of one. A reservation without a manifest (a trainer that died
+ * mid-upload, storage that went away) is removed by a later publish once it is an hour old.
  */
 public final class ModelStore {
     public static final String ARTIFACT = "model.zip";
     public static final String MANIFEST = "manifest.json";
+    static final String RESERVED = ".reserved";
+    static final Duration ABANDONED_AFTER = Duration.ofHours(1);
     private static final Pattern MODEL_NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    private static final Pattern VERSION_DIR = Pattern.compile("[1-9][0-9]{0,8}");
+    private static final Pattern VERSION_KEY = Pattern.compile("([1-9][0-9]{0,8})/(.+)");
 
-    /** Publishers in this JVM queue here; the file lock orders publishers in other processes. */
-    private static final ConcurrentMap<Path, Object> PUBLISH_LOCKS = new ConcurrentHashMap<>();
+    private final Blobs blobs;
+    private final ArtifactCache cache;
+    private final Clock clock;
 
-    private final Path root;
-
+    /** A folder store, read in place. */
     public ModelStore(Path root) {
-        this.root = root.toAbsolutePath().normalize();
+        this(new FolderBlobs(root), null);
     }
 
-    public Path root() {
-        return root;
+    /** Any store; artifacts of a store that is not local files are downloaded into {@code cache} to be read. */
+    public ModelStore(Blobs blobs, ArtifactCache cache) {
+        this(blobs, cache, Clock.systemUTC());
+    }
+
+    /**
+     * The store at {@code uri}: a folder, or {@code s3://BUCKET/PREFIX} whose artifacts are read
+     * through a cache of {@code cacheMaxBytes} in {@code cacheDir}.
+     */
+    public static ModelStore open(String uri, S3Settings s3, Path cacheDir, long cacheMaxBytes) {
+        StorageUri location = StorageUri.parse(uri);
+        return location.s3() ? new ModelStore(location.open(s3), new ArtifactCache(cacheDir, cacheMaxBytes))
+                : new ModelStore(location.folder());
+    }
+
+    ModelStore(Blobs blobs, ArtifactCache cache, Clock clock) {
+        if (blobs.localFile("x").isEmpty() && cache == null) {
+            throw new IllegalArgumentException("a store on " + blobs.location() + " needs a local cache to read from");
+        }
+        this.blobs = blobs;
+        this.cache = cache;
+        this.clock = clock;
+    }
+
+    /** The cache artifacts are read through; empty for a folder store. */
+    public Optional<ArtifactCache> cache() {
+        return Optional.ofNullable(cache);
+    }
+
+    /** Where the store is, for messages and status pages. */
+    public String location() {
+        return blobs.location();
+    }
+
+    /** The folder of a folder store; empty on object storage. */
+    public Optional<Path> folder() {
+        return blobs.localFile("").map(p -> p.toAbsolutePath().normalize());
+    }
+
+    /** Fails with the reason when the store cannot be used (missing bucket, refused credentials, unreachable). */
+    public void check() {
+        blobs.check();
     }
 
     /**
@@ -59,73 +107,128 @@ public final class ModelStore {
     }
 
     /**
-     * Publishes the next version of {@code draft.model()}: the writer fills the artifact, the store
-     * checksums it, completes the manifest and renames the whole version into place.
+     * Publishes the next version of {@code draft.model()}: the writer fills the artifact in a local
+     * staging folder, the store checksums it, reserves a version number, uploads the files and
+     * commits the manifest.
      */
     public ModelManifest publish(ModelManifest draft, ArtifactWriter writer) {
         String model = requireValidName(draft.model());
-        Path modelDir = root.resolve(model);
-        Path tmp = modelDir.resolve(".tmp-" + UUID.randomUUID());
+        Path staging = null;
         try {
-            Files.createDirectories(tmp);
-            Path artifact = tmp.resolve(ARTIFACT);
+            staging = Files.createTempDirectory("graft-publish-" + model + "-");
+            Path artifact = staging.resolve(ARTIFACT);
             writer.write(artifact);
             if (!Files.isRegularFile(artifact)) {
                 throw new ModelStoreException("the model writer produced no artifact for " + model);
             }
             long size = Files.size(artifact);
             String sha256 = sha256(artifact);
-            synchronized (PUBLISH_LOCKS.computeIfAbsent(modelDir, k -> new Object())) {
-                try (FileChannel lockFile = FileChannel.open(modelDir.resolve(".publish.lock"),
-                        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     FileLock ignored = lockFile.lock()) {
-                    int version = latestVersion(model).orElse(0) + 1;
-                    ModelManifest manifest = draft.published(version, ARTIFACT, size, sha256);
-                    Files.writeString(tmp.resolve(MANIFEST), Json.write(manifest));
-                    Files.move(tmp, modelDir.resolve(Integer.toString(version)), StandardCopyOption.ATOMIC_MOVE);
-                    return manifest;
+            removeAbandoned(model);
+            int version = reserve(model);
+            String dir = model + "/" + version + "/";
+            try {
+                List<Path> files;
+                try (Stream<Path> listed = Files.list(staging)) {
+                    files = listed.filter(Files::isRegularFile).sorted().toList();
+                }
+                for (Path file : files) {
+                    blobs.upload(file, dir + file.getFileName());
+                }
+                ModelManifest manifest = draft.published(version, ARTIFACT, size, sha256);
+                if (!blobs.create(dir + MANIFEST, Json.write(manifest).getBytes(StandardCharsets.UTF_8))) {
+                    throw new ModelStoreException(model + " version " + version + " got a manifest from another writer"
+                            + " while reserved by this one");
+                }
+                return manifest;
+            } catch (RuntimeException e) {
+                abandon(dir);
+                throw e;
+            }
+        } catch (StorageUnavailableException e) {
+            throw new StorageUnavailableException("could not publish a version of " + model + " to " + location() + ": "
+                    + e.getMessage(), e);
+        } catch (ModelStoreException e) {
+            throw new ModelStoreException("could not publish a version of " + model + " to " + location() + ": "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ModelStoreException("could not publish a version of " + model + " to " + location() + ": " + e, e);
+        } finally {
+            deleteLocal(staging);
+        }
+    }
+
+    /** The next free number, taken by creating its reservation; a lost race moves on to the next. */
+    private int reserve(String model) {
+        int version = highestNumber(model) + 1;
+        byte[] note = Json.write(Map.of("reservedAt", clock.instant().toString(),
+                "by", ProcessHandle.current().pid() + "@" + hostName())).getBytes(StandardCharsets.UTF_8);
+        while (!blobs.create(model + "/" + version + "/" + RESERVED, note)) {
+            version++;
+        }
+        return version;
+    }
+
+    /** Best effort: what was uploaded of a version that will not be committed goes, reservation last. */
+    private void abandon(String dir) {
+        try {
+            for (String key : blobs.list(dir)) {
+                if (!key.endsWith("/" + RESERVED)) {
+                    blobs.delete(key);
                 }
             }
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new ModelStoreException("the model store at " + root + " cannot rename atomically", e);
-        } catch (IOException e) {
-            throw new ModelStoreException("could not publish a version of " + model + " under " + root + ": " + e, e);
-        } finally {
-            deleteQuietly(tmp);
+            blobs.delete(dir + RESERVED);
+        } catch (RuntimeException ignored) {
+            // storage is away: removeAbandoned takes it once it is old, and readers never see it
         }
+    }
+
+    /** Reservations older than an hour without a manifest: their writer is gone. */
+    private void removeAbandoned(String model) {
+        Map<Integer, List<String>> byVersion = keysByVersion(model);
+        Instant cutoff = clock.instant().minus(ABANDONED_AFTER);
+        byVersion.forEach((version, names) -> {
+            if (!names.contains(MANIFEST) && names.contains(RESERVED)) {
+                String dir = model + "/" + version + "/";
+                blobs.modified(dir + RESERVED).filter(t -> t.isBefore(cutoff)).ifPresent(t -> abandon(dir));
+            }
+        });
+    }
+
+    /** Highest version number in use, committed or reserved (or, in an old folder store, a bare folder). */
+    private int highestNumber(String model) {
+        int highest = 0;
+        for (String name : blobs.children(model + "/")) {
+            if (name.matches("[1-9][0-9]{0,8}")) {
+                highest = Math.max(highest, Integer.parseInt(name));
+            }
+        }
+        return highest;
+    }
+
+    private Map<Integer, List<String>> keysByVersion(String model) {
+        Map<Integer, List<String>> byVersion = new TreeMap<>();
+        String dir = model + "/";
+        for (String key : blobs.list(dir)) {
+            Matcher m = VERSION_KEY.matcher(key.substring(dir.length()));
+            if (m.matches()) {
+                byVersion.computeIfAbsent(Integer.valueOf(m.group(1)), v -> new java.util.ArrayList<>()).add(m.group(2));
+            }
+        }
+        return byVersion;
     }
 
     /** Model names in the store, sorted. */
     public List<String> models() {
-        if (!Files.isDirectory(root)) {
-            return List.of();
-        }
-        try (Stream<Path> dirs = Files.list(root)) {
-            return dirs.filter(Files::isDirectory)
-                    .map(p -> p.getFileName().toString())
-                    .filter(name -> MODEL_NAME.matcher(name).matches())
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new ModelStoreException("cannot list models under " + root, e);
-        }
+        return blobs.children("").stream().filter(name -> MODEL_NAME.matcher(name).matches()).toList();
     }
 
-    /** Published versions of a model, ascending; temporary directories are never listed. */
+    /** Committed versions of a model (those with a manifest), ascending. */
     public List<Integer> versions(String model) {
-        Path modelDir = root.resolve(requireValidName(model));
-        if (!Files.isDirectory(modelDir)) {
-            return List.of();
-        }
-        try (Stream<Path> dirs = Files.list(modelDir)) {
-            return dirs.map(p -> p.getFileName().toString())
-                    .filter(name -> VERSION_DIR.matcher(name).matches())
-                    .map(Integer::valueOf)
-                    .sorted()
-                    .toList();
-        } catch (IOException e) {
-            throw new ModelStoreException("cannot list versions of " + model, e);
-        }
+        requireValidName(model);
+        return keysByVersion(model).entrySet().stream()
+                .filter(e -> e.getValue().contains(MANIFEST))
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     public Optional<Integer> latestVersion(String model) {
@@ -134,23 +237,42 @@ public final class ModelStore {
     }
 
     public ModelManifest manifest(String model, int version) {
-        Path file = versionDir(model, version).resolve(MANIFEST);
+        String key = versionKey(model, version) + MANIFEST;
+        byte[] bytes = blobs.read(key).orElseThrow(
+                () -> new ModelStoreException("no manifest for " + model + " version " + version + " in " + location()));
         try {
-            return Json.read(Files.readString(file), ModelManifest.class);
-        } catch (IOException e) {
-            throw new ModelStoreException("no manifest for " + model + " version " + version + " at " + file, e);
+            return Json.read(new String(bytes, StandardCharsets.UTF_8), ModelManifest.class);
         } catch (IllegalArgumentException e) {
-            throw new ModelStoreException("unreadable manifest " + file + ": " + e.getMessage(), e);
+            throw new ModelStoreException("unreadable manifest " + location() + key + ": " + e.getMessage(), e);
         }
     }
 
-    public Path artifact(ModelManifest manifest) {
-        return versionDir(manifest.model(), manifest.version()).resolve(manifest.artifact());
+    /**
+     * The artifact as a local file whose size and sha256 match the manifest: in place on a folder
+     * store, else downloaded into the cache (once; a cached copy is checked again).
+     */
+    public Path verify(ModelManifest manifest) {
+        String key = versionKey(manifest.model(), manifest.version()) + manifest.artifact();
+        Optional<Path> local = blobs.localFile(key);
+        if (local.isPresent()) {
+            if (!Files.isRegularFile(local.get())) {
+                throw new ModelStoreException(describe(manifest) + ": artifact " + local.get() + " is missing");
+            }
+            check(manifest, local.get());
+            return local.get();
+        }
+        return cache.fetch(manifest, blobs, key, file -> check(manifest, file));
     }
 
-    /** Checks the artifact's size and sha256 against its manifest; returns the artifact path. */
-    public Path verify(ModelManifest manifest) {
-        Path artifact = artifact(manifest);
+    /** A file published beside the artifact of a version, e.g. its training report; empty when there is none. */
+    public Optional<byte[]> file(ModelManifest manifest, String name) {
+        if (name.isEmpty() || name.startsWith(".") || name.contains("/") || name.contains("\\")) {
+            throw new ModelStoreException("'" + name + "' is not a file name");
+        }
+        return blobs.read(versionKey(manifest.model(), manifest.version()) + name);
+    }
+
+    private static void check(ModelManifest manifest, Path artifact) {
         try {
             long size = Files.size(artifact);
             if (size != manifest.sizeBytes()) {
@@ -162,30 +284,20 @@ public final class ModelStore {
                 throw new ModelStoreException(describe(manifest) + ": sha256 " + actual + " does not match manifest "
                         + manifest.sha256());
             }
-            return artifact;
         } catch (IOException e) {
-            throw new ModelStoreException(describe(manifest) + ": cannot read artifact " + artifact + ": " + e, e);
+            throw new StorageUnavailableException(describe(manifest) + ": cannot read artifact " + artifact + ": " + e, e);
         }
     }
 
-    /** A file published beside the artifact of a version, e.g. its training report. */
-    public Path file(ModelManifest manifest, String name) {
-        Path file = versionDir(manifest.model(), manifest.version()).resolve(name).normalize();
-        if (!file.getParent().equals(versionDir(manifest.model(), manifest.version())) || name.startsWith(".")) {
-            throw new ModelStoreException("'" + name + "' is not a file name");
-        }
-        return file;
-    }
-
-    private Path versionDir(String model, int version) {
-        return root.resolve(requireValidName(model)).resolve(Integer.toString(version));
+    private static String versionKey(String model, int version) {
+        return requireValidName(model) + "/" + version + "/";
     }
 
     private static String describe(ModelManifest manifest) {
         return manifest.model() + " version " + manifest.version();
     }
 
-    /** Model names become directory names: keep them to a safe alphabet. */
+    /** Model names become folder names and key prefixes: keep them to a safe alphabet. */
     public static String requireValidName(String model) {
         if (model == null || !MODEL_NAME.matcher(model).matches()) {
             throw new ModelStoreException("invalid model name '" + model
@@ -194,7 +306,7 @@ public final class ModelStore {
         return model;
     }
 
-    static String sha256(Path file) throws IOException {
+    public static String sha256(Path file) throws IOException {
         try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file),
                 MessageDigest.getInstance("SHA-256"))) {
             in.transferTo(OutputStream.nullOutputStream());
@@ -204,14 +316,19 @@ public final class ModelStore {
         }
     }
 
-    private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir)) {
+    private static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        return host != null ? host : "localhost";
+    }
+
+    static void deleteLocal(Path dir) {
+        if (dir == null || !Files.exists(dir)) {
             return;
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a leftover .tmp-* directory is never listed as a version
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort: a leftover staging folder under the temporary directory
         }
     }
 }

@@ -108,7 +108,7 @@ public class BaseFactory {
         if (manifest.base() == null) {
             return Optional.empty();
         }
-        try (ZipFile zip = new ZipFile(store.artifact(manifest).toFile())) {
+        try (ZipFile zip = new ZipFile(store.verify(manifest).toFile())) {
             ZipEntry entry = zip.getEntry(NETWORK_CONFIGURATION);
             if (entry == null) {
                 return Optional.empty();
@@ -126,7 +126,7 @@ public class BaseFactory {
 
     private Base fromStoredModel(TrainingRequest.Base spec, String name, String version) {
         int v = version != null ? Integer.parseInt(version) : store.latestVersion(name).orElseThrow(
-                () -> new IllegalArgumentException("base model '" + name + "' has no version in the store at " + store.root()));
+                () -> new IllegalArgumentException("base model '" + name + "' has no version in the store at " + store.location()));
         if (!store.versions(name).contains(v)) {
             throw new IllegalArgumentException("base model " + name + "@" + v + " is not in the store; versions: "
                     + store.versions(name));

@@ -23,10 +23,13 @@ public class DatasetReader {
     private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
     private final Path dataRoot;
+    private final RemoteDatasets remote;
 
-    public DatasetReader(@ConfigProperty(name = "graft.data-root", defaultValue = ".graft/data") String dataRoot) {
+    public DatasetReader(@ConfigProperty(name = "graft.data-root") String dataRoot, RemoteDatasets remote) {
         this.dataRoot = Path.of(dataRoot).toAbsolutePath().normalize();
+        this.remote = remote;
     }
+
 
     public Path dataRoot() {
         return dataRoot;
@@ -37,7 +40,10 @@ public class DatasetReader {
      * else must be among {@code knownLabels} (validation uses the training labels).
      */
     public LabeledImages classFolders(String relativeDir, List<String> knownLabels) {
-        Path dir = resolve(relativeDir);
+        // an S3 dataset is read from its local mirror, which is then the root nothing may leave
+        boolean fromBucket = RemoteDatasets.isRemote(relativeDir);
+        Path dir = fromBucket ? remote.folder(relativeDir) : resolve(relativeDir);
+        Path root = fromBucket ? dir : dataRoot;
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("dataset folder " + relativeDir + " does not exist under " + dataRoot);
         }
@@ -56,7 +62,7 @@ public class DatasetReader {
                         + " is not one of the training classes " + labels);
             }
             List<Path> images = list(dir.resolve(folder)).stream().filter(DatasetReader::isImage).sorted().toList();
-            images.forEach(image -> requireUnderRoot(image, relativeDir + "/" + folder + "/" + image.getFileName()));
+            images.forEach(image -> requireUnderRoot(root, image, relativeDir + "/" + folder + "/" + image.getFileName()));
             if (images.isEmpty()) {
                 throw new IllegalArgumentException("class folder " + relativeDir + "/" + folder + " has no images");
             }
@@ -68,7 +74,9 @@ public class DatasetReader {
 
     /** A CSV with a header row; image paths are relative to the CSV's folder. */
     public LabeledImages csvTargets(String relativeCsv, String fileColumn, String targetColumn) {
-        Path csv = resolve(relativeCsv);
+        boolean fromBucket = RemoteDatasets.isRemote(relativeCsv);
+        Path csv = fromBucket ? remote.csv(relativeCsv) : resolve(relativeCsv);
+        Path root = fromBucket ? csv.getParent() : dataRoot;
         List<String> lines;
         try {
             lines = Files.readAllLines(csv);
@@ -98,7 +106,7 @@ public class DatasetReader {
                 throw new IllegalArgumentException(where + " has " + cells.length + " columns, header has " + header.size());
             }
             Path image = csv.getParent().resolve(cells[fileIndex].trim()).normalize();
-            requireUnderRoot(image, where);
+            requireUnderRoot(root, image, where);
             if (!Files.isRegularFile(image)) {
                 throw new IllegalArgumentException(where + ": image " + cells[fileIndex].trim() + " does not exist");
             }
@@ -130,7 +138,7 @@ public class DatasetReader {
 
     private Path resolve(String relative) {
         Path path = dataRoot.resolve(relative).normalize();
-        requireUnderRoot(path, relative);
+        requireUnderRoot(dataRoot, path, relative);
         return path;
     }
 
@@ -138,14 +146,15 @@ public class DatasetReader {
      * By name (no "..", no absolute path out) and, for what exists, by where its symbolic links lead:
      * a link inside the root to a folder or file outside it is refused too.
      */
-    private void requireUnderRoot(Path path, String what) {
-        if (!path.startsWith(dataRoot)) {
-            throw new IllegalArgumentException(what + " points outside the data root " + dataRoot);
+    private void requireUnderRoot(Path root, Path path, String what) {
+        String rule = root.equals(dataRoot) ? "the data root " + root : "the dataset's folder " + root;
+        if (!path.startsWith(root)) {
+            throw new IllegalArgumentException(what + " points outside " + rule);
         }
         if (Files.exists(path)) {
             try {
-                if (!path.toRealPath().startsWith(dataRoot.toRealPath())) {
-                    throw new IllegalArgumentException(what + " leads outside the data root " + dataRoot
+                if (!path.toRealPath().startsWith(root.toRealPath())) {
+                    throw new IllegalArgumentException(what + " leads outside " + rule
                             + " through a symbolic link");
                 }
             } catch (IOException e) {

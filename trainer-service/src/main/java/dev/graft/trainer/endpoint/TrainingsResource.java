@@ -42,7 +42,7 @@ public class TrainingsResource {
             return notFound("no chart '" + name + "'; charts: " + CHARTS);
         }
         return registry.storedFile(requestId, name)
-                .map(file -> Response.ok(file.toFile(), "image/png").build())
+                .map(bytes -> Response.ok(bytes, "image/png").build())
                 .orElseGet(() -> notFound("training '" + requestId + "' has no stored " + name));
     }
 

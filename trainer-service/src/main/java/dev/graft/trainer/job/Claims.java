@@ -6,58 +6,60 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.graft.shared.store.Blobs;
+import dev.graft.trainer.storage.TrainerState;
+
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.Optional;
-import java.util.stream.Stream;
+import java.util.OptionalInt;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Claims in the trainers' shared state: {@code STATE/claims/HASH(requestId)/GENERATION.json}. The
  * first trainer to create generation 1 runs the request; one that finds the newest generation stale
- * takes over by creating the next. Creation is a hard link, which the file system refuses when the
- * name exists, so of two trainers racing for the same generation exactly one wins. Only the holder
+ * takes over by creating the next. Creation is create-if-absent (a hard link on a folder, a
+ * conditional put on S3), so of two trainers racing for the same generation exactly one wins. Only the holder
  * rewrites its own generation (heartbeats, release). Claims stay after the outcome: they say which
  * trainer ran the request and from which record.
  */
 @ApplicationScoped
 public class Claims {
     private static final Logger LOG = Logger.getLogger(Claims.class);
+    private static final Pattern GENERATION = Pattern.compile("(\\d+)\\.json");
 
-    private final Path dir;
+    private final Blobs state;
     private final PoolSettings pool;
     private final Clock clock;
 
     @Inject
-    public Claims(PoolSettings pool) {
-        this(pool, Clock.systemUTC());
+    public Claims(PoolSettings pool, TrainerState state) {
+        this(pool, state, Clock.systemUTC());
     }
 
-    Claims(PoolSettings pool, Clock clock) {
-        this.dir = pool.stateRoot().resolve("claims");
+    Claims(PoolSettings pool, TrainerState state, Clock clock) {
+        this.state = state.blobs();
         this.pool = pool;
         this.clock = clock;
     }
 
     /** The newest claim on a request, if any trainer ever took it. */
     public Optional<Claim> current(String requestId) {
-        Path folder = folder(requestId);
-        if (!Files.isDirectory(folder)) {
+        try {
+            return newest(requestId);
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot list the claims of request %s in %s: %s", requestId, state.location(), e.getMessage());
             return Optional.empty();
         }
-        try (Stream<Path> files = Files.list(folder)) {
-            Optional<Path> newest = files.filter(f -> f.getFileName().toString().matches("\\d+\\.json"))
-                    .max(Comparator.comparingInt(Claims::generation));
-            return newest.flatMap(Claims::read);
-        } catch (IOException e) {
-            LOG.warnf("cannot list the claims of request %s in %s: %s", requestId, folder, e.getMessage());
-            return Optional.empty();
-        }
+    }
+
+    private Optional<Claim> newest(String requestId) {
+        String folder = folder(requestId);
+        OptionalInt newest = state.children(folder).stream().map(GENERATION::matcher).filter(Matcher::matches)
+                .mapToInt(m -> Integer.parseInt(m.group(1))).max();
+        return newest.isPresent() ? read(folder + newest.getAsInt() + ".json") : Optional.empty();
     }
 
     public boolean isLive(Claim claim) {
@@ -81,21 +83,11 @@ public class Claims {
 
     /** Writes the claim's generation unless it exists: false when another trainer created it first. */
     boolean create(Claim claim) {
-        Path folder = folder(claim.requestId());
         try {
-            Files.createDirectories(folder);
-            Path tmp = Files.createTempFile(folder, ".claim-", ".tmp");
-            try {
-                Files.writeString(tmp, Json.write(claim));
-                Files.createLink(folder.resolve(claim.generation() + ".json"), tmp);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-            return true;
-        } catch (FileAlreadyExistsException lost) {
-            return false;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot claim request " + claim.requestId() + " in " + folder + ": " + e, e);
+            return state.create(key(claim), bytes(claim));
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("cannot claim request " + claim.requestId() + " in " + state.location()
+                    + ": " + e.getMessage(), e);
         }
     }
 
@@ -105,7 +97,16 @@ public class Claims {
      * holder must then give the training up.
      */
     public Optional<Claim> beat(Claim claim) {
-        if (current(claim.requestId()).map(Claim::generation).orElse(0) != claim.generation()) {
+        int newest;
+        try {
+            newest = newest(claim.requestId()).map(Claim::generation).orElse(0);
+        } catch (RuntimeException e) {
+            // state unreachable: nobody can take the request over through it either, so training goes on
+            LOG.warnf("cannot check the claim on request %s in %s (%s): still holding it", claim.requestId(),
+                    state.location(), e.getMessage());
+            return Optional.of(claim);
+        }
+        if (newest != claim.generation()) {
             return Optional.empty();
         }
         Claim beating = claim.beating(clock.instant());
@@ -118,36 +119,35 @@ public class Claims {
         rewrite(claim.beating(Instant.EPOCH));
     }
 
+    /** Only the holder writes its own generation, so a plain overwrite is safe. */
     private void rewrite(Claim claim) {
-        Path folder = folder(claim.requestId());
         try {
-            Path tmp = Files.createTempFile(folder, ".claim-", ".tmp");
-            try {
-                Files.writeString(tmp, Json.write(claim));
-                Files.move(tmp, folder.resolve(claim.generation() + ".json"), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            LOG.errorf("cannot update the claim on request %s in %s: %s", claim.requestId(), folder, e.getMessage());
+            state.write(key(claim), bytes(claim));
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot update the claim on request %s in %s: %s", claim.requestId(), state.location(),
+                    e.getMessage());
         }
     }
 
-    private Path folder(String requestId) {
-        return dir.resolve(Hashes.sha256(requestId));
+    private static String folder(String requestId) {
+        return "claims/" + Hashes.sha256(requestId) + "/";
     }
 
-    private static int generation(Path file) {
-        String name = file.getFileName().toString();
-        return Integer.parseInt(name.substring(0, name.length() - ".json".length()));
+    private static String key(Claim claim) {
+        return folder(claim.requestId()) + claim.generation() + ".json";
     }
 
-    private static Optional<Claim> read(Path file) {
+    private static byte[] bytes(Claim claim) {
+        return Json.write(claim).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A claim that cannot be parsed counts as absent; storage that cannot be read throws. */
+    private Optional<Claim> read(String key) {
+        Optional<byte[]> bytes = state.read(key);
         try {
-            return Optional.of(Json.read(Files.readString(file), Claim.class));
-        } catch (IOException | RuntimeException e) {
-            LOG.warnf("cannot read the claim %s: %s", file, e.getMessage());
+            return bytes.map(b -> Json.read(new String(b, StandardCharsets.UTF_8), Claim.class));
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot read the claim %s in %s: %s", key, state.location(), e.getMessage());
             return Optional.empty();
         }
     }

@@ -3,7 +3,9 @@ package dev.graft.trainer.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.json.Json;
+import dev.graft.shared.store.Blobs;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,34 +38,32 @@ public class LegacyTrainer {
     private static final long TIMEOUT_SECONDS = 10;
 
     private final Path journal;
-    private final Path outcomes;
+    private final Blobs state;
 
+    /** The single trainer only ever wrote to a folder store; with one on object storage there is nothing to adopt. */
     @Inject
-    public LegacyTrainer(ModelStore store, PoolSettings pool) {
-        this(store.root().resolve(".trainer").resolve("requests"), pool.stateRoot().resolve("outcomes"));
+    public LegacyTrainer(ModelStore store, TrainerState state) {
+        this(store.folder().map(f -> f.resolve(".trainer").resolve("requests")).orElse(null), state.blobs());
     }
 
-    LegacyTrainer(Path journal, Path outcomes) {
+    LegacyTrainer(Path journal, Blobs state) {
         this.journal = journal;
-        this.outcomes = outcomes;
+        this.state = state;
     }
 
     /** Copies the old trainer's outcomes into the pool's state; one already there is kept. Returns how many. */
     int adoptOutcomes() {
-        if (!Files.isDirectory(journal)) {
+        if (journal == null || !Files.isDirectory(journal)) {
             return 0;
         }
         int adopted = 0;
         try (Stream<Path> files = Files.list(journal)) {
             for (Path file : files.filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}\\.json")).toList()) {
-                Path target = outcomes.resolve(file.getFileName());
-                if (!Files.exists(target)) {
-                    Files.createDirectories(outcomes);
-                    Files.copy(file, target);
+                if (state.create("outcomes/" + file.getFileName(), Files.readAllBytes(file))) {
                     adopted++;
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             LOG.errorf("cannot take over the single trainer's outcomes from %s: %s", journal, e.getMessage());
         }
         return adopted;
@@ -90,7 +90,7 @@ public class LegacyTrainer {
     /** The oldest offset, per partition, of a request the old trainer took on and did not finish. */
     private Map<TopicPartition, Long> unfinished() {
         Map<TopicPartition, Long> oldest = new HashMap<>();
-        if (!Files.isDirectory(journal)) {
+        if (journal == null || !Files.isDirectory(journal)) {
             return oldest;
         }
         try (Stream<Path> files = Files.list(journal)) {

@@ -4,13 +4,12 @@ import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.trainer.training.Hashes;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.graft.shared.store.Blobs;
+import dev.graft.trainer.storage.TrainerState;
+
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
 /**
@@ -22,48 +21,39 @@ import java.util.Optional;
 @ApplicationScoped
 public class Outcomes {
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
+    private static final String DIR = "outcomes/";
 
-    private final Path dir;
+    private final Blobs state;
 
-    public Outcomes(@ConfigProperty(name = "graft.trainer.state-root") Path stateRoot) {
-        this.dir = stateRoot.resolve("outcomes");
+    public Outcomes(TrainerState state) {
+        this.state = state.blobs();
     }
 
     public Optional<TrainingEvent> outcome(String requestId) {
-        Path file = file(requestId);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
         try {
-            return Optional.of(Json.read(Files.readString(file), TrainingEvent.class));
-        } catch (IOException | RuntimeException e) {
+            return state.read(key(requestId)).map(bytes -> Json.read(new String(bytes, StandardCharsets.UTF_8),
+                    TrainingEvent.class));
+        } catch (RuntimeException e) {
             LOG.warnf("cannot read the recorded outcome of request %s (%s): treating it as new", requestId, e.getMessage());
             return Optional.empty();
         }
     }
 
     /**
-     * Records a final outcome, atomically. Never throws: a version already stored must still be
-     * announced, so a state folder that cannot be written is logged and only weakens duplicate
-     * detection (successes are also found in the store's manifests).
+     * Records a final outcome, whole or not at all. Never throws: a version already stored must still
+     * be announced, so state that cannot be written is logged and only weakens duplicate detection
+     * (successes are also found in the store's manifests).
      */
     public void record(TrainingEvent outcome) {
         try {
-            Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, ".write-", ".tmp");
-            try {
-                Files.writeString(tmp, Json.write(outcome));
-                Files.move(tmp, file(outcome.requestId()), StandardCopyOption.ATOMIC_MOVE,
-                        StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException | RuntimeException e) {
-            LOG.errorf("cannot record the outcome of request %s in %s: %s", outcome.requestId(), dir, e.getMessage());
+            state.write(key(outcome.requestId()), Json.write(outcome).getBytes(StandardCharsets.UTF_8));
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot record the outcome of request %s in %s: %s", outcome.requestId(), state.location(),
+                    e.getMessage());
         }
     }
 
-    private Path file(String requestId) {
-        return dir.resolve(Hashes.sha256(requestId) + ".json");
+    private static String key(String requestId) {
+        return DIR + Hashes.sha256(requestId) + ".json";
     }
 }

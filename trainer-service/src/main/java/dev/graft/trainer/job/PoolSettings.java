@@ -3,31 +3,26 @@ package dev.graft.trainer.job;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
 
 /**
  * Who this trainer is in the pool and what the pool shares: its name ({@code graft.trainer.id}, the
- * host name by default: a Kubernetes pod's name), the state folder every trainer reads and writes,
- * the share group, and how long a taken record stays locked to its trainer without a renewal.
+ * host name by default: a Kubernetes pod's name), the share group, and how long a taken record stays locked to its trainer without a renewal.
  */
 @ApplicationScoped
 public class PoolSettings {
     private final String trainerId;
     private final String holder;
-    private final Path stateRoot;
     private final String group;
     private final Duration lockDuration;
 
     public PoolSettings(@ConfigProperty(name = "graft.trainer.id") String trainerId,
-                        @ConfigProperty(name = "graft.trainer.state-root") Path stateRoot,
                         @ConfigProperty(name = "graft.trainer.group") String group,
                         @ConfigProperty(name = "graft.trainer.lock-duration") Duration lockDuration) {
         this.trainerId = trainerId;
         // a restarted trainer keeps its name but is a new holder: its predecessor's claims go stale, not on
         this.holder = trainerId + "/" + UUID.randomUUID().toString().substring(0, 8);
-        this.stateRoot = stateRoot;
         this.group = group;
         this.lockDuration = lockDuration;
     }
@@ -38,10 +33,6 @@ public class PoolSettings {
 
     public String holder() {
         return holder;
-    }
-
-    public Path stateRoot() {
-        return stateRoot;
     }
 
     public String group() {

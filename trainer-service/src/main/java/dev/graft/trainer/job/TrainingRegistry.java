@@ -11,7 +11,7 @@ import dev.graft.trainer.training.TrainingReport;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -168,25 +168,23 @@ public class TrainingRegistry {
     }
 
     /** A chart or other file stored beside the version {@code requestId} produced. */
-    public Optional<Path> storedFile(String requestId, String name) {
+    public Optional<byte[]> storedFile(String requestId, String name) {
         return find(requestId).filter(s -> s.state() == State.SUCCEEDED && s.version() != null).flatMap(s -> {
             try {
-                return Optional.of(store.file(store.manifest(s.model(), s.version()), name));
+                return store.file(store.manifest(s.model(), s.version()), name);
             } catch (ModelStoreException removed) {
                 return Optional.empty();
             }
-        }).filter(Files::isRegularFile);
+        });
     }
 
     private Optional<TrainingReport> readReport(ModelManifest manifest) {
-        Path file = store.file(manifest, TrainingReport.FILE);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
+        Optional<byte[]> bytes = store.file(manifest, TrainingReport.FILE);
         try {
-            return Optional.of(Json.read(Files.readString(file), TrainingReport.class));
-        } catch (IOException | RuntimeException e) {
-            throw new ModelStoreException("cannot read " + file + ": " + e.getMessage(), e);
+            return bytes.map(b -> Json.read(new String(b, StandardCharsets.UTF_8), TrainingReport.class));
+        } catch (RuntimeException e) {
+            throw new ModelStoreException("cannot read the report of " + manifest.model() + " version "
+                    + manifest.version() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.dataset.LabeledImages;
+import dev.graft.trainer.dataset.RemoteDatasets;
 import dev.graft.trainer.training.Charts;
 import dev.graft.trainer.training.Checkpoint;
 import dev.graft.trainer.training.Checkpoints;
@@ -56,10 +57,12 @@ public class TrainingService implements JobRunner {
     private final Cancellations cancellations;
     private final Checkpoints checkpoints;
     private final FineTuneLayers layers;
+    private final RemoteDatasets datasets;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, Outcomes outcomes, Claims claims,
-                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers) {
+                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
+                           RemoteDatasets datasets) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
@@ -70,6 +73,7 @@ public class TrainingService implements JobRunner {
         this.cancellations = cancellations;
         this.checkpoints = checkpoints;
         this.layers = layers;
+        this.datasets = datasets;
     }
 
     /**
@@ -85,6 +89,7 @@ public class TrainingService implements JobRunner {
         try {
             plan = plan(record.value());
             layers.check(plan);
+            datasets.check(plan.dataset());
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage(), started);
             return AcknowledgeType.REJECT;

@@ -60,17 +60,23 @@ public final class Checkpoint {
     private final Path dir;
     private final String requestHash;
     private final Duration interval;
+    private final Runnable afterChange;
     private long lastWritten = System.nanoTime();
 
-    /** {@code dir} null: nothing is kept (a training run outside the service, as in tests of the recipe). */
-    Checkpoint(Path dir, String requestText, Duration interval) {
+    /**
+     * {@code dir} null: nothing is kept (a training run outside the service, as in tests of the
+     * recipe). {@code afterChange} runs after each write or discard: it copies a local checkpoint to
+     * shared storage.
+     */
+    Checkpoint(Path dir, String requestText, Duration interval, Runnable afterChange) {
         this.dir = dir;
         this.requestHash = Hashes.sha256(requestText);
         this.interval = interval;
+        this.afterChange = afterChange;
     }
 
     public static Checkpoint none() {
-        return new Checkpoint(null, "", Duration.ZERO);
+        return new Checkpoint(null, "", Duration.ZERO, () -> { });
     }
 
     /** The network at the end of phase 1, if kept for this request. */
@@ -114,6 +120,7 @@ public final class Checkpoint {
     void saveEndOfFrozen(ComputationGraph network, RunState state) {
         if (write(END_OF_FROZEN, network, false, null, state)) {
             epochs(TrainingPlan.FROZEN).forEach(Checkpoint::delete);
+            share();
         }
     }
 
@@ -135,12 +142,23 @@ public final class Checkpoint {
                     delete(older);
                 }
             }
+            share();
         }
     }
 
     void discard() {
         if (dir != null) {
             delete(dir);
+            share();
+        }
+    }
+
+    /** Best effort, as writing is: a checkpoint that did not reach shared storage only makes a takeover begin further back. */
+    private void share() {
+        try {
+            afterChange.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("could not copy the checkpoint in %s to shared state (%s): training goes on", dir, e.getMessage());
         }
     }
 

@@ -4,6 +4,7 @@ import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.KerasFiles;
 import dev.graft.trainer.dataset.DatasetReader;
+import dev.graft.trainer.dataset.RemoteDatasets;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.modelimport.keras.KerasModelImport;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,7 +40,7 @@ class BaseFactoryTest {
             closedPort = socket.getLocalPort();
         }
         Path cache = dir.resolve("zoo-cache");
-        BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString()),
+        BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString(), RemoteDatasets.none()),
                 Optional.of(cache.toString()),
                 Optional.of("http://127.0.0.1:" + closedPort + "/dl4j"), Duration.ofSeconds(30));
 
@@ -55,7 +56,7 @@ class BaseFactoryTest {
 
     @Test
     void tooSmallInputsAndMissingStoredBasesAreExplained() {
-        BaseFactory factory = new BaseFactory(new ModelStore(dir), new DatasetReader(dir.toString()), Optional.empty(),
+        BaseFactory factory = new BaseFactory(new ModelStore(dir), new DatasetReader(dir.toString(), RemoteDatasets.none()), Optional.empty(),
                 Optional.empty(), Duration.ofSeconds(5));
         assertThatThrownBy(() -> factory.load(new TrainingRequest.Base("vgg16", "random", 16, 64), 1))
                 .hasMessageContaining("vgg16 needs inputs of at least 32x32 pixels, got 16x64");
@@ -70,7 +71,7 @@ class BaseFactoryTest {
     @Test
     void aKerasH5IsABaseWithItsKerasNamesAndRunsOnChannelsFirstImages() throws Exception {
         KerasFiles.tinyVgg(dir.resolve("tiny.h5"), 16, 1);
-        BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString()),
+        BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString(), RemoteDatasets.none()),
                 Optional.empty(), Optional.empty(), Duration.ofSeconds(5));
 
         Base own = factory.load(new TrainingRequest.Base(null, "keras:tiny.h5", 16, 16), 1);

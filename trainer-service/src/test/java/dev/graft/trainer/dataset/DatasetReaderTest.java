@@ -30,7 +30,7 @@ class DatasetReaderTest {
     void classFoldersGiveSortedLabelsAndValidationUsesTheTrainingOnes() {
         TestImages.classFolders(root.resolve("train"), 3, 1);
         TestImages.classFolders(root.resolve("validation"), 2, 2);
-        DatasetReader reader = new DatasetReader(root.toString());
+        DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
 
         LabeledImages train = reader.classFolders("train", null);
         LabeledImages validation = reader.classFolders("validation", train.labels());
@@ -43,7 +43,7 @@ class DatasetReaderTest {
 
     @Test
     void emptyClassesOneClassAndUnknownClassesAreNamed() throws IOException {
-        DatasetReader reader = new DatasetReader(root.toString());
+        DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
         TestImages.classFolders(root.resolve("a"), 1, 1);
         Files.createDirectories(root.resolve("a/empty"));
         assertThatThrownBy(() -> reader.classFolders("a", null)).hasMessageContaining("class folder a/empty has no images");
@@ -60,7 +60,7 @@ class DatasetReaderTest {
     @Test
     void csvRowsAreCheckedAndNamedByLine() throws IOException {
         TestImages.priceCsv(root.resolve("p"), "ok.csv", 3, 1);
-        DatasetReader reader = new DatasetReader(root.toString());
+        DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
         LabeledImages ok = reader.csvTargets("p/ok.csv", "file", "price");
         assertThat(ok.size()).isEqualTo(3);
         assertThat(java.util.Arrays.stream(ok.target()).boxed().toList()).allSatisfy(t -> assertThat(t).isBetween(60.0, 250.0));
@@ -78,7 +78,7 @@ class DatasetReaderTest {
 
     @Test
     void pathsOutsideTheDataRootAreRejected() throws IOException {
-        DatasetReader reader = new DatasetReader(root.resolve("data").toString());
+        DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
         assertThatThrownBy(() -> reader.classFolders("../outside", null)).hasMessageContaining("outside the data root");
         Files.createDirectories(root.resolve("data"));
         Files.write(root.resolve("data/escape.csv"), List.of("file,price", "../../etc/passwd,1"));
@@ -101,7 +101,7 @@ class DatasetReaderTest {
         Files.createDirectories(data.resolve("mixed/b"));
         Files.createSymbolicLink(data.resolve("mixed/b/1.png"), outside.resolve("b/1.png"));
         Files.write(data.resolve("linked.csv"), List.of("file,price", "linked/a/1.png,1"));
-        DatasetReader reader = new DatasetReader(data.toString());
+        DatasetReader reader = new DatasetReader(data.toString(), RemoteDatasets.none());
 
         assertThatThrownBy(() -> reader.classFolders("linked", null)).hasMessageContaining("through a symbolic link");
         assertThatThrownBy(() -> reader.classFolders("mixed", null)).hasMessageContaining("mixed/b/1.png")

@@ -23,7 +23,7 @@ class ImageTensorsTest {
     @Test
     void classificationGetsResizedRgbFeaturesAndOneHotLabels() {
         TestImages.classFolders(root.resolve("train"), 2, 1);
-        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+        LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
         MultiDataSet data = ImageTensors.load(images, InputShape.rgb(16, 16), null, 1L << 30, ImageLimits.DATASET);
 
@@ -35,7 +35,7 @@ class ImageTensorsTest {
     @Test
     void regressionTargetsAreNormalizedAndTheMemoryBoundIsExplained() {
         TestImages.priceCsv(root, "p.csv", 3, 1);
-        LabeledImages images = new DatasetReader(root.toString()).csvTargets("p.csv", "file", "price");
+        LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).csvTargets("p.csv", "file", "price");
         TargetNormalization normalization = new TargetNormalization(100, 50);
 
         MultiDataSet data = ImageTensors.load(images, InputShape.rgb(8, 8), normalization, 1L << 30, ImageLimits.DATASET);
@@ -49,7 +49,7 @@ class ImageTensorsTest {
     void anUnreadableImageIsNamed() throws IOException {
         TestImages.classFolders(root.resolve("train"), 1, 1);
         Files.writeString(root.resolve("train/vertical/broken.png"), "truncated");
-        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+        LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
         assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, ImageLimits.DATASET))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -69,7 +69,7 @@ class ImageTensorsTest {
         javax.imageio.ImageIO.write(photo, "jpeg", jpeg);
         byte[] whole = jpeg.toByteArray();
         Files.write(root.resolve("train/vertical/cut.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2));
-        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+        LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
         assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, ImageLimits.DATASET))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -79,7 +79,7 @@ class ImageTensorsTest {
     @Test
     void aFormatOutsideTheAcceptedListIsRefusedAndNamed() {
         TestImages.classFolders(root.resolve("train"), 1, 1);
-        LabeledImages images = new DatasetReader(root.toString()).classFolders("train", null);
+        LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
         ImageLimits jpegOnly = ImageLimits.DATASET.withFormats(java.util.Set.of("jpg"));
 
         assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, jpegOnly))

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,7 +28,7 @@ class ClaimsTest {
     Path root;
 
     private Claims claims(String trainer, Clock clock) {
-        return new Claims(new PoolSettings(trainer, root, "graft-trainer", LOCK), clock);
+        return new Claims(new PoolSettings(trainer, "graft-trainer", LOCK), TrainerState.folder(root), clock);
     }
 
     private static Clock at(Instant instant) {

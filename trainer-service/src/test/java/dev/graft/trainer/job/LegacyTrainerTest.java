@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.storage.TrainerState;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
@@ -57,8 +58,8 @@ class LegacyTrainerTest {
                 single.commitSync(Map.of(REQUESTS, new OffsetAndMetadata(5)));
             }
 
-            PoolSettings pool = new PoolSettings("trainer-1", root.resolve("state"), "graft-trainers", Duration.ofSeconds(15));
-            ShareGroup group = new ShareGroup(pool, new LegacyTrainer(journal, pool.stateRoot().resolve("outcomes")),
+            PoolSettings pool = new PoolSettings("trainer-1", "graft-trainers", Duration.ofSeconds(15));
+            ShareGroup group = new ShareGroup(pool, new LegacyTrainer(journal, TrainerState.folder(root.resolve("state")).blobs()),
                     broker.bootstrapServers());
             group.prepare(() -> false);
 
@@ -66,7 +67,7 @@ class LegacyTrainerTest {
                 assertThat(admin.listShareGroupOffsets(Map.of("graft-trainers", new ListShareGroupOffsetsSpec()))
                         .partitionsToOffsetInfo("graft-trainers").get().get(REQUESTS).startOffset()).isEqualTo(2);
             }
-            assertThat(new Outcomes(pool.stateRoot()).outcome("done-1")).hasValueSatisfying(e ->
+            assertThat(new Outcomes(TrainerState.folder(root.resolve("state"))).outcome("done-1")).hasValueSatisfying(e ->
                     assertThat(e.message()).isEqualTo("dataset folder x does not exist"));
             group.close();
         }

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.storage.TrainerState;
 import dev.graft.shared.events.TrainingEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,9 +18,9 @@ class OutcomesTest {
 
     @Test
     void anOutcomeOutlivesTheProcessThatRecordedIt() {
-        new Outcomes(root).record(TrainingEvent.succeeded("cats-1", "cats", 3, "stored cats version 3"));
+        new Outcomes(TrainerState.folder(root)).record(TrainingEvent.succeeded("cats-1", "cats", 3, "stored cats version 3"));
 
-        Outcomes anotherTrainer = new Outcomes(root);
+        Outcomes anotherTrainer = new Outcomes(TrainerState.folder(root));
         assertThat(anotherTrainer.outcome("cats-1")).hasValueSatisfying(e -> {
             assertThat(e.type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
             assertThat(e.version()).isEqualTo(3);
@@ -29,7 +30,7 @@ class OutcomesTest {
 
     @Test
     void aRequestIdNeverNamesAPath() throws IOException {
-        Outcomes outcomes = new Outcomes(root);
+        Outcomes outcomes = new Outcomes(TrainerState.folder(root));
         outcomes.record(TrainingEvent.failed("../../escape", "m", "no data"));
 
         assertThat(outcomes.outcome("../../escape")).hasValueSatisfying(e -> assertThat(e.message()).isEqualTo("no data"));
@@ -41,7 +42,7 @@ class OutcomesTest {
 
     @Test
     void anUnreadableRecordCountsAsUnknownAndAnUnwritableFolderDoesNotThrow() throws IOException {
-        Outcomes outcomes = new Outcomes(root);
+        Outcomes outcomes = new Outcomes(TrainerState.folder(root));
         outcomes.record(TrainingEvent.failed("r", "m", "reason"));
         try (Stream<Path> files = Files.list(root.resolve("outcomes"))) {
             Files.writeString(files.findFirst().orElseThrow(), "{broken");
@@ -50,6 +51,6 @@ class OutcomesTest {
 
         Path blocked = root.resolve("blocked");
         Files.writeString(blocked, "a file where the state folder would go");
-        new Outcomes(blocked).record(TrainingEvent.failed("r", "m", "reason"));
+        new Outcomes(TrainerState.folder(blocked)).record(TrainingEvent.failed("r", "m", "reason"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.storage.TrainerState;
 import dev.graft.kafka.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
@@ -67,10 +68,10 @@ public final class PoolBenchmark {
             List<ShareGroupIntake> intakes = new ArrayList<>();
             ShareGroup group = null;
             for (int i = 1; i <= consumers; i++) {
-                PoolSettings pool = new PoolSettings("sim-" + i, work.resolve("state"), "graft-trainer", LOCK);
-                group = new ShareGroup(pool, new LegacyTrainer(work.resolve("no-single-trainer"), work.resolve("state/outcomes")),
+                PoolSettings pool = new PoolSettings("sim-" + i, "graft-trainer", LOCK);
+                group = new ShareGroup(pool, new LegacyTrainer(work.resolve("no-single-trainer"), TrainerState.folder(work.resolve("state")).blobs()),
                         broker.bootstrapServers());
-                intakes.add(new ShareGroupIntake(sleeper, new Claims(pool), pool, group, broker.bootstrapServers()));
+                intakes.add(new ShareGroupIntake(sleeper, new Claims(pool, TrainerState.folder(work.resolve("state"))), pool, group, broker.bootstrapServers()));
             }
             intakes.forEach(intake -> intake.start(null));
             // every consumer has joined before the clock starts: one warm-up request each

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.storage.TrainerState;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.store.ModelStore;
 import org.junit.jupiter.api.Test;
@@ -15,22 +16,26 @@ class TrainingRegistryTest {
     @TempDir
     Path root;
 
+    private TrainerState state() {
+        return TrainerState.folder(root.resolve("state"));
+    }
+
     private PoolSettings trainer(String name) {
-        return new PoolSettings(name, root.resolve("state"), "graft-trainer", Duration.ofSeconds(15));
+        return new PoolSettings(name, "graft-trainer", Duration.ofSeconds(15));
     }
 
     /** The registry of a trainer that ran none of these: nothing in memory, the shared state on disk. */
     private TrainingRegistry another(String name) {
         PoolSettings pool = trainer(name);
-        return new TrainingRegistry(new ModelStore(root.resolve("models")), new Outcomes(pool.stateRoot()),
-                new Claims(pool), pool);
+        return new TrainingRegistry(new ModelStore(root.resolve("models")), new Outcomes(state()),
+                new Claims(pool, state()), pool);
     }
 
     @Test
     void outcomesAndRunningClaimsOfOtherTrainersAreKnownWithTheTrainerThatRanThem() {
         PoolSettings a = trainer("trainer-a");
-        Outcomes outcomes = new Outcomes(a.stateRoot());
-        Claims claims = new Claims(a);
+        Outcomes outcomes = new Outcomes(state());
+        Claims claims = new Claims(a, state());
         claims.take("no-data", new RequestRecord("no-data", "{}", "graft.training.requests", 0, 1, 1));
         outcomes.record(TrainingEvent.failed("no-data", "cats", "dataset folder cats/train does not exist"));
         outcomes.record(TrainingEvent.cancelled("stopped", "dogs", "cancelled in the frozen phase, epoch 2"));
@@ -57,9 +62,9 @@ class TrainingRegistryTest {
     @Test
     void aTrainingPushedOutOfMemoryByLaterOnesIsStillAnswered() {
         PoolSettings pool = trainer("trainer-a");
-        Outcomes outcomes = new Outcomes(pool.stateRoot());
+        Outcomes outcomes = new Outcomes(state());
         TrainingRegistry registry = new TrainingRegistry(new ModelStore(root.resolve("models")), outcomes,
-                new Claims(pool), pool);
+                new Claims(pool, state()), pool);
         // as the trainer does: the outcome into the registry and the shared state
         registry.failed("first", "m", "the first reason");
         outcomes.record(TrainingEvent.failed("first", "m", "the first reason"));

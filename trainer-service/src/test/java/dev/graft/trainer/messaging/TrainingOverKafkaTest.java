@@ -196,7 +196,7 @@ class TrainingOverKafkaTest {
         TestImages.classFolders(Path.of(dataRoot, run), 6, 1);
         String model = "blocked-" + run;
         // where the model's folder would go, a file: the store cannot write there, as on a read-only or full disk
-        java.nio.file.Files.writeString(store.root().resolve(model), "not a folder");
+        java.nio.file.Files.writeString(store.folder().orElseThrow().resolve(model), "not a folder");
         String requestId = "blocked-" + run;
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             kafka.send(Topics.TRAINING_REQUESTS, requestId, request(requestId, model, "classification", run, run,
@@ -207,7 +207,7 @@ class TrainingOverKafkaTest {
             assertThat(outcome.message()).contains("could not publish a version of " + model);
         }
         assertThat(store.versions(model)).isEmpty();
-        assertThat(java.nio.file.Files.readString(store.root().resolve(model))).isEqualTo("not a folder");
+        assertThat(java.nio.file.Files.readString(store.folder().orElseThrow().resolve(model))).isEqualTo("not a folder");
         given().when().get("/q/health/ready").then().statusCode(200);
     }
 }

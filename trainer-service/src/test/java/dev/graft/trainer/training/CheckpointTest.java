@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.storage.TrainerState;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -47,7 +48,7 @@ class CheckpointTest {
 
     @Test
     void theNewestFineTuneEpochComesBackWithItsOptimizerStateAndOlderOnesAreDropped() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(root, Duration.ZERO);
+        Checkpoints checkpoints = new Checkpoints(TrainerState.folder(root), Duration.ZERO);
         Checkpoint checkpoint = checkpoints.of("r-1", "{request}");
         assertThat(checkpoint.describe()).isEmpty();
         ComputationGraph network = network();
@@ -79,7 +80,7 @@ class CheckpointTest {
 
     @Test
     void anotherRequestUnderTheSameIdOrABrokenCheckpointStartsFromTheBeginning() throws IOException {
-        Checkpoints checkpoints = new Checkpoints(root, Duration.ZERO);
+        Checkpoints checkpoints = new Checkpoints(TrainerState.folder(root), Duration.ZERO);
         checkpoints.of("r-2", "{first}").saveEndOfFrozen(network(), state(null));
 
         Checkpoint other = checkpoints.of("r-2", "{changed}");
@@ -99,7 +100,7 @@ class CheckpointTest {
     void aCheckpointThatCannotBeWrittenLeavesTrainingToGoOn() throws IOException {
         Path blocked = root.resolve("blocked");
         Files.writeString(blocked, "a file where the store's folder would go");
-        Checkpoint checkpoint = new Checkpoints(blocked, Duration.ZERO).of("r-3", "{request}");
+        Checkpoint checkpoint = new Checkpoints(TrainerState.folder(blocked), Duration.ZERO).of("r-3", "{request}");
 
         checkpoint.saveEndOfFrozen(network(), state(null));
 
@@ -108,12 +109,12 @@ class CheckpointTest {
 
     @Test
     void epochsAreKeptOnlyOnceTheIntervalHasPassedAndTheEndOfPhaseOneReplacesThem() {
-        Checkpoints everyHour = new Checkpoints(root, Duration.ofHours(1));
+        Checkpoints everyHour = new Checkpoints(TrainerState.folder(root), Duration.ofHours(1));
         Checkpoint hourly = everyHour.of("r-4", "{request}");
         hourly.saveEpoch("frozen", 1, network(), null, state(new Checkpoint.PhaseProgress(1, 0.6, 0, 0.1)));
         assertThat(hourly.describe()).isEmpty();
 
-        Checkpoint always = new Checkpoints(root, Duration.ZERO).of("r-5", "{request}");
+        Checkpoint always = new Checkpoints(TrainerState.folder(root), Duration.ZERO).of("r-5", "{request}");
         always.saveEpoch("frozen", 3, network(), null, state(new Checkpoint.PhaseProgress(3, 0.6, 0, 0.3)));
         assertThat(always.describe()).hasValue("the checkpoint after frozen epoch 3");
         assertThat(always.lastEpoch("fine-tune")).isEmpty();

@@ -1,5 +1,7 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.storage.TrainerState;
+import dev.graft.trainer.dataset.RemoteDatasets;
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.Task;
@@ -53,7 +55,7 @@ public final class TrainerBenchmark {
         TestImages.classFolders(root.resolve("data/train"), perClass, 1);
         TestImages.classFolders(root.resolve("data/validation"), Math.max(8, perClass / 8), 2);
         ModelStore store = new ModelStore(root.resolve("models"));
-        DatasetReader reader = new DatasetReader(root.resolve("data").toString());
+        DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
         BaseFactory bases = new BaseFactory(store, reader, Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
         System.out.printf(Locale.ROOT, "%s at %dx%d, %d training images, batch %d, %d cores%n", architecture, size, size,
                 2 * perClass, batch, Runtime.getRuntime().availableProcessors());
@@ -76,7 +78,7 @@ public final class TrainerBenchmark {
         }
 
         TrainingPlan fineTune = TrainingRequestValidator.validate(request(architecture, size, batch, 0, FINE_TUNE_EPOCHS));
-        Checkpoints checkpoints = new Checkpoints(store.root().resolve(".bench-state"), Duration.ofMinutes(1));
+        Checkpoints checkpoints = new Checkpoints(TrainerState.folder(store.folder().orElseThrow().resolve(".bench-state")), Duration.ofMinutes(1));
         double[] trainer = new double[2];
         double[] plain = new double[2];
         trainer[0] = trainerEpochSeconds(recipe(bases, reader, 1L << 34), fineTune, checkpoints, "bench-1");
@@ -91,10 +93,10 @@ public final class TrainerBenchmark {
                 plainMean / trainerMean);
     }
 
-    private static TransferRecipe recipe(BaseFactory bases, DatasetReader reader, long maxFeatureCacheBytes) {
+    static TransferRecipe recipe(BaseFactory bases, DatasetReader reader, long maxFeatureCacheBytes) {
         return new TransferRecipe(bases, reader, 1L << 34, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
     }
-    private static TrainingRequest request(String architecture, int size, int batch, int frozenEpochs, int fineTuneEpochs) {
+    static TrainingRequest request(String architecture, int size, int batch, int frozenEpochs, int fineTuneEpochs) {
         return new TrainingRequest("bench", "bench", Task.CLASSIFICATION,
                 new TrainingRequest.Dataset("train", "validation", null, null, null),
                 new TrainingRequest.Base(architecture, "random", size, size), new TrainingRequest.Head(64, 0.0),

@@ -8,6 +8,7 @@ import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.dataset.DatasetReader;
+import dev.graft.trainer.dataset.RemoteDatasets;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.FrozenLayer;
@@ -51,8 +52,8 @@ class TransferRecipeTest {
     }
 
     static TransferRecipe recipe(long maxFeatureCacheBytes) {
-        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
-                new DatasetReader(data.toString()), 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
+        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
+                new DatasetReader(data.toString(), RemoteDatasets.none()), 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
     }
 
     /** Random weights carry little signal, so learning here needs the whole network unfrozen in phase 2. */
@@ -155,7 +156,7 @@ class TransferRecipeTest {
         List<EpochResult> uninterrupted = new ArrayList<>();
         TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
-        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request", Duration.ZERO);
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume"), "the request", Duration.ZERO, () -> { });
         stopAfterEpoch(recipe, plan, checkpoint, "fine-tune", 2);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 2");
 
@@ -191,7 +192,7 @@ class TransferRecipeTest {
     void aShutdownKeepsTheEpochThatEndsWithinTheGraceWhateverTheCheckpointInterval(@TempDir Path checkpoints) {
         TrainingPlan plan = fineTunePlan("r-shutdown");
         // an hour between checkpoints: only the end of phase 1 would be kept, but for the shutdown
-        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-shutdown"), "the request", Duration.ofHours(1));
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-shutdown"), "the request", Duration.ofHours(1), () -> { });
         stopAfterEpoch(recipe, plan, checkpoint, "fine-tune", 1);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after fine-tune epoch 1");
     }
@@ -209,7 +210,7 @@ class TransferRecipeTest {
         List<EpochResult> uninterrupted = new ArrayList<>();
         recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
-        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume-1"), "the request", Duration.ZERO);
+        Checkpoint checkpoint = new Checkpoint(checkpoints.resolve("r-resume-1"), "the request", Duration.ZERO, () -> { });
         stopAfterEpoch(recipe, plan, checkpoint, "frozen", 2);
         assertThat(checkpoint.describe()).hasValue("the checkpoint after frozen epoch 2");
 
@@ -297,7 +298,7 @@ class TransferRecipeTest {
         assertThat(model.lineage().featureLayer()).isEqualTo("res5c_branch");
 
         // phase 2 from conv5_block3_1_conv: that conv trains, the batch norm right after it does not
-        var base = new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
+        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
         ComputationGraph fineTuned = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
                 TransferRecipe.withNewHead(base, plan, 2, null)), "res5c_branch2a", 1e-3, 3L);
         INDArray conv = fineTuned.getLayer("res5c_branch2a").params().dup();
@@ -350,7 +351,7 @@ class TransferRecipeTest {
                 request.task(), request.dataset(), request.base(), request.head(),
                 new TrainingRequest.FrozenPhase(1, 1e-5, 16), request.fineTune(), null, null, null, request.seed()));
         List<EpochResult> ignored = new ArrayList<>();
-        var base = new BaseFactory(store, new DatasetReader(data.toString()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
+        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
                 .load(plan.base(), plan.seed());
         ComputationGraph original = base.graph().clone();
         TrainedModel model = recipe.run(plan, ignored::add, Checkpoint.none());

@@ -1,0 +1,270 @@
+package dev.graft.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.graft.kafka.KafkaTestClient;
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.s3local.LocalS3;
+import dev.graft.shared.events.ModelVersionEvent;
+import dev.graft.shared.events.Topics;
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.shared.json.Json;
+import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.store.Blobs;
+import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.S3Settings;
+import dev.graft.shared.store.StorageUri;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Both packaged services on object storage alone, against a real S3 API server (s3proxy in its own
+ * process): the model store, the trainers' state and the datasets are in buckets, and no folder is
+ * shared. Storage is taken away during a publish and during a load; a bucket that is not allowed
+ * and wrong credentials are refused with the reason.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ObjectStorageTest {
+    private static final Duration TIMEOUT = Duration.ofMinutes(4);
+    private static final Path TRAINER_JAR = Path.of("../trainer-service/target/quarkus-app/quarkus-run.jar");
+    private static final Path INFERENCE_JAR = Path.of("../inference-service/target/quarkus-app/quarkus-run.jar");
+    private static final String STORE = "s3://graft-models/store/";
+    private static final String STATE = "s3://graft-state/pool/";
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Path work;
+    private static LocalS3 s3;
+    private static LocalKafkaBroker kafka;
+    private static ServiceProcess trainer;
+    private static ServiceProcess inference;
+    private static Map<String, String> env;
+
+    @BeforeAll
+    static void start() throws Exception {
+        assertThat(TRAINER_JAR).as("packaged trainer (mvn package runs before this module's tests)").exists();
+        work = Files.createTempDirectory("graft-object-storage");
+        s3 = LocalS3.start(work.resolve("s3"), "graft-models", "graft-state", "graft-data");
+        kafka = LocalKafkaBroker.start(work.resolve("kafka"), LocalKafkaBroker.freePort(), LocalKafkaBroker.freePort(), Map.of());
+        kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS,
+                Topics.TRAINING_REQUESTS_DLQ, Topics.TRAINING_CANCELLATIONS));
+        Path images = work.resolve("images");
+        TestImages.classFolders(images.resolve("train"), 16, 1);
+        TestImages.classFolders(images.resolve("validation"), 4, 2);
+        Blobs data = bucket("s3://graft-data/");
+        try (Stream<Path> files = Files.walk(images)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                data.upload(file, "shapes/" + images.relativize(file));
+            }
+        }
+        env = new HashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "GRAFT_STORE_URI", STORE, "GRAFT_TRAINER_STATE_ROOT", STATE,
+                "GRAFT_DATA_ROOT", work.resolve("no-local-data").toString(),
+                "GRAFT_DATA_ALLOWED_BUCKETS", "graft-data",
+                "GRAFT_S3_ENDPOINT", s3.endpoint(), "GRAFT_S3_PATH_STYLE", "true",
+                "GRAFT_S3_ACCESS_KEY_ID", LocalS3.ACCESS_KEY, "GRAFT_S3_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY));
+        env.put("GRAFT_TRAINER_CACHE", work.resolve("trainer-cache").toString());
+        env.put("GRAFT_STORE_CACHE", work.resolve("inference-cache").toString());
+        trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, "-Dgraft.trainer.lock-duration=PT15S");
+        inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work);
+        trainer.awaitReady(TIMEOUT);
+        inference.awaitReady(TIMEOUT);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        // the services' logs outlive the work folder, for a failure to be read
+        Path logs = Files.createDirectories(Path.of("target/object-storage-logs"));
+        try (Stream<Path> files = Files.list(work)) {
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                Files.copy(log, logs.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        ServiceProcess.stopAll(work, inference, trainer, kafka, s3);
+    }
+
+    private static Blobs bucket(String uri) {
+        return StorageUri.parse(uri).open(S3Settings.local(s3.endpoint(), LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY));
+    }
+
+    private static String request(String requestId, String train, String validation, int fineTuneEpochs) {
+        String fineTune = fineTuneEpochs == 0 ? "" : """
+                , "fineTune": {"epochs": %d, "learningRate": 0.001, "batchSize": 8, "unfreezeFrom": "block1_conv1"}"""
+                .formatted(fineTuneEpochs);
+        return """
+                {"requestId": "%s", "model": "%s", "task": "classification",
+                 "dataset": {"train": "%s", "validation": "%s"},
+                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
+                 "head": {"units": 16},
+                 "frozen": {"epochs": 2, "learningRate": 0.01, "batchSize": 8}%s}
+                """.formatted(requestId, requestId, train, validation, fineTune);
+    }
+
+    private static TrainingEvent awaitEvent(KafkaTestClient client, String requestId, Predicate<TrainingEvent> test) {
+        List<String> read = client.readUntil(Topics.TRAINING_EVENTS, json -> {
+            TrainingEvent event = Json.read(json, TrainingEvent.class);
+            return requestId.equals(event.requestId()) && test.test(event);
+        }, TIMEOUT);
+        return Json.read(read.get(read.size() - 1), TrainingEvent.class);
+    }
+
+    private static JsonNode awaitStatus(String model, String what, Predicate<JsonNode> condition) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        JsonNode status = Json.MAPPER.missingNode();
+        while (!condition.test(status)) {
+            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
+            Thread.sleep(200);
+            HttpResponse<String> response = inference.get("/api/models/" + model);
+            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
+        }
+        return status;
+    }
+
+    private static HttpResponse<String> predict(String model) throws Exception {
+        byte[] png = TestImages.png(TestImages.stripes(true, 200, new java.util.Random(3)));
+        return HTTP.send(HttpRequest.newBuilder(inference.uri("/api/models/" + model + "/predict"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    @Order(1)
+    void aTrainingOnABucketsDatasetIsStoredInObjectStorageAndServedFromTheCache() throws Exception {
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, "shapes", request("shapes", "s3://graft-data/shapes/train/",
+                    "s3://graft-data/shapes/validation/", 0));
+            TrainingEvent outcome = awaitEvent(client, "shapes", TrainingEvent::isFinal);
+            assertThat(outcome.type()).as(outcome.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+            assertThat(outcome.version()).isEqualTo(1);
+        }
+        assertThat(bucket(STORE).list("shapes/1/"))
+                .contains("shapes/1/manifest.json", "shapes/1/model.zip", "shapes/1/report.json");
+        Blobs state = bucket(STATE);
+        assertThat(state.list("outcomes/")).hasSize(1);
+        assertThat(state.list("claims/")).hasSize(1);
+        assertThat(work.resolve("no-local-data")).as("nothing read from or written to a local data root")
+                .satisfiesAnyOf(p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+
+        // the trainer reads its report back from the bucket
+        HttpResponse<String> report = trainer.get("/api/trainings/shapes");
+        assertThat(report.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(report.body()).path("report").path("history").size()).isGreaterThan(0);
+
+        awaitStatus("shapes", "version 1 serving", s -> s.path("version").asInt() == 1);
+        HttpResponse<String> prediction = predict("shapes");
+        assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
+        ModelManifest manifest = store().manifest("shapes", 1);
+        Path cached = work.resolve("inference-cache/shapes/1/model.zip");
+        assertThat(cached).hasSize(manifest.sizeBytes());
+        assertThat(ModelStore.sha256(cached)).isEqualTo(manifest.sha256());
+        JsonNode health = Json.MAPPER.readTree(inference.get("/q/health/ready").body());
+        assertThat(health.toString()).contains("model-store").contains("\"cacheBytes\":" + manifest.sizeBytes());
+    }
+
+    private static ModelStore store() {
+        return ModelStore.open(STORE, S3Settings.local(s3.endpoint(), LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY),
+                work.resolve("test-cache"), 1L << 30);
+    }
+
+    @Test
+    @Order(2)
+    void aDatasetInABucketThatIsNotAllowedIsRefusedAtValidation() {
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, "forbidden", request("forbidden", "s3://graft-secrets/train/",
+                    "s3://graft-data/shapes/validation/", 0));
+            TrainingEvent outcome = awaitEvent(client, "forbidden", TrainingEvent::isFinal);
+            assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(outcome.message()).contains("dataset.train").contains("'graft-secrets' may not be read")
+                    .contains("[graft-data]");
+            assertThat(client.readAll(Topics.TRAINING_REQUESTS_DLQ)).anySatisfy(r -> assertThat(r.key()).isEqualTo("forbidden"));
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aLoadThatFindsStorageAwayIsRetriedWhileTheServingVersionServes() throws Exception {
+        ModelStore store = store();
+        ModelManifest first = store.manifest("shapes", 1);
+        Path artifact = store.verify(first);
+        ModelManifest second = store.publish(ModelManifest.draft(first.model(), first.task(), first.labels(),
+                first.targetNormalization(), first.inputShape(), first.metrics(), first.base(), "copied-by-the-test"),
+                p -> Files.copy(artifact, p));
+        s3.stop();
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.MODEL_VERSIONS, "shapes", Json.write(ModelVersionEvent.of(second)));
+            awaitStatus("shapes", "version 2 failed while storage is away",
+                    s -> s.path("failed").toString().contains("\"version\":2"));
+            HttpResponse<String> prediction = predict("shapes");
+            assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
+            assertThat(prediction.headers().firstValue("X-Graft-Model-Version")).contains("1");
+        } finally {
+            s3.restart();
+        }
+        awaitStatus("shapes", "version 2 serving once storage is back", s -> s.path("version").asInt() == 2);
+    }
+
+    @Test
+    @Order(4)
+    void aPublishWhileStorageIsAwayFailsWithTheReasonAndLeavesNoVersion() throws Exception {
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, "outage", request("outage", "s3://graft-data/shapes/train/",
+                    "s3://graft-data/shapes/validation/", 3));
+            awaitEvent(client, "outage", e -> e.type() == TrainingEvent.Type.EPOCH);
+            s3.stop();
+            try {
+                TrainingEvent outcome = awaitEvent(client, "outage", TrainingEvent::isFinal);
+                assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
+                assertThat(outcome.message()).contains("could not publish a version of outage").contains("unreachable");
+                HttpResponse<String> ready = trainer.get("/q/health/ready");
+                assertThat(ready.statusCode()).isEqualTo(503);
+                assertThat(ready.body()).contains("unreachable");
+            } finally {
+                s3.restart();
+            }
+        }
+        assertThat(store().versions("outage")).isEmpty();
+        assertThat(bucket(STORE).list("outage/")).as("nothing of the failed version is left").isEmpty();
+    }
+
+    @Test
+    @Order(5)
+    void wrongCredentialsAreNamedAtStartAndKeepTheServiceUnready() throws Exception {
+        Map<String, String> wrong = new HashMap<>(env);
+        wrong.put("GRAFT_S3_SECRET_ACCESS_KEY", "not-the-secret");
+        wrong.put("GRAFT_STORE_CACHE", work.resolve("wrong-cache").toString());
+        ServiceProcess refused = ServiceProcess.start("inference-wrong-key", INFERENCE_JAR, wrong, work);
+        try {
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            HttpResponse<String> ready = null;
+            while (ready == null || !ready.body().contains("refused these credentials")) {
+                assertThat(System.nanoTime()).as("readiness names the refused credentials; last " + ready).isLessThan(deadline);
+                Thread.sleep(250);
+                try {
+                    ready = refused.get("/q/health/ready");
+                } catch (java.io.IOException notListeningYet) {
+                    ready = null;
+                }
+            }
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(Files.readString(refused.log())).contains("cannot be used").contains("refused these credentials");
+        } finally {
+            refused.close();
+        }
+    }
+}

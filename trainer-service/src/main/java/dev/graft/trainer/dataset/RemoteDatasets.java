@@ -1,0 +1,161 @@
+package dev.graft.trainer.dataset;
+
+import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.store.Blobs;
+import dev.graft.shared.store.ModelStoreException;
+import dev.graft.shared.store.S3Settings;
+import dev.graft.shared.store.StorageUri;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Datasets in S3 buckets ({@code s3://BUCKET/PREFIX/} class-per-folder, or {@code s3://BUCKET/.../file.csv}).
+ * Only buckets in {@code graft.data.allowed-buckets} may be read: the object-storage analogue of
+ * the data root. A dataset is copied into a local mirror ({@code CACHE/datasets/BUCKET/PREFIX}) and
+ * read from there; a second training on it downloads only what changed (by size) and drops what is
+ * gone, and one over {@code graft.trainer.max-dataset-bytes} is refused before anything is downloaded.
+ */
+@ApplicationScoped
+public class RemoteDatasets {
+    private static final Logger LOG = Logger.getLogger(RemoteDatasets.class);
+
+    private final Set<String> allowedBuckets;
+    private final S3Settings s3;
+    private final Path mirrors;
+    private final long maxBytes;
+
+    @Inject
+    public RemoteDatasets(@ConfigProperty(name = "graft.data.allowed-buckets") Optional<List<String>> allowedBuckets,
+                          S3Settings s3, @ConfigProperty(name = "graft.trainer.cache-dir") Path cacheDir,
+                          @ConfigProperty(name = "graft.trainer.max-dataset-bytes") long maxBytes) {
+        this.allowedBuckets = Set.copyOf(allowedBuckets.orElse(List.of()).stream().map(String::trim)
+                .filter(b -> !b.isEmpty()).toList());
+        this.s3 = s3;
+        this.mirrors = cacheDir.resolve("datasets").toAbsolutePath().normalize();
+        this.maxBytes = maxBytes;
+    }
+
+    /** For a trainer, or a test, that reads only its data root: every bucket is refused. */
+    public static RemoteDatasets none() {
+        return new RemoteDatasets(Optional.empty(), null, Path.of(".graft/cache/unused"), 0);
+    }
+
+    public static boolean isRemote(String location) {
+        return StorageUri.isS3(location);
+    }
+
+    /** Refuses, with the rule, a location in a bucket that is not allowed (an IllegalArgumentException for the failed event). */
+    public StorageUri requireAllowed(String field, String location) {
+        StorageUri uri;
+        try {
+            uri = StorageUri.parse(location);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(field + ": " + e.getMessage());
+        }
+        if (!allowedBuckets.contains(uri.bucket())) {
+            throw new IllegalArgumentException(field + ": the bucket '" + uri.bucket() + "' may not be read: "
+                    + (allowedBuckets.isEmpty() ? "no bucket is (set graft.data.allowed-buckets)"
+                    : "graft.data.allowed-buckets is " + allowedBuckets.stream().sorted().toList()));
+        }
+        return uri;
+    }
+
+    /** At validation: every S3 location a request names is in an allowed bucket. */
+    public void check(TrainingRequest.Dataset dataset) {
+        if (isRemote(dataset.train())) {
+            requireAllowed("dataset.train", dataset.train());
+        }
+        if (dataset.validation() != null && isRemote(dataset.validation())) {
+            requireAllowed("dataset.validation", dataset.validation());
+        }
+    }
+
+    /** The local copy of the folder at {@code location}, up to date with the bucket. */
+    public Path folder(String location) {
+        StorageUri uri = requireAllowed("dataset", location.endsWith("/") ? location : location + "/");
+        return mirror(uri);
+    }
+
+    /** The local copy of the CSV at {@code location}, with every object in the CSV's folder beside it. */
+    public Path csv(String location) {
+        int slash = location.lastIndexOf('/');
+        String name = location.substring(slash + 1);
+        StorageUri folder = requireAllowed("dataset", location.substring(0, slash + 1));
+        if (name.isEmpty() || location.length() <= StorageUri.SCHEME.length() + folder.bucket().length() + 1) {
+            throw new IllegalArgumentException("dataset CSV " + location + " names no object");
+        }
+        return mirror(folder).resolve(name);
+    }
+
+    private synchronized Path mirror(StorageUri uri) {
+        Path local = mirrors.resolve(uri.bucket()).resolve(uri.prefix()).normalize();
+        Blobs bucket = StorageUri.parse(StorageUri.SCHEME + uri.bucket() + "/").open(s3);
+        List<Blobs.Entry> entries;
+        try {
+            entries = bucket.entries(uri.prefix());
+        } catch (ModelStoreException e) {
+            throw new IllegalArgumentException("cannot list the dataset " + uri + ": " + e.getMessage(), e);
+        }
+        if (entries.isEmpty()) {
+            throw new IllegalArgumentException("dataset " + uri + " has no objects");
+        }
+        long total = entries.stream().mapToLong(Blobs.Entry::size).sum();
+        if (total > maxBytes) {
+            throw new IllegalArgumentException("dataset " + uri + " holds " + total + " bytes, more than graft.trainer"
+                    + ".max-dataset-bytes (" + maxBytes + ")");
+        }
+        Set<Path> wanted = new HashSet<>();
+        int downloaded = 0;
+        for (Blobs.Entry entry : entries) {
+            Path file = local.resolve(entry.key().substring(uri.prefix().length())).normalize();
+            if (!file.startsWith(local) || entry.key().endsWith("/")) {
+                continue; // a folder marker, or a key that would land outside the mirror
+            }
+            wanted.add(file);
+            if (!Files.isRegularFile(file) || size(file) != entry.size()) {
+                try {
+                    bucket.download(entry.key(), file);
+                } catch (ModelStoreException e) {
+                    throw new IllegalStateException("cannot download " + StorageUri.SCHEME + uri.bucket() + "/"
+                            + entry.key() + ": " + e.getMessage(), e);
+                }
+                downloaded++;
+            }
+        }
+        removeAllBut(local, wanted);
+        LOG.infof("dataset %s: %d objects, %d downloaded, in %s", uri, wanted.size(), downloaded, local);
+        return local;
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private static void removeAllBut(Path local, Set<Path> wanted) {
+        try (Stream<Path> files = Files.walk(local)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                if (!wanted.contains(file)) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warnf("cannot tidy the dataset mirror %s: %s", local, e.getMessage());
+        }
+    }
+}

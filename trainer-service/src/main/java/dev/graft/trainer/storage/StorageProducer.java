@@ -1,0 +1,31 @@
+package dev.graft.trainer.storage;
+
+import dev.graft.shared.store.ModelStore;
+import dev.graft.shared.store.S3Settings;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.nio.file.Path;
+
+/**
+ * The storage this trainer works on: the model store it publishes to ({@code graft.store.uri}, a
+ * folder or {@code s3://BUCKET/PREFIX}) and how to reach S3 ({@code graft.s3.*}).
+ */
+public class StorageProducer {
+    @Produces
+    @Singleton
+    S3Settings s3() {
+        return S3Settings.from(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
+    }
+
+    @Produces
+    @Singleton
+    ModelStore modelStore(@ConfigProperty(name = "graft.store.uri") String uri,
+                          @ConfigProperty(name = "graft.trainer.cache-dir") Path cacheDir,
+                          @ConfigProperty(name = "graft.store.cache-max-bytes") long cacheMaxBytes,
+                          S3Settings s3) {
+        return ModelStore.open(uri, s3, cacheDir.resolve("models"), cacheMaxBytes);
+    }
+}
