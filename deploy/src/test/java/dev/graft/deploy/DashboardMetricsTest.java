@@ -26,10 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -114,7 +112,7 @@ class DashboardMetricsTest {
             }
         }
         assertThat(predict("stripes", "not an image".getBytes(), "image/png").statusCode()).isEqualTo(400);
-        awaitStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2);
+        inference.awaitModelStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2, TIMEOUT);
 
     }
 
@@ -224,18 +222,7 @@ class DashboardMetricsTest {
     }
 
     private static void awaitServed(String model) throws Exception {
-        awaitStatus(model, "version 1 serving", status -> status.path("version").asInt() == 1);
-    }
-
-    private static void awaitStatus(String model, String what, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        JsonNode status = Json.MAPPER.missingNode();
-        while (!condition.test(status)) {
-            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
-            Thread.sleep(200);
-            HttpResponse<String> response = inference.get("/api/models/" + model);
-            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
-        }
+        inference.awaitModelStatus(model, "version 1 serving", status -> status.path("version").asInt() == 1, TIMEOUT);
     }
 
     private static HttpResponse<String> predict(String model, byte[] body, String type) throws Exception {

@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,6 +46,8 @@ class ObjectStorageTest {
     private static final Path INFERENCE_JAR = Path.of("../inference-service/target/quarkus-app/quarkus-run.jar");
     private static final String STORE = "s3://graft-models/store/";
     private static final String STATE = "s3://graft-state/pool/";
+    private static final String TRAIN = "s3://graft-data/shapes/train/";
+    private static final String VALIDATION = "s3://graft-data/shapes/validation/";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Path work;
@@ -103,39 +104,6 @@ class ObjectStorageTest {
         return StorageUri.parse(uri).open(S3Settings.local(s3.endpoint(), LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY));
     }
 
-    private static String request(String requestId, String train, String validation, int fineTuneEpochs) {
-        String fineTune = fineTuneEpochs == 0 ? "" : """
-                , "fineTune": {"epochs": %d, "learningRate": 0.001, "batchSize": 8, "unfreezeFrom": "block1_conv1"}"""
-                .formatted(fineTuneEpochs);
-        return """
-                {"requestId": "%s", "model": "%s", "task": "classification",
-                 "dataset": {"train": "%s", "validation": "%s"},
-                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
-                 "head": {"units": 16},
-                 "frozen": {"epochs": 2, "learningRate": 0.01, "batchSize": 8}%s}
-                """.formatted(requestId, requestId, train, validation, fineTune);
-    }
-
-    private static TrainingEvent awaitEvent(KafkaTestClient client, String requestId, Predicate<TrainingEvent> test) {
-        List<String> read = client.readUntil(Topics.TRAINING_EVENTS, json -> {
-            TrainingEvent event = Json.read(json, TrainingEvent.class);
-            return requestId.equals(event.requestId()) && test.test(event);
-        }, TIMEOUT);
-        return Json.read(read.get(read.size() - 1), TrainingEvent.class);
-    }
-
-    private static JsonNode awaitStatus(String model, String what, Predicate<JsonNode> condition) throws Exception {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        JsonNode status = Json.MAPPER.missingNode();
-        while (!condition.test(status)) {
-            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
-            Thread.sleep(200);
-            HttpResponse<String> response = inference.get("/api/models/" + model);
-            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
-        }
-        return status;
-    }
-
     private static HttpResponse<String> predict(String model) throws Exception {
         byte[] png = TestImages.png(TestImages.stripes(true, 200, new java.util.Random(3)));
         return HTTP.send(HttpRequest.newBuilder(inference.uri("/api/models/" + model + "/predict"))
@@ -147,9 +115,8 @@ class ObjectStorageTest {
     @Order(1)
     void aTrainingOnABucketsDatasetIsStoredInObjectStorageAndServedFromTheCache() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "shapes", request("shapes", "s3://graft-data/shapes/train/",
-                    "s3://graft-data/shapes/validation/", 0));
-            TrainingEvent outcome = awaitEvent(client, "shapes", TrainingEvent::isFinal);
+            client.send(Topics.TRAINING_REQUESTS, "shapes", TestRequests.smallConvnet("shapes", TRAIN, VALIDATION, 2, 0));
+            TrainingEvent outcome = TrainingEvents.await(client, "shapes", TrainingEvent::isFinal, TIMEOUT);
             assertThat(outcome.type()).as(outcome.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
             assertThat(outcome.version()).isEqualTo(1);
         }
@@ -166,7 +133,7 @@ class ObjectStorageTest {
         assertThat(report.statusCode()).isEqualTo(200);
         assertThat(Json.MAPPER.readTree(report.body()).path("report").path("history").size()).isGreaterThan(0);
 
-        awaitStatus("shapes", "version 1 serving", s -> s.path("version").asInt() == 1);
+        inference.awaitModelStatus("shapes", "version 1 serving", s -> s.path("version").asInt() == 1, TIMEOUT);
         HttpResponse<String> prediction = predict("shapes");
         assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
         ModelManifest manifest = store().manifest("shapes", 1);
@@ -186,9 +153,9 @@ class ObjectStorageTest {
     @Order(2)
     void aDatasetInABucketThatIsNotAllowedIsRefusedAtValidation() {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "forbidden", request("forbidden", "s3://graft-secrets/train/",
-                    "s3://graft-data/shapes/validation/", 0));
-            TrainingEvent outcome = awaitEvent(client, "forbidden", TrainingEvent::isFinal);
+            client.send(Topics.TRAINING_REQUESTS, "forbidden",
+                    TestRequests.smallConvnet("forbidden", "s3://graft-secrets/train/", VALIDATION, 2, 0));
+            TrainingEvent outcome = TrainingEvents.await(client, "forbidden", TrainingEvent::isFinal, TIMEOUT);
             assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
             assertThat(outcome.message()).contains("dataset.train").contains("'graft-secrets' may not be read")
                     .contains("[graft-data]");
@@ -208,27 +175,26 @@ class ObjectStorageTest {
         s3.stop();
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             client.send(Topics.MODEL_VERSIONS, "shapes", Json.write(ModelVersionEvent.of(second)));
-            awaitStatus("shapes", "version 2 failed while storage is away",
-                    s -> s.path("failed").toString().contains("\"version\":2"));
+            inference.awaitModelStatus("shapes", "version 2 failed while storage is away",
+                    s -> s.path("failed").toString().contains("\"version\":2"), TIMEOUT);
             HttpResponse<String> prediction = predict("shapes");
             assertThat(prediction.statusCode()).as(prediction.body()).isEqualTo(200);
             assertThat(prediction.headers().firstValue("X-Graft-Model-Version")).contains("1");
         } finally {
             s3.restart();
         }
-        awaitStatus("shapes", "version 2 serving once storage is back", s -> s.path("version").asInt() == 2);
+        inference.awaitModelStatus("shapes", "version 2 serving once storage is back", s -> s.path("version").asInt() == 2, TIMEOUT);
     }
 
     @Test
     @Order(4)
     void aPublishWhileStorageIsAwayFailsWithTheReasonAndLeavesNoVersion() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "outage", request("outage", "s3://graft-data/shapes/train/",
-                    "s3://graft-data/shapes/validation/", 3));
-            awaitEvent(client, "outage", e -> e.type() == TrainingEvent.Type.EPOCH);
+            client.send(Topics.TRAINING_REQUESTS, "outage", TestRequests.smallConvnet("outage", TRAIN, VALIDATION, 2, 3));
+            TrainingEvents.await(client, "outage", e -> e.type() == TrainingEvent.Type.EPOCH, TIMEOUT);
             s3.stop();
             try {
-                TrainingEvent outcome = awaitEvent(client, "outage", TrainingEvent::isFinal);
+                TrainingEvent outcome = TrainingEvents.await(client, "outage", TrainingEvent::isFinal, TIMEOUT);
                 assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
                 assertThat(outcome.message()).contains("could not publish a version of outage").contains("unreachable");
                 HttpResponse<String> ready = trainer.get("/q/health/ready");

@@ -1,5 +1,8 @@
 package dev.graft.deploy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.graft.shared.json.Json;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -14,7 +17,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A packaged service started as a child process on a free port, its output in a log file. */
 record ServiceProcess(String name, Process process, int port, Path log) implements AutoCloseable {
@@ -41,6 +47,19 @@ record ServiceProcess(String name, Process process, int port, Path log) implemen
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(uri(path)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Polls {@code GET /api/models/MODEL} of an inference service until its status passes {@code condition}. */
+    JsonNode awaitModelStatus(String model, String what, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode status = Json.MAPPER.missingNode();
+        while (!condition.test(status)) {
+            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
+            Thread.sleep(200);
+            HttpResponse<String> response = get("/api/models/" + model);
+            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
+        }
+        return status;
     }
 
     /** The way a machine failure or the kernel's OOM killer ends it: SIGKILL, no shutdown hook. */

@@ -98,19 +98,6 @@ class TrainerPoolTest {
         ServiceProcess.stopAll(work, running.toArray(AutoCloseable[]::new));
     }
 
-    private static String request(String requestId, int frozenEpochs, int fineTuneEpochs) {
-        String fineTune = fineTuneEpochs == 0 ? "" : """
-                , "fineTune": {"epochs": %d, "learningRate": 0.001, "batchSize": 8, "unfreezeFrom": "block1_conv1"}"""
-                .formatted(fineTuneEpochs);
-        return """
-                {"requestId": "%s", "model": "%s", "task": "classification",
-                 "dataset": {"train": "train", "validation": "validation"},
-                 "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
-                 "head": {"units": 16},
-                 "frozen": {"epochs": %d, "learningRate": 0.01, "batchSize": 8}%s}
-                """.formatted(requestId, requestId, frozenEpochs, fineTune);
-    }
-
     /** Every event of the request on the topic once {@code finals} final ones are out (0: now), read to the topic's end. */
     private static List<TrainingEvent> eventsOf(KafkaTestClient client, String requestId, int finals) {
         int[] seen = {0};
@@ -122,14 +109,6 @@ class TrainerPoolTest {
         }
         return client.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
                 .filter(event -> requestId.equals(event.requestId())).toList();
-    }
-
-    private static TrainingEvent awaitEvent(KafkaTestClient client, String requestId, java.util.function.Predicate<TrainingEvent> test) {
-        List<String> read = client.readUntil(Topics.TRAINING_EVENTS, json -> {
-            TrainingEvent event = Json.read(json, TrainingEvent.class);
-            return requestId.equals(event.requestId()) && test.test(event);
-        }, TIMEOUT);
-        return Json.read(read.get(read.size() - 1), TrainingEvent.class);
     }
 
     /** Waits until the request has been started (ACCEPTED) {@code starts} times, counting every such event on the topic. */
@@ -221,7 +200,7 @@ class TrainerPoolTest {
             List<String> ids = new ArrayList<>();
             for (int i = 1; i <= 9; i++) {
                 ids.add("nine-" + i);
-                client.send(Topics.TRAINING_REQUESTS, "nine-" + i, request("nine-" + i, 12, 0));
+                client.send(Topics.TRAINING_REQUESTS, "nine-" + i, TestRequests.smallConvnet("nine-" + i, "train", "validation", 12, 0));
             }
             // the backlog as a trainer exports it, sampled until all nine have their outcome: up, then down to 0
             double highest = 0;
@@ -252,16 +231,16 @@ class TrainerPoolTest {
     @Test
     void aTrainerKilledDuringFineTuningLeavesItsRequestToAnotherThatResumesItFromItsLastEpoch() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "killed-1", request("killed-1", 2, FINE_TUNE_EPOCHS));
-            awaitEvent(client, "killed-1", e -> e.type() == TrainingEvent.Type.EPOCH && "fine-tune".equals(e.phase())
-                    && e.epoch() >= 3);
+            client.send(Topics.TRAINING_REQUESTS, "killed-1", TestRequests.smallConvnet("killed-1", "train", "validation", 2, FINE_TUNE_EPOCHS));
+            TrainingEvents.await(client, "killed-1", e -> e.type() == TrainingEvent.Type.EPOCH && "fine-tune".equals(e.phase())
+                    && e.epoch() >= 3, TIMEOUT);
             String victim = trainerOf("killed-1");
             Instant killed = Instant.now();
             trainers.get(victim).kill();
             assertThat(work.resolve("models/killed-1")).as("nothing stored before the kill").doesNotExist();
 
-            TrainingEvent resumed = awaitEvent(client, "killed-1", e -> e.type() == TrainingEvent.Type.ACCEPTED
-                    && e.message().contains("resuming from the checkpoint after fine-tune epoch"));
+            TrainingEvent resumed = TrainingEvents.await(client, "killed-1", e -> e.type() == TrainingEvent.Type.ACCEPTED
+                    && e.message().contains("resuming from the checkpoint after fine-tune epoch"), TIMEOUT);
             double failover = Duration.between(killed, resumed.timestamp()).toMillis() / 1000.0;
             System.out.printf("pool: SIGKILL to resume on another trainer: %.1f s (record lock %s)%n", failover, LOCK);
             List<TrainingEvent> events = eventsOf(client, "killed-1", 1);
@@ -282,15 +261,15 @@ class TrainerPoolTest {
     @Test
     void aTrainerStoppedWithSigtermCheckpointsAndReleasesItsRequestAndAnotherResumesItAtOnce() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "stopped-1", request("stopped-1", 2, FINE_TUNE_EPOCHS));
-            awaitEvent(client, "stopped-1", e -> e.type() == TrainingEvent.Type.EPOCH && "fine-tune".equals(e.phase())
-                    && e.epoch() >= 2);
+            client.send(Topics.TRAINING_REQUESTS, "stopped-1", TestRequests.smallConvnet("stopped-1", "train", "validation", 2, FINE_TUNE_EPOCHS));
+            TrainingEvents.await(client, "stopped-1", e -> e.type() == TrainingEvent.Type.EPOCH && "fine-tune".equals(e.phase())
+                    && e.epoch() >= 2, TIMEOUT);
             String stopped = trainerOf("stopped-1");
             Instant stoppedAt = Instant.now();
             trainers.get(stopped).close(); // SIGTERM, as Kubernetes or docker stop sends it
 
-            TrainingEvent resumed = awaitEvent(client, "stopped-1", e -> e.type() == TrainingEvent.Type.ACCEPTED
-                    && e.message().contains("resuming from the checkpoint after fine-tune epoch"));
+            TrainingEvent resumed = TrainingEvents.await(client, "stopped-1", e -> e.type() == TrainingEvent.Type.ACCEPTED
+                    && e.message().contains("resuming from the checkpoint after fine-tune epoch"), TIMEOUT);
             // the epoch under way ended well within the grace: kept, so the next trainer starts right after the
             // last epoch the stopped one published
             List<TrainingEvent> sofar = eventsOf(client, "stopped-1", 0);
@@ -312,7 +291,7 @@ class TrainerPoolTest {
     @Test
     void aRequestThatKillsEveryTrainerIsFailedAfterTheDeliveryLimitAndThePoolGoesOn() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "poison-1", request("poison-1", 2, FINE_TUNE_EPOCHS));
+            client.send(Topics.TRAINING_REQUESTS, "poison-1", TestRequests.smallConvnet("poison-1", "train", "validation", 2, FINE_TUNE_EPOCHS));
             // as an out-of-memory kill would: each trainer that starts it dies
             for (int start = 1; start < DELIVERY_LIMIT; start++) {
                 awaitStarts(client, "poison-1", start);
@@ -328,7 +307,7 @@ class TrainerPoolTest {
             assertThat(client.readAll(Topics.TRAINING_REQUESTS_DLQ)).filteredOn(r -> "poison-1".equals(r.key())).hasSize(1);
             assertThat(versionsOf(client, "poison-1")).isEmpty();
 
-            client.send(Topics.TRAINING_REQUESTS, "after-poison", request("after-poison", 2, 0));
+            client.send(Topics.TRAINING_REQUESTS, "after-poison", TestRequests.smallConvnet("after-poison", "train", "validation", 2, 0));
             assertTrainedOnce(client, "after-poison", eventsOf(client, "after-poison", 1), 2, 0);
         }
         awaitAllAcknowledged();
@@ -337,8 +316,8 @@ class TrainerPoolTest {
     @Test
     void twoRecordsOfOneRequestIdSentTogetherAreTrainedOnceAndBothAnswered() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            client.send(Topics.TRAINING_REQUESTS, "twice-1", request("twice-1", 2, 10));
-            client.send(Topics.TRAINING_REQUESTS, "twice-1", request("twice-1", 2, 10));
+            client.send(Topics.TRAINING_REQUESTS, "twice-1", TestRequests.smallConvnet("twice-1", "train", "validation", 2, 10));
+            client.send(Topics.TRAINING_REQUESTS, "twice-1", TestRequests.smallConvnet("twice-1", "train", "validation", 2, 10));
             List<TrainingEvent> events = eventsOf(client, "twice-1", 2);
             assertThat(events).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
             List<TrainingEvent> finals = events.stream().filter(TrainingEvent::isFinal).toList();

@@ -1,5 +1,7 @@
 package dev.graft.inference.versions;
 
+import dev.graft.shared.store.StorageUnavailableException;
+
 /** A model or version that cannot serve a request; the message says why and what would. */
 public class VersionUnavailableException extends RuntimeException {
 
@@ -23,7 +25,7 @@ public class VersionUnavailableException extends RuntimeException {
 
     /** The store could not be read for a while (unreachable, 5xx): trying again later may work. */
     public boolean passing() {
-        return getCause() instanceof dev.graft.shared.store.StorageUnavailableException;
+        return getCause() instanceof StorageUnavailableException;
     }
 
     public Reason reason() {

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -41,47 +42,39 @@ public final class FolderBlobs implements Blobs {
 
     @Override
     public void upload(Path file, String key) {
-        Path target = path(key);
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), TMP, ".part");
-            try {
-                Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw failure("cannot write " + target, e);
-        }
+        put(key, tmp -> Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING), Publish.REPLACE);
     }
 
     @Override
     public void write(String key, byte[] bytes) {
-        Path target = path(key);
-        try {
-            Files.createDirectories(target.getParent());
-            Path tmp = Files.createTempFile(target.getParent(), TMP, ".part");
-            try {
-                Files.write(tmp, bytes);
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
-        } catch (IOException e) {
-            throw failure("cannot write " + target, e);
-        }
+        put(key, tmp -> Files.write(tmp, bytes), Publish.REPLACE);
     }
 
     @Override
     public boolean create(String key, byte[] bytes) {
+        return put(key, tmp -> Files.write(tmp, bytes), Publish.IF_ABSENT);
+    }
+
+    private interface Fill {
+        void into(Path tmp) throws IOException;
+    }
+
+    /** How a filled temporary file takes the key's name: renamed over it, or hard-linked only if the name is free. */
+    private enum Publish { REPLACE, IF_ABSENT }
+
+    /** Fills a temporary file beside the target and publishes it whole; false when IF_ABSENT found the name taken. */
+    private boolean put(String key, Fill fill, Publish publish) {
         Path target = path(key);
         try {
             Files.createDirectories(target.getParent());
             Path tmp = Files.createTempFile(target.getParent(), TMP, ".part");
             try {
-                Files.write(tmp, bytes);
-                Files.createLink(target, tmp);
+                fill.into(tmp);
+                if (publish == Publish.IF_ABSENT) {
+                    Files.createLink(target, tmp);
+                } else {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                }
                 return true;
             } finally {
                 Files.deleteIfExists(tmp);
@@ -89,7 +82,7 @@ public final class FolderBlobs implements Blobs {
         } catch (FileAlreadyExistsException exists) {
             return false;
         } catch (IOException e) {
-            throw failure("cannot create " + target, e);
+            throw failure("cannot write " + target, e);
         }
     }
 
@@ -146,7 +139,7 @@ public final class FolderBlobs implements Blobs {
         } catch (IOException e) {
             throw failure("cannot list " + dir, e);
         }
-        return keys.stream().sorted(java.util.Comparator.comparing(Entry::key)).toList();
+        return keys.stream().sorted(Comparator.comparing(Entry::key)).toList();
     }
 
     @Override

@@ -15,6 +15,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -211,7 +212,7 @@ public final class ModelStore {
         for (String key : blobs.list(dir)) {
             Matcher m = VERSION_KEY.matcher(key.substring(dir.length()));
             if (m.matches()) {
-                byVersion.computeIfAbsent(Integer.valueOf(m.group(1)), v -> new java.util.ArrayList<>()).add(m.group(2));
+                byVersion.computeIfAbsent(Integer.valueOf(m.group(1)), v -> new ArrayList<>()).add(m.group(2));
             }
         }
         return byVersion;

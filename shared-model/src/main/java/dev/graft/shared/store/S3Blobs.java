@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
@@ -93,7 +95,7 @@ public final class S3Blobs implements Blobs {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
             // the SDK writes into a file that must not exist yet
-            Path part = target.resolveSibling(".download-" + java.util.UUID.randomUUID() + ".part");
+            Path part = target.resolveSibling(".download-" + UUID.randomUUID() + ".part");
             try {
                 call("download " + key, () -> s3.getObject(b -> b.bucket(bucket).key(prefix + key),
                         ResponseTransformer.toFile(part)));
@@ -116,7 +118,7 @@ public final class S3Blobs implements Blobs {
             }
             return null;
         });
-        return keys.stream().sorted(java.util.Comparator.comparing(Entry::key)).toList();
+        return keys.stream().sorted(Comparator.comparing(Entry::key)).toList();
     }
 
     @Override

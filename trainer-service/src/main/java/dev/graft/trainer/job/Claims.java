@@ -1,13 +1,12 @@
 package dev.graft.trainer.job;
 
 import dev.graft.shared.json.Json;
+import dev.graft.shared.store.Blobs;
+import dev.graft.trainer.storage.TrainerState;
 import dev.graft.trainer.training.Hashes;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
-
-import dev.graft.shared.store.Blobs;
-import dev.graft.trainer.storage.TrainerState;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -10,9 +10,7 @@ import dev.graft.trainer.training.EpochResult;
 import dev.graft.trainer.training.TrainingReport;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

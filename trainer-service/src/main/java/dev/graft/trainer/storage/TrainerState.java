@@ -1,6 +1,7 @@
 package dev.graft.trainer.storage;
 
 import dev.graft.shared.store.Blobs;
+import dev.graft.shared.store.FolderBlobs;
 import dev.graft.shared.store.S3Settings;
 import dev.graft.shared.store.StorageUri;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -8,6 +9,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The state the trainers of a pool share ({@code graft.trainer.state-root}): outcomes, claims and
@@ -32,7 +34,7 @@ public class TrainerState {
 
     /** A folder state, read and written in place (tests, a single machine). */
     public static TrainerState folder(Path root) {
-        return new TrainerState(new dev.graft.shared.store.FolderBlobs(root), root.resolve(".local"));
+        return new TrainerState(new FolderBlobs(root), root.resolve(".local"));
     }
 
     public Blobs blobs() {
@@ -45,7 +47,7 @@ public class TrainerState {
     }
 
     /** The folder of a folder state; empty in object storage. */
-    public java.util.Optional<Path> folder() {
+    public Optional<Path> folder() {
         return blobs.localFile("");
     }
 

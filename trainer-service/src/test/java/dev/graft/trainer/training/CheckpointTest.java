@@ -27,7 +27,7 @@ class CheckpointTest {
     @TempDir
     Path root;
 
-    private static ComputationGraph network() {
+    static ComputationGraph network() {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(1).updater(new Adam(0.01))
                 .graphBuilder().addInputs("in")
                 .addLayer("dense", new DenseLayer.Builder().nIn(3).nOut(4).activation(Activation.RELU).build(), "in")
@@ -40,7 +40,7 @@ class CheckpointTest {
         return graph;
     }
 
-    private static Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
+    static Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
         EpochResult epoch = new EpochResult("frozen", 1, 1, 0.5, "accuracy", 0.7, 0.6, 0.65, Double.NaN, 100, 1.5, 3);
         return new Checkpoint.RunState(List.of(epoch), Map.of("frozen", 1.5), Map.of(), "cached features", 0.6,
                 new TrainingReport.BestEpoch("frozen", 1, 0.6), Double.NaN, phase);

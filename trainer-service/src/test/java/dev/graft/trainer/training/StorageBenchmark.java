@@ -2,7 +2,9 @@ package dev.graft.trainer.training;
 
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ArtifactCache;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.S3Settings;
@@ -18,8 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -88,7 +92,7 @@ public final class StorageBenchmark {
                     + " %.1f MB held%n", bound / 1e6, versions, total / 1e6, cache.sizeBytes() / 1e6);
         } finally {
             try (var files = Files.walk(root)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
     }
@@ -117,8 +121,8 @@ public final class StorageBenchmark {
         for (int run = 0; run < RUNS; run++) {
             long start = System.nanoTime();
             ModelManifest manifest = store.publish(ModelManifest.draft("bench-" + network.architecture(),
-                            dev.graft.shared.manifest.Task.CLASSIFICATION, List.of("a", "b"), null,
-                            dev.graft.shared.manifest.InputShape.rgb(network.size(), network.size()), java.util.Map.of(),
+                            Task.CLASSIFICATION, List.of("a", "b"), null,
+                            InputShape.rgb(network.size(), network.size()), Map.of(),
                             null, "bench"),
                     artifact -> ModelSerializer.writeModel(network.graph(), artifact.toFile(), false));
             publish[run] = seconds(start);
