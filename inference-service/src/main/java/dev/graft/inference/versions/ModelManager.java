@@ -47,15 +47,16 @@ public class ModelManager {
     /** Loads under way, so that concurrent asks for one version load it once. */
     private final Map<String, CompletableFuture<Void>> loading = new ConcurrentHashMap<>();
     /** Announced versions load one at a time: loads are rare and each takes the whole CPU for a moment. */
+    private final ExecutorService announced = Executors.newSingleThreadExecutor(r -> {
+        Thread thread = new Thread(r, "graft-model-loader");
+        thread.setDaemon(true);
+        return thread;
+    });
+    /** Loads that found the store unreadable, tried again later: attempts so far, by model@version. */
     static final int LOAD_ATTEMPTS = 5;
     private final Map<String, Integer> loadAttempts = new ConcurrentHashMap<>();
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "graft-load-retries");
-        t.setDaemon(true);
-        return t;
-    });
-    private final ExecutorService announced = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "graft-model-loader");
+        Thread thread = new Thread(r, "graft-load-retries");
         thread.setDaemon(true);
         return thread;
     });
@@ -116,7 +117,9 @@ public class ModelManager {
     private void consider(String model, int version, boolean startup) {
         ModelState state = state(model);
         synchronized (state) {
-            if (!startup && version <= state.newestOffered) {
+            // a version that failed is considered again when announced again: it may have been announced before
+            // it was in this store (an event from another store's run, kept in the topic)
+            if (!startup && version <= state.newestOffered && !state.failed.containsKey(version)) {
                 return;
             }
             state.newestOffered = Math.max(state.newestOffered, version);
@@ -217,10 +220,6 @@ public class ModelManager {
                 loading.remove(key, mine);
             }
         }
-    }
-
-    private VersionUnavailableException failed(ModelState state, int version, String reason) {
-        return failed(state, version, new ModelStoreException(reason));
     }
 
     private VersionUnavailableException failed(ModelState state, int version, RuntimeException cause) {

@@ -54,6 +54,21 @@ class ModelManagerTest {
     }
 
     @Test
+    void aVersionAnnouncedBeforeItIsInTheStoreServesWhenAnnouncedAgain() throws Exception {
+        ModelStore store = new ModelStore(root);
+        ModelManager manager = manager(store, ServingSettings.standard());
+        TestModels.publishClassifier(store, "m", 1);
+        manager.offer("m", 1).get();
+        manager.offer("m", 2).get();
+        assertThat(manager.status("m").orElseThrow().failed()).extracting(ModelStatus.VersionNote::version).containsExactly(2);
+
+        TestModels.publishClassifier(store, "m", 2);
+        manager.offer("m", 2).get();
+        assertThat(serving(manager, "m")).isEqualTo(2);
+        assertThat(manager.status("m").orElseThrow().failed()).isEmpty();
+    }
+
+    @Test
     void olderCorruptOrWronglyHashedVersionsNeverReplaceTheServingOne() throws Exception {
         ModelStore store = new ModelStore(root);
         ModelManager manager = manager(store, ServingSettings.standard());

@@ -12,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -151,15 +152,29 @@ public class TrainingRegistry {
     /** The stored version a request produced, looked up in the store's manifests. */
     public Optional<ModelManifest> stored(String requestId) {
         for (String model : store.models()) {
-            for (int version : store.versions(model)) {
-                try {
-                    ModelManifest manifest = store.manifest(model, version);
-                    if (requestId.equals(manifest.requestId())) {
-                        return Optional.of(manifest);
-                    }
-                } catch (ModelStoreException unreadable) {
-                    // a damaged version is reported by whoever serves it; it cannot be this request's answer
+            Optional<ModelManifest> found = stored(model, requestId);
+            if (found.isPresent()) {
+                return found;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The version of {@code model} a request produced, newest first: one model's manifests, not the
+     * whole store's, which on object storage is one request per manifest.
+     */
+    public Optional<ModelManifest> stored(String model, String requestId) {
+        List<Integer> versions = new ArrayList<>(store.versions(model));
+        Collections.reverse(versions);
+        for (int version : versions) {
+            try {
+                ModelManifest manifest = store.manifest(model, version);
+                if (requestId.equals(manifest.requestId())) {
+                    return Optional.of(manifest);
                 }
+            } catch (ModelStoreException unreadable) {
+                // a damaged version is reported by whoever serves it; it cannot be this request's answer
             }
         }
         return Optional.empty();

@@ -96,7 +96,7 @@ public class TrainingService implements JobRunner {
         }
         String requestId = plan.requestId();
         while (true) {
-            Optional<TrainingEvent> earlier = earlierOutcome(requestId);
+            Optional<TrainingEvent> earlier = earlierOutcome(requestId, plan.model());
             if (earlier.isPresent()) {
                 if (claims.current(requestId).filter(record::sameRecord).isPresent()) {
                     // the very record whose outcome a trainer published before it could acknowledge it
@@ -292,12 +292,12 @@ public class TrainingService implements JobRunner {
      * before a crash kept its outcome from being recorded, from the store's manifests (recorded now;
      * {@link #answerAgain} announces its version once more, as for any success answered again).
      */
-    private Optional<TrainingEvent> earlierOutcome(String requestId) {
+    private Optional<TrainingEvent> earlierOutcome(String requestId, String model) {
         Optional<TrainingEvent> recorded = outcomes.outcome(requestId);
         if (recorded.isPresent()) {
             return recorded;
         }
-        return registry.stored(requestId).map(manifest -> {
+        return registry.stored(model, requestId).map(manifest -> {
             TrainingEvent succeeded = TrainingEvent.succeeded(requestId, manifest.model(), manifest.version(),
                     "stored " + manifest.model() + " version " + manifest.version());
             outcomes.record(succeeded);
