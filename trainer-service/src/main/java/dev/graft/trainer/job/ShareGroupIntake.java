@@ -55,6 +55,8 @@ public class ShareGroupIntake {
     private final Thread thread = new Thread(this::run, "graft-intake");
     private volatile boolean stopping;
     private volatile Job current;
+    /** Why the intake last paused, so a long pause is logged once; empty while it takes requests. */
+    private String pausedFor = "";
 
     public ShareGroupIntake(JobRunner trainings, Claims claims, PoolSettings pool, ShareGroup group,
                             @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
@@ -133,8 +135,21 @@ public class ShareGroupIntake {
         }
     }
 
-    /** Idle: at most one record, handed to the training thread. */
+    /** Idle: at most one record, handed to the training thread; none while the trainer cannot work. */
     private Held take(KafkaShareConsumer<String, String> consumer, int deliveryLimit) {
+        Optional<String> unavailable = trainings.unavailable();
+        if (unavailable.isPresent()) {
+            if (!pausedFor.equals(unavailable.get())) {
+                LOG.warnf("taking no request while %s", unavailable.get());
+                pausedFor = unavailable.get();
+            }
+            Pause.sleep(POLL);
+            return null;
+        }
+        if (!pausedFor.isEmpty()) {
+            LOG.info("taking requests again");
+            pausedFor = "";
+        }
         for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
             int deliveries = record.deliveryCount().map(Short::intValue).orElse(1);
             Job job = new Job(new RequestRecord(record.key(), record.value(), record.topic(), record.partition(),

@@ -9,6 +9,7 @@ import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.dataset.LabeledImages;
 import dev.graft.trainer.dataset.RemoteDatasets;
+import dev.graft.trainer.storage.StorageReadiness;
 import dev.graft.trainer.training.Charts;
 import dev.graft.trainer.training.Checkpoint;
 import dev.graft.trainer.training.Checkpoints;
@@ -58,11 +59,12 @@ public class TrainingService implements JobRunner {
     private final Checkpoints checkpoints;
     private final FineTuneLayers layers;
     private final RemoteDatasets datasets;
+    private final StorageReadiness storage;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, Outcomes outcomes, Claims claims,
                            Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
-                           RemoteDatasets datasets) {
+                           RemoteDatasets datasets, StorageReadiness storage) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
@@ -74,6 +76,7 @@ public class TrainingService implements JobRunner {
         this.checkpoints = checkpoints;
         this.layers = layers;
         this.datasets = datasets;
+        this.storage = storage;
     }
 
     /**
@@ -81,6 +84,12 @@ public class TrainingService implements JobRunner {
      * REJECT when dead-lettered, RELEASE when the trainer stops before an outcome (another trainer
      * resumes it), ACCEPT once its outcome is published.
      */
+    /** The model store or the pool's state cannot be used: a request taken now could only be released. */
+    @Override
+    public Optional<String> unavailable() {
+        return storage.problem();
+    }
+
     @Override
     public AcknowledgeType run(Job job) {
         long started = System.nanoTime();
