@@ -27,6 +27,7 @@ import dev.graft.trainer.messaging.TrainingEventPublisher;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.deeplearning4j.util.ModelSerializer;
+import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Files;
@@ -64,7 +65,7 @@ public class TrainingService implements JobRunner {
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, Outcomes outcomes, Claims claims,
                            Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
-                           RemoteDatasets datasets, StorageReadiness storage) {
+                           RemoteDatasets datasets, @Readiness StorageReadiness storage) {
         this.recipe = recipe;
         this.store = store;
         this.publisher = publisher;
