@@ -14,8 +14,10 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -35,6 +37,8 @@ public class RemoteDatasets {
     private final S3Settings s3;
     private final Path mirrors;
     private final long maxBytes;
+    /** One client per bucket, kept: an S3 client holds connections and is meant to be reused. */
+    private final Map<String, Blobs> buckets = new HashMap<>();
 
     @Inject
     public RemoteDatasets(@ConfigProperty(name = "graft.data.allowed-buckets") Optional<List<String>> allowedBuckets,
@@ -101,7 +105,8 @@ public class RemoteDatasets {
 
     private synchronized Path mirror(StorageUri uri) {
         Path local = mirrors.resolve(uri.bucket()).resolve(uri.prefix()).normalize();
-        Blobs bucket = StorageUri.parse(StorageUri.SCHEME + uri.bucket() + "/").open(s3);
+        Blobs bucket = buckets.computeIfAbsent(uri.bucket(),
+                name -> StorageUri.parse(StorageUri.SCHEME + name + "/").open(s3));
         List<Blobs.Entry> entries;
         try {
             entries = bucket.entries(uri.prefix());

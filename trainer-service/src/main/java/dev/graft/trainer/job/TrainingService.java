@@ -196,7 +196,7 @@ public class TrainingService implements JobRunner {
                 registry.released(requestId, plan.model(), "released when its trainer stopped: " + e.getMessage());
                 metrics.job(plan.model(), "released", seconds(started));
                 LOG.infof("request %s released for another trainer (%s); it resumes from %s", requestId, e.getMessage(),
-                        checkpoints.of(requestId, job.record().value()).describe().orElse("the beginning"));
+                        checkpoint.describe().orElse("the beginning"));
                 return AcknowledgeType.RELEASE;
             } else if (e instanceof TrainingCancelledException) {
                 cancel(requestId, plan.model(), e.getMessage(), started);
