@@ -29,7 +29,7 @@ public final class Evaluation {
      */
     public record Settings(int trainPerClass, int testPerClass, int epochs, int batchSize, String transferBase) {
         public static Settings full() {
-            return new Settings(FashionMnist.TRAIN_PER_CLASS, FashionMnist.TEST_PER_CLASS, 2, 64, null);
+            return new Settings(FashionMnist.TRAIN_PER_CLASS, FashionMnist.TEST_PER_CLASS, 8, 64, null);
         }
 
         public static Settings comparison(int perClass) {

@@ -3,6 +3,7 @@ package dev.graft.inference.versions;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.predict.BatchScheduler;
 import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.shared.engine.Engine;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
@@ -32,6 +33,7 @@ public class ModelLoader {
 
     public ModelLoader(ModelStore store, ServingSettings settings, BatchScheduler.Factory schedulers,
                        InferenceMetrics metrics) {
+        Engine.init();   // before the first network is restored
         this.store = store;
         this.settings = settings;
         this.schedulers = schedulers;

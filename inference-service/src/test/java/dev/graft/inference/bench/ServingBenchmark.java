@@ -1,6 +1,7 @@
 package dev.graft.inference.bench;
 
 import dev.graft.inference.TestModels;
+import dev.graft.shared.engine.Engine;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;
@@ -156,6 +157,7 @@ public final class ServingBenchmark {
         for (int i = 0; i < 32; i++) {
             images.add(png(random));
         }
+        Engine.init();   // the in-process figures on the engine the service runs (its ModelLoader does the same)
         ComputationGraph network = network();
         store = new ModelStore(work.resolve("models"));
         publish(BATCHED, network);
@@ -169,6 +171,7 @@ public final class ServingBenchmark {
         } else {
             System.out.printf(Locale.ROOT, "graft serving benchmark: %s, %d s per phase, %d concurrent clients, %d swaps, %d cores%n",
                     what, seconds, concurrency, swaps, Runtime.getRuntime().availableProcessors());
+            System.out.println(Engine.init());
         }
         double limit = swapEvery > 0 ? Double.NaN : inProcess(network, MAX_BATCH);
         double limitSingle = swapEvery > 0 ? Double.NaN : inProcess(network, 1);

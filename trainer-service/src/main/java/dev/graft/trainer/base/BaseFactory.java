@@ -1,5 +1,6 @@
 package dev.graft.trainer.base;
 
+import dev.graft.shared.engine.Engine;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
@@ -49,6 +50,7 @@ public class BaseFactory {
                        @ConfigProperty(name = "graft.zoo.cache-dir") Optional<String> cacheDir,
                        @ConfigProperty(name = "graft.zoo.mirror") Optional<String> mirror,
                        @ConfigProperty(name = "graft.zoo.download-timeout", defaultValue = "PT10M") Duration downloadTimeout) {
+        Engine.init();   // before any network: the recipe and its checkpoints build theirs after the bases
         this.store = store;
         this.files = files;
         this.downloadTimeout = downloadTimeout;

@@ -91,7 +91,7 @@ class LongTrainingOverKafkaTest {
     @Test
     void aTrainingLongerThanItsRecordLockIsDeliveredOnceAndItsRecordAcknowledgedAtTheEnd() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        TestImages.classFolders(Path.of(dataRoot, run), 8, 1);
+        TestImages.classFolders(Path.of(dataRoot, run), 32, 1);
         String longOne = "long-" + run;
         String next = "next-" + run;
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap);
@@ -108,9 +108,12 @@ class LongTrainingOverKafkaTest {
                     "group.id", GROUP, "share.acknowledgement.mode", "explicit"), new StringDeserializer(),
                     new StringDeserializer())) {
                 probe.subscribe(List.of(Topics.TRAINING_REQUESTS));
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
                 while (!kafka.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
                         .anyMatch(e -> longOne.equals(e.requestId()) && e.type() == TrainingEvent.Type.EPOCH
                                 && e.timestamp().toEpochMilli() > threeLocks)) {
+                    assertThat(System.nanoTime()).as("an epoch ending three locks after the start, within " + TIMEOUT)
+                            .isLessThan(deadline);
                     for (ConsumerRecord<String, String> record : probe.poll(Duration.ofSeconds(1))) {
                         stolen.add(record.key());
                         probe.acknowledge(record, AcknowledgeType.RELEASE);

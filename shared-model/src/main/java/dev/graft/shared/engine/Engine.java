@@ -1,0 +1,56 @@
+package dev.graft.shared.engine;
+
+import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+import java.util.Properties;
+
+/**
+ * The engine settings a network must be built under, applied once per JVM before the first network: both
+ * services call {@link #init()} where they build or restore one. DL4J 1.0.0-M2.1 creates a layer's oneDNN
+ * helper when the layer is built, and only if the system property {@value #HELPERS_DISABLED} is
+ * {@code false} (its default is {@code true}); without it a convolution is 6-9x slower on this project's
+ * CPUs (docs/performance.md). Setting the property yourself ({@code -D...=true}) keeps DL4J's built-in path.
+ */
+public final class Engine {
+    /** DL4J's switch for its cuDNN / oneDNN layer helpers. */
+    public static final String HELPERS_DISABLED = "org.eclipse.deeplearning4j.helpers.disable";
+    private static final System.Logger LOG = System.getLogger(Engine.class.getName());
+    private static Description description;
+
+    private Engine() {
+    }
+
+    /** What the engine runs on, as logged at start. */
+    public record Description(String backend, boolean oneDnnBuild, boolean helpers, boolean oneDnnLayers, int threads) {
+        @Override
+        public String toString() {
+            return "ND4J " + backend + " backend, " + threads + " threads, oneDNN "
+                    + (oneDnnBuild ? "built in" : "not built in") + ", DL4J layer helpers " + (helpers ? "on" : "off")
+                    + (oneDnnLayers ? " (convolution, pooling and batch norm through oneDNN)" : "");
+        }
+    }
+
+    /** Applies the settings (once; later calls only return the description). */
+    public static synchronized Description init() {
+        if (description == null) {
+            if (System.getProperty(HELPERS_DISABLED) == null) {
+                System.setProperty(HELPERS_DISABLED, "false");
+            }
+            description = describe();
+            LOG.log(System.Logger.Level.INFO, "engine: " + description);
+        }
+        return description;
+    }
+
+    private static Description describe() {
+        Properties environment = Nd4j.getExecutioner().getEnvironmentInformation();
+        String backend = environment.getProperty("backend", "unknown");
+        boolean oneDnnBuild = NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo().contains("HAVE_ONEDNN");
+        boolean helpers = !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLED));
+        boolean oneDnnLayers = helpers && oneDnnBuild && BaseMKLDNNHelper.mklDnnEnabled();
+        int threads = Nd4j.getEnvironment().maxThreads();
+        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads);
+    }
+}
