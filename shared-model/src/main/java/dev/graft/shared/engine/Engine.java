@@ -5,6 +5,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 import java.util.Properties;
+import java.util.function.Supplier;
 
 /**
  * The engine settings a network must be built under, applied once per JVM before the first network: both
@@ -42,6 +43,24 @@ public final class Engine {
             LOG.log(System.Logger.Level.INFO, "engine: " + description);
         }
         return description;
+    }
+
+    /**
+     * Builds with DL4J's built-in layers instead, for comparisons (EngineTest, bin/graft bench engine). It
+     * flips the JVM-wide property while {@code build} runs: not for use while other threads build networks.
+     */
+    public static <T> T withBuiltInLayers(Supplier<T> build) {
+        String before = System.getProperty(HELPERS_DISABLED);
+        System.setProperty(HELPERS_DISABLED, "true");
+        try {
+            return build.get();
+        } finally {
+            if (before == null) {
+                System.clearProperty(HELPERS_DISABLED);
+            } else {
+                System.setProperty(HELPERS_DISABLED, before);
+            }
+        }
     }
 
     private static Description describe() {

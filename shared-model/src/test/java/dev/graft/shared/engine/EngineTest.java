@@ -23,8 +23,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-import java.util.function.Supplier;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,7 +47,7 @@ class EngineTest {
     void oneDnnLayersComputeWhatTheBuiltInOnesCompute() {
         Engine.init();
         ComputationGraph oneDnn = network();
-        ComputationGraph builtIn = withHelpersDisabled(EngineTest::network);
+        ComputationGraph builtIn = Engine.withBuiltInLayers(EngineTest::network);
         assertThat(builtIn.getLayer("conv1").getHelper()).isNull();
         builtIn.setParams(oneDnn.params().dup());
 
@@ -91,15 +89,6 @@ class EngineTest {
         return network;
     }
 
-    private static <T> T withHelpersDisabled(Supplier<T> build) {
-        String before = System.getProperty(Engine.HELPERS_DISABLED);
-        System.setProperty(Engine.HELPERS_DISABLED, "true");
-        try {
-            return build.get();
-        } finally {
-            System.setProperty(Engine.HELPERS_DISABLED, before);
-        }
-    }
 
     private static void assertClose(INDArray actual, INDArray expected) {
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);

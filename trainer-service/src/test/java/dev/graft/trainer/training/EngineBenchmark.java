@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -59,7 +58,7 @@ public final class EngineBenchmark {
         for (String[] network : new String[][]{{"small-convnet", "128"}, {"vgg16", "256"}}) {
             ComputationGraph graph = fineTuned(bases, network[0], Integer.parseInt(network[1]));
             Rates graft1 = graft(graph, seconds);
-            Rates builtIn = graft(withHelpersDisabled(() -> fineTuned(bases, network[0], Integer.parseInt(network[1]))), seconds);
+            Rates builtIn = graft(Engine.withBuiltInLayers(() -> fineTuned(bases, network[0], Integer.parseInt(network[1]))), seconds);
             Rates torch1 = torch(python, peer, network[0], seconds);
             Rates torch2 = torch(python, peer, network[0], seconds);
             Rates graft2 = graft(graph, seconds);
@@ -122,15 +121,6 @@ public final class EngineBenchmark {
         return new Rates(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
     }
 
-    private static ComputationGraph withHelpersDisabled(Supplier<ComputationGraph> build) {
-        String before = System.getProperty(Engine.HELPERS_DISABLED);
-        System.setProperty(Engine.HELPERS_DISABLED, "true");
-        try {
-            return build.get();
-        } finally {
-            System.setProperty(Engine.HELPERS_DISABLED, before);
-        }
-    }
 
     private static void print(String network, Rates graft, Rates builtIn, Rates torch) {
         System.out.println(network);
