@@ -157,7 +157,7 @@ public final class ServingBenchmark {
         for (int i = 0; i < 32; i++) {
             images.add(png(random));
         }
-        Engine.init();   // the in-process figures on the engine the service runs (its ModelLoader does the same)
+        Engine.Description engine = Engine.init();   // the in-process figures on the engine the service runs (as its ModelLoader)
         ComputationGraph network = network();
         store = new ModelStore(work.resolve("models"));
         publish(BATCHED, network);
@@ -171,7 +171,7 @@ public final class ServingBenchmark {
         } else {
             System.out.printf(Locale.ROOT, "graft serving benchmark: %s, %d s per phase, %d concurrent clients, %d swaps, %d cores%n",
                     what, seconds, concurrency, swaps, Runtime.getRuntime().availableProcessors());
-            System.out.println(Engine.init());
+            System.out.println(engine);
         }
         double limit = swapEvery > 0 ? Double.NaN : inProcess(network, MAX_BATCH);
         double limitSingle = swapEvery > 0 ? Double.NaN : inProcess(network, 1);

@@ -121,7 +121,6 @@ public final class EngineBenchmark {
         return new Rates(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
     }
 
-
     private static void print(String network, Rates graft, Rates builtIn, Rates torch) {
         System.out.println(network);
         row("training step, batch 32", graft.train, builtIn.train, torch.train, true);
