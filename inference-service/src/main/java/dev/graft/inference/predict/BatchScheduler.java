@@ -11,6 +11,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -20,7 +22,11 @@ import java.util.function.UnaryOperator;
  * {@code maxWait} for company once the network is free. Counting from the end of the previous pass
  * matters under load: the clients it answered send their next requests within a millisecond or
  * two, and they join the requests that queued during the pass instead of forming a batch of their
- * own. One thread runs the passes, because a network is not safe for concurrent use anyway.
+ * own. A batch also closes early, once it holds as many images as the previous pass and no other
+ * request is on its way (being decoded, or queued): under a steady load that is everyone the last
+ * pass answered, and waiting longer would only leave the network idle (issue 16: a batch of 8 from
+ * 8 clients waited out the 5 ms every pass). One thread runs the passes, because a network is not
+ * safe for concurrent use anyway.
  */
 public final class BatchScheduler implements AutoCloseable {
 
@@ -44,12 +50,16 @@ public final class BatchScheduler implements AutoCloseable {
     private final long maxWaitNanos;
     private final Listener listener;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** Requests submitted and not yet taken from the queue by the worker, their preparation included. */
+    private final AtomicInteger arriving = new AtomicInteger();
     private final Thread worker;
     private volatile boolean closed;
     /** A request that did not fit the previous batch; it opens the next one. */
     private Pending carried;
     /** When the previous pass ended (worker thread only). */
     private long freeSince;
+    /** Images in the previous pass (worker thread only); before the first, one. */
+    private long previousRows = 1;
 
     /** @param forward the network: [n, c, h, w] in, [n, outputs] out */
     public BatchScheduler(String name, UnaryOperator<INDArray> forward, int maxBatchSize, Duration maxWait,
@@ -63,21 +73,47 @@ public final class BatchScheduler implements AutoCloseable {
         this.worker.start();
     }
 
-    /** Queues {@code images} ([k, c, h, w]); the result has their k output rows, in order. */
-    public CompletableFuture<INDArray> submit(INDArray images) {
+    /**
+     * Prepares the images ([k, c, h, w]) on the caller's thread, counted as on their way meanwhile, and
+     * queues them; the result has their k output rows, in order. What {@code images} throws, this throws.
+     */
+    public CompletableFuture<INDArray> submit(Supplier<INDArray> images) {
         CompletableFuture<INDArray> result = new CompletableFuture<>();
         if (closed) {
             result.completeExceptionally(new IllegalStateException("this model version no longer serves"));
             return result;
         }
-        queue.add(new Pending(images, System.nanoTime(), result));
+        arriving.incrementAndGet();
+        INDArray prepared;
+        try {
+            prepared = images.get();
+        } catch (RuntimeException e) {
+            arriving.decrementAndGet();
+            throw e;
+        }
+        queue.add(new Pending(prepared, System.nanoTime(), result));   // the worker uncounts it when it takes it
         return result;
+    }
+
+    private Pending take() throws InterruptedException {
+        return taken(queue.take());
+    }
+
+    private Pending poll(long nanos) throws InterruptedException {
+        return taken(nanos > 0 ? queue.poll(nanos, TimeUnit.NANOSECONDS) : queue.poll());
+    }
+
+    private Pending taken(Pending pending) {
+        if (pending != null && pending != STOP) {
+            arriving.decrementAndGet();
+        }
+        return pending;
     }
 
     private void run() {
         try {
             while (true) {
-                Pending first = carried != null ? carried : queue.take();
+                Pending first = carried != null ? carried : take();
                 carried = null;
                 if (first == STOP) {
                     return;
@@ -88,8 +124,10 @@ public final class BatchScheduler implements AutoCloseable {
                 boolean stop = false;
                 long deadline = Math.max(first.enqueued(), freeSince) + maxWaitNanos;
                 while (rows < maxBatchSize) {
-                    long remaining = deadline - System.nanoTime();
-                    Pending next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
+                    if (rows >= previousRows && arriving.get() == 0) {
+                        break;   // as many as last time, and nobody else on the way
+                    }
+                    Pending next = poll(deadline - System.nanoTime());
                     if (next == null) {
                         break;
                     }
@@ -106,6 +144,7 @@ public final class BatchScheduler implements AutoCloseable {
                 }
                 execute(batch, (int) rows);
                 freeSince = System.nanoTime();
+                previousRows = rows;
                 if (stop) {
                     drain();
                     return;

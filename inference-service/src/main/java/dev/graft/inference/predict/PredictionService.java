@@ -103,8 +103,8 @@ public class PredictionService {
                 "no model '" + model + "' is serving; GET /api/models lists those that are"))
                 : manager.acquire(model, version);
         try {
-            INDArray input = preparation.prepare(loaded.manifest());
-            INDArray output = loaded.submit(input).get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            INDArray output = loaded.submit(() -> preparation.prepare(loaded.manifest()))
+                    .get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             return new Served(loaded.manifest(), Predictor.predictions(loaded.manifest(), output,
                     topK != null ? topK : DEFAULT_TOP_K));
         } catch (InterruptedException e) {

@@ -7,6 +7,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * One loaded, verified and warmed model version with its batch scheduler. Reference counted: the
@@ -45,8 +46,11 @@ public final class LoadedModel {
         }
     }
 
-    /** Runs {@code images} in a shared batch with other requests; the caller must hold a reference. */
-    public CompletableFuture<INDArray> submit(INDArray images) {
+    /**
+     * Prepares {@code images} on the caller's thread and runs them in a shared batch with other requests;
+     * the caller must hold a reference.
+     */
+    public CompletableFuture<INDArray> submit(Supplier<INDArray> images) {
         return scheduler.submit(images);
     }
 

@@ -85,6 +85,7 @@ public final class ServingBenchmark {
     private KafkaProducer<String, String> producer;
     private byte[] artifact;
     private String baseUrl;
+    private ProcessHandle service;
 
     private ServingBenchmark(int seconds, int concurrency, int swaps, int swapEvery) {
         this.seconds = seconds;
@@ -111,8 +112,12 @@ public final class ServingBenchmark {
         System.exit(0);   // the HTTP and Kafka clients' threads would keep the JVM alive
     }
 
-    /** What a load phase measured; {@code answered}: when each 200 came, in nanoseconds since the phase began. */
-    private record Load(int ok, List<String> failures, long[] latencies, double seconds, long[] answered) {
+    /**
+     * What a load phase measured; {@code answered}: when each 200 came, in nanoseconds since the phase began;
+     * CPU seconds the service and this process (the clients, the broker) used meanwhile.
+     */
+    private record Load(int ok, List<String> failures, long[] latencies, double seconds, long[] answered,
+                        double serviceCpu, double clientCpu) {
         double perSecond() {
             return ok / seconds;
         }
@@ -137,7 +142,8 @@ public final class ServingBenchmark {
             long[] all = Stream.of(latencies, other.latencies).flatMapToLong(Arrays::stream).sorted().toArray();
             List<String> failed = new ArrayList<>(failures);
             failed.addAll(other.failures);
-            return new Load(ok + other.ok, failed, all, seconds + other.seconds, new long[0]);
+            return new Load(ok + other.ok, failed, all, seconds + other.seconds, new long[0], serviceCpu + other.serviceCpu,
+                    clientCpu + other.clientCpu);
         }
 
         double percentile(double p) {
@@ -186,15 +192,20 @@ public final class ServingBenchmark {
                 port = socket.getLocalPort();
             }
             baseUrl = "http://127.0.0.1:" + port;
-            ProcessBuilder builder = new ProcessBuilder("java", "-Xmx1g", "-Dquarkus.http.port=" + port,
-                    "-Dgraft.store.uri=" + store.folder().orElseThrow(),
+            List<String> command = new ArrayList<>(List.of("java", "-Xmx1g"));
+            // e.g. a profiler agent: -Dgraft.bench.service-options="-agentpath:..." (docs/performance.md)
+            command.addAll(Arrays.asList(System.getProperty("graft.bench.service-options", "").split(" +")));
+            command.removeIf(String::isBlank);
+            command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dgraft.store.uri=" + store.folder().orElseThrow(),
                     "-Dgraft.serving.defaults.max-batch-size=" + MAX_BATCH,
                     "-Dgraft.serving.models.\"" + SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2",
-                    "-jar", jar.toString())
+                    "-jar", jar.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(work.resolve("inference.log").toFile());
             // in the environment: Quarkus lets KAFKA_BOOTSTRAP_SERVERS (bin/graft exports it) win over -Dkafka.bootstrap.servers
             builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
             Process service = builder.start();
+            this.service = service.toHandle();
             try {
                 awaitReady(service);
                 if (swapEvery > 0) {
@@ -241,6 +252,9 @@ public final class ServingBenchmark {
                 "  server side", (after.get("images") - before.get("images")) / passes,
                 // the batched model computes only during its own phases
                 100 * (after.get("compute") - before.get("compute")) / batched.seconds());
+        System.out.printf(Locale.ROOT, "%-44s %9.2f cores the service, %.2f this process (clients, broker), of %d%n",
+                "  CPU", batched.serviceCpu() / batched.seconds(), batched.clientCpu() / batched.seconds(),
+                Runtime.getRuntime().availableProcessors());
         report("HTTP, batch size 1", single);
         Load duringSwaps = loadWhileSwapping(BATCHED, 5);
         report("HTTP during 5 swaps", duringSwaps);
@@ -398,6 +412,8 @@ public final class ServingBenchmark {
         AtomicBoolean stop = new AtomicBoolean();
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
         List<Future<Load>> results = new ArrayList<>();
+        double serviceCpu = cpuSeconds(service);
+        double clientCpu = cpuSeconds(ProcessHandle.current());
         long start = System.nanoTime();
         for (int c = 0; c < concurrency; c++) {
             int client = c;
@@ -419,7 +435,8 @@ public final class ServingBenchmark {
         double elapsed = (System.nanoTime() - start) / 1e9;
         clients.shutdown();
         long[] all = latencies.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new Load(ok, failures, all, elapsed, answered.stream().flatMapToLong(Arrays::stream).toArray());
+        return new Load(ok, failures, all, elapsed, answered.stream().flatMapToLong(Arrays::stream).toArray(),
+                cpuSeconds(service) - serviceCpu, cpuSeconds(ProcessHandle.current()) - clientCpu);
     }
 
     private Load client(String model, int client, AtomicBoolean stop, long phaseStart) {
@@ -453,7 +470,7 @@ public final class ServingBenchmark {
                 break;
             }
         }
-        return new Load(n, failures, Arrays.copyOf(latencies, n), 0, Arrays.copyOf(answered, n));
+        return new Load(n, failures, Arrays.copyOf(latencies, n), 0, Arrays.copyOf(answered, n), 0, 0);
     }
 
     /** Load for the phase's length while a new version swaps in about every seconds/count. */
@@ -504,6 +521,10 @@ public final class ServingBenchmark {
             Thread.sleep(500);
         }
         throw new IllegalStateException("the inference service was not ready within 3 minutes");
+    }
+
+    private static double cpuSeconds(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElseThrow().toNanos() / 1e9;
     }
 
     /** Resident memory of the service process, from /proc. */

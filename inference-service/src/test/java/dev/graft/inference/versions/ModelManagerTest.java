@@ -48,7 +48,7 @@ class ModelManagerTest {
         assertThat(serving(manager, "m")).isEqualTo(2);
         // version 1 is evicted (one version kept), but the request that holds it can still use it
         assertThat(inFlight.isReleased()).isFalse();
-        assertThat(inFlight.submit(Nd4j.zeros(DataType.FLOAT, 2, 3, 8, 8)).get().shape()).containsExactly(2, 3);
+        assertThat(inFlight.submit(() -> Nd4j.zeros(DataType.FLOAT, 2, 3, 8, 8)).get().shape()).containsExactly(2, 3);
         inFlight.release();
         assertThat(inFlight.isReleased()).isTrue();
     }

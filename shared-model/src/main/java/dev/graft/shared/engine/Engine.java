@@ -4,6 +4,7 @@ import org.deeplearning4j.nn.layers.mkldnn.BaseMKLDNNHelper;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
+import java.lang.reflect.Field;
 import java.util.Properties;
 import java.util.function.Supplier;
 
@@ -13,10 +14,18 @@ import java.util.function.Supplier;
  * helper when the layer is built, and only if the system property {@value #HELPERS_DISABLED} is
  * {@code false} (its default is {@code true}); without it a convolution is 6-9x slower on this project's
  * CPUs (docs/performance.md). Setting the property yourself ({@code -D...=true}) keeps DL4J's built-in path.
+ * On the CPU backend it also puts {@link #CPU_EXECUTIONER} in place of ND4J's op executioner, which pools on
+ * libnd4j's loops: oneDNN's pooling of DL4J's layout is 4-6x slower on AVX2 CPUs. It replaces the instance
+ * rather than setting ND4J's {@value #OP_EXECUTIONER} property, which ND4J reads once when it starts, maybe
+ * before this call. Setting {@code -Dopexec=} yourself keeps yours.
  */
 public final class Engine {
     /** DL4J's switch for its cuDNN / oneDNN layer helpers. */
     public static final String HELPERS_DISABLED = "org.eclipse.deeplearning4j.helpers.disable";
+    /** ND4J's setting naming its op executioner class: when set, Graft leaves the executioner alone. */
+    public static final String OP_EXECUTIONER = "opexec";
+    /** Graft's CPU executioner; absent from the CUDA build. */
+    public static final String CPU_EXECUTIONER = "dev.graft.shared.engine.cpu.CpuOpExecutioner";
     private static final System.Logger LOG = System.getLogger(Engine.class.getName());
     private static Description description;
 
@@ -24,12 +33,14 @@ public final class Engine {
     }
 
     /** What the engine runs on, as logged at start. */
-    public record Description(String backend, boolean oneDnnBuild, boolean helpers, boolean oneDnnLayers, int threads) {
+    public record Description(String backend, boolean oneDnnBuild, boolean helpers, boolean oneDnnLayers, int threads,
+                              boolean ownPooling) {
         @Override
         public String toString() {
             return "ND4J " + backend + " backend, " + threads + " threads, oneDNN "
                     + (oneDnnBuild ? "built in" : "not built in") + ", DL4J layer helpers " + (helpers ? "on" : "off")
-                    + (oneDnnLayers ? " (convolution, pooling and batch norm through oneDNN)" : "");
+                    + (oneDnnLayers ? " (convolution and batch norm through oneDNN" : "")
+                    + (oneDnnLayers ? (ownPooling ? ", pooling on libnd4j's loops)" : ", pooling too)") : "");
         }
     }
 
@@ -38,6 +49,9 @@ public final class Engine {
         if (description == null) {
             if (System.getProperty(HELPERS_DISABLED) == null) {
                 System.setProperty(HELPERS_DISABLED, "false");
+            }
+            if (System.getProperty(OP_EXECUTIONER) == null && cpuExecutionerPresent()) {
+                replaceExecutioner();
             }
             description = describe();
             LOG.log(System.Logger.Level.INFO, "engine: " + description);
@@ -70,6 +84,31 @@ public final class Engine {
         boolean helpers = !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLED));
         boolean oneDnnLayers = helpers && oneDnnBuild && BaseMKLDNNHelper.mklDnnEnabled();
         int threads = Nd4j.getEnvironment().maxThreads();
-        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads);
+        boolean ownPooling = Nd4j.getExecutioner().getClass().getName().equals(CPU_EXECUTIONER);
+        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, ownPooling);
+    }
+
+    private static void replaceExecutioner() {
+        if (Nd4j.getExecutioner().getClass().getName().equals(CPU_EXECUTIONER)) {
+            return;
+        }
+        try {
+            Field instance = Nd4j.class.getDeclaredField("OP_EXECUTIONER_INSTANCE");
+            instance.setAccessible(true);
+            instance.set(null, Class.forName(CPU_EXECUTIONER).getConstructor().newInstance());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "ND4J's executioner could not be replaced (" + e
+                    + "): pooling stays on oneDNN, slower on AVX2 CPUs");
+        }
+    }
+
+    /** Only where nd4j-native is the backend: the class extends its executioner. */
+    private static boolean cpuExecutionerPresent() {
+        try {
+            Class.forName("org.nd4j.linalg.cpu.nativecpu.ops.NativeOpExecutioner", false, Engine.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
     }
 }

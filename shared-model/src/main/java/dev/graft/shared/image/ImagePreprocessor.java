@@ -8,6 +8,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
@@ -47,7 +48,8 @@ public final class ImagePreprocessor {
         if (bytes == null || bytes.length == 0) {
             throw new InvalidImageException(InvalidImageException.Kind.EMPTY, "empty body: send the image bytes (" + limits.formatList() + ")");
         }
-        try (ImageInputStream input = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        // in memory: ImageIO.createImageInputStream would copy each image through a new temporary file
+        try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(bytes))) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(input);
             if (!readers.hasNext()) {
                 throw new InvalidImageException(InvalidImageException.Kind.UNREADABLE,

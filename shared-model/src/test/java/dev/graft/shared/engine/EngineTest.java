@@ -26,8 +26,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The engine both services build networks on: convolution, pooling and batch norm go through oneDNN
- * (DL4J's layer helpers), and they compute what DL4J's built-in layers compute, forward and backward.
+ * The engine both services build networks on: convolution, pooling and batch norm go through DL4J's oneDNN
+ * layer helpers (pooling then on libnd4j's loops, CpuOpExecutionerTest), and they compute what DL4J's
+ * built-in layers compute, forward and backward.
  */
 class EngineTest {
 
@@ -38,6 +39,8 @@ class EngineTest {
         ComputationGraph network = network();
         assertThat(engine.backend()).isEqualToIgnoringCase("CPU");
         assertThat(engine.oneDnnLayers()).as(engine.toString()).isTrue();
+        assertThat(engine.ownPooling()).as(engine.toString()).isTrue();
+        assertThat(Nd4j.getExecutioner().getClass().getName()).isEqualTo(Engine.CPU_EXECUTIONER);
         assertThat(network.getLayer("conv1").getHelper()).isInstanceOf(MKLDNNConvHelper.class);
         assertThat(network.getLayer("pool1").getHelper()).isInstanceOf(MKLDNNSubsamplingHelper.class);
         assertThat(network.getLayer("norm1").getHelper()).isInstanceOf(MKLDNNBatchNormHelper.class);

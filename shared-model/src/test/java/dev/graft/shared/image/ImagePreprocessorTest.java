@@ -8,6 +8,8 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,6 +22,21 @@ class ImagePreprocessorTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(ImageIO.write(image, format, out)).isTrue();
         return out.toByteArray();
+    }
+
+    /** A cache folder that is gone makes ImageIO's file-cached streams fail: decoding must not use one. */
+    @Test
+    void decodesInMemoryWithoutATemporaryFile() throws IOException {
+        byte[] png = encode(new BufferedImage(3, 2, BufferedImage.TYPE_INT_RGB), "png");
+        Path cache = Files.createTempDirectory("imageio-cache");
+        ImageIO.setUseCache(true);
+        ImageIO.setCacheDirectory(cache.toFile());
+        Files.delete(cache);
+        try {
+            assertThat(ImagePreprocessor.decode(png).getWidth()).isEqualTo(3);
+        } finally {
+            ImageIO.setCacheDirectory(null);
+        }
     }
 
     @Test
