@@ -84,12 +84,15 @@ public final class Engine {
         boolean helpers = !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLED));
         boolean oneDnnLayers = helpers && oneDnnBuild && BaseMKLDNNHelper.mklDnnEnabled();
         int threads = Nd4j.getEnvironment().maxThreads();
-        boolean ownPooling = Nd4j.getExecutioner().getClass().getName().equals(CPU_EXECUTIONER);
-        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, ownPooling);
+        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, cpuExecutionerInstalled());
+    }
+
+    private static boolean cpuExecutionerInstalled() {
+        return Nd4j.getExecutioner().getClass().getName().equals(CPU_EXECUTIONER);
     }
 
     private static void replaceExecutioner() {
-        if (Nd4j.getExecutioner().getClass().getName().equals(CPU_EXECUTIONER)) {
+        if (cpuExecutionerInstalled()) {
             return;
         }
         try {

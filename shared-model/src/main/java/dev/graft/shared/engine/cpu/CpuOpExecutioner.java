@@ -12,16 +12,15 @@ import java.util.Set;
  * plain NCHW layout DL4J passes, oneDNN 2.3 (in nd4j-native 1.0.0-M2.1) pools with its reference
  * {@code simple_nchw} implementation on AVX2 CPUs, 4-6x slower than libnd4j's loops and, in the small
  * convnet's forward pass, four times the time of its convolutions (docs/performance.md). Convolutions keep
- * oneDNN. Installed by {@code Engine.init()} through ND4J's {@code opexec} setting; the CUDA build leaves
- * this package out.
+ * oneDNN. {@code Engine.init()} puts an instance in place of ND4J's; the CUDA build leaves this package out.
  */
 public class CpuOpExecutioner extends NativeOpExecutioner {
     /** The ops with a oneDNN implementation in libnd4j that this keeps on libnd4j's loops. */
-    static final Set<String> OWN_LOOPS = Set.of("maxpool2d", "maxpool2d_bp", "avgpool2d", "avgpool2d_bp");
+    private static final Set<String> OWN_LOOPS = Set.of("maxpool2d", "maxpool2d_bp", "avgpool2d", "avgpool2d_bp");
     private final ThreadLocal<Boolean> ownLoops = ThreadLocal.withInitial(() -> false);
 
     /** Whether libnd4j may run {@code opName} through a platform helper (oneDNN). */
-    public static boolean helpersFor(String opName) {
+    private static boolean helpersFor(String opName) {
         return !OWN_LOOPS.contains(opName);
     }
 
