@@ -22,7 +22,7 @@ final class S3Clients {
     static S3Client create(S3Settings settings) {
         StandardRetryStrategy retries = StandardRetryStrategy.builder()
                 .maxAttempts(settings.maxAttempts())
-                .backoffStrategy(BackoffStrategy.exponentialDelay(settings.baseDelay(), settings.maxDelay()))
+                .backoffStrategy(backoff(settings))
                 .circuitBreakerEnabled(false)
                 .build();
         var builder = S3Client.builder()
@@ -46,5 +46,13 @@ final class S3Clients {
             builder.credentialsProvider(DefaultCredentialsProvider.builder().build());
         }
         return builder.build();
+    }
+
+    /**
+     * Half jitter: each wait is at least half its exponential step, so the tries together outlast an
+     * outage of a known length (full jitter may retry all at once and give up within a second).
+     */
+    static BackoffStrategy backoff(S3Settings settings) {
+        return BackoffStrategy.exponentialDelayHalfJitter(settings.baseDelay(), settings.maxDelay());
     }
 }
