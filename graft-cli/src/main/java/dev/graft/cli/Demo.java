@@ -149,8 +149,14 @@ public final class Demo {
         inference.awaitServing(model, version, Duration.ofMinutes(2));
     }
 
-    /** Accuracy and price error over the test split, as the inference service answers. */
-    record Scores(int images, double accuracy, double meanAbsoluteError) {
+    /**
+     * Accuracy and price error over the test split, as the inference service answers.
+     *
+     * @param classPriceError the error of pricing each image at its predicted class's mean price (NaN
+     *                        without both models): what the regressor would reach if it knew what the
+     *                        classifier knows, and no more
+     */
+    record Scores(int images, double accuracy, double meanAbsoluteError, double classPriceError) {
         double floorRatio() {
             return meanAbsoluteError / noiseFloor();
         }
@@ -158,6 +164,38 @@ public final class Demo {
         /** The best possible MAE: prices are class mean + N(0, sigma), and E|N(0, sigma)| = sigma * sqrt(2/pi). */
         static double noiseFloor() {
             return FashionMnist.PRICE_SIGMA * Math.sqrt(2 / Math.PI);
+        }
+    }
+
+    /** Sums the answers for one image at a time into {@link Scores}. */
+    static final class Tally {
+        private final boolean classifier;
+        private final boolean regressor;
+        private int images;
+        private int correct;
+        private double absoluteError;
+        private double classPriceError;
+
+        Tally(boolean classifier, boolean regressor) {
+            this.classifier = classifier;
+            this.regressor = regressor;
+        }
+
+        /** {@code predicted} is ignored without a classifier, {@code predictedPrice} without a regressor. */
+        void add(String label, String predicted, double truePrice, double predictedPrice) {
+            images++;
+            correct += classifier && predicted.equals(label) ? 1 : 0;
+            if (regressor) {
+                absoluteError += Math.abs(predictedPrice - truePrice);
+                if (classifier) {
+                    classPriceError += Math.abs(FashionMnist.MEAN_PRICES[FashionMnist.LABELS.indexOf(predicted)] - truePrice);
+                }
+            }
+        }
+
+        Scores scores() {
+            return new Scores(images, (double) correct / images, regressor ? absoluteError / images : Double.NaN,
+                    classifier && regressor ? classPriceError / images : Double.NaN);
         }
     }
 
@@ -174,8 +212,7 @@ public final class Demo {
         }
         List<String> rows = new ArrayList<>(truePrices.keySet());
         int every = shown > 0 ? Math.max(1, rows.size() / shown) : Integer.MAX_VALUE;
-        int correct = 0;
-        double absoluteError = 0;
+        Tally tally = new Tally(classifier != null, regressor != null);
         if (shown > 0) {
             out.printf("%-34s %-11s %-11s %6s  %9s %9s%n", "image", "true", "predicted", "p", "price", "predicted");
         }
@@ -188,20 +225,19 @@ public final class Demo {
                 JsonNode classification = inference.predict(classifier, dir.resolve(file));
                 predicted = classification.path("label").asText();
                 probability = classification.path("probabilities").path(predicted).asDouble();
-                correct += predicted.equals(label) ? 1 : 0;
             }
             double predictedPrice = Double.NaN;
             if (regressor != null) {
                 predictedPrice = inference.predict(regressor, dir.resolve(file)).path("value").asDouble();
-                absoluteError += Math.abs(predictedPrice - truePrices.get(file));
             }
+            tally.add(label, predicted, truePrices.get(file), predictedPrice);
             if (i % every == 0) {
                 out.printf(Locale.ROOT, "%-34s %-11s %-11s %6.2f  %9.2f %9.2f%s%n", file, label, predicted, probability,
                         truePrices.get(file), predictedPrice,
                         classifier == null || predicted.equals(label) ? "" : "  <- wrong class");
             }
         }
-        return new Scores(rows.size(), (double) correct / rows.size(), absoluteError / rows.size());
+        return tally.scores();
     }
 
     void print(Scores scores) {
@@ -209,5 +245,9 @@ public final class Demo {
         out.printf(Locale.ROOT, "  classifier accuracy     %.1f%%%n", 100 * scores.accuracy());
         out.printf(Locale.ROOT, "  price mean abs. error   %.2f (noise floor sigma*0.798 = %.2f; %.2fx the floor)%n",
                 scores.meanAbsoluteError(), Scores.noiseFloor(), scores.floorRatio());
+        if (!Double.isNaN(scores.classPriceError())) {
+            out.printf(Locale.ROOT, "  priced by the classifier %.2f (%.2fx: each image at its predicted class's mean price)%n",
+                    scores.classPriceError(), scores.classPriceError() / Scores.noiseFloor());
+        }
     }
 }

@@ -65,7 +65,8 @@ public final class Evaluation {
                 "%s/validation".formatted(dir.getFileName()), null, null, null),
                 new TrainingRequest.Base("small-convnet", "random", 48, 48), new TrainingRequest.Head(128, 0.5),
                 new TrainingRequest.FrozenPhase(0, 1e-3, s.batchSize()),
-                new TrainingRequest.FineTunePhase(s.epochs(), 1e-3, s.batchSize(), "block1_conv1"), null, null, null, 42L));
+                new TrainingRequest.FineTunePhase(s.epochs(), 1e-3, s.batchSize(), "block1_conv1", "cosine"), null, null,
+                null, 42L));
         double classifierMinutes = (System.nanoTime() - start) / 60e9;
         if (!classified.succeeded()) {
             return false;
@@ -78,8 +79,8 @@ public final class Evaluation {
                 new TrainingRequest.Dataset(dir.getFileName() + "/train-prices.csv",
                         dir.getFileName() + "/validation-prices.csv", null, "file", "price"),
                 new TrainingRequest.Base(null, "model:" + CLASSIFIER + "@" + version, null, null),
-                new TrainingRequest.Head(64, 0.0), new TrainingRequest.FrozenPhase(8, 2e-3, s.batchSize()),
-                new TrainingRequest.FineTunePhase(1, 1e-4, s.batchSize(), "block3_conv1"), null, null, null, 42L));
+                new TrainingRequest.Head(128, 0.0), new TrainingRequest.FrozenPhase(24, 2e-3, s.batchSize(), "cosine"),
+                new TrainingRequest.FineTunePhase(2, 1e-4, s.batchSize(), "block3_conv1", "cosine"), null, null, null, 42L));
         double regressorMinutes = (System.nanoTime() - start) / 60e9;
         if (!priced.succeeded()) {
             return false;

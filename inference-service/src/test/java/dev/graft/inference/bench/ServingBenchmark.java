@@ -73,6 +73,8 @@ public final class ServingBenchmark {
     private static final String SINGLE = "bench-single";
     private static final InputShape SHAPE = InputShape.rgb(48, 48);
     private static final int MAX_BATCH = 16;
+    private static final int WARM_SLICE_SECONDS = 10;
+    private static final int MAX_WARM_SLICES = 18;
 
     private final int seconds;
     private final int concurrency;
@@ -235,9 +237,8 @@ public final class ServingBenchmark {
      * that drift (JIT, a neighbour on the machine) weighs on both alike.
      */
     private void measure(Process service, double limit, double limitSingle) throws Exception {
-        int warm = Math.max(10, seconds);
-        Load warmBatched = load(BATCHED, warm);   // JIT, workspaces: not counted, but shown by 10 s slice
-        load(SINGLE, Math.max(5, warm / 3));
+        List<Long> warmBatched = warmUp(BATCHED);
+        load(SINGLE, Math.max(5, seconds / 3));
         Map<String, Double> before = serverStats(BATCHED);
         Load batched = load(BATCHED, seconds);
         Load single = load(SINGLE, seconds).and(load(SINGLE, seconds));
@@ -245,7 +246,7 @@ public final class ServingBenchmark {
         Map<String, Double> after = serverStats(BATCHED);
         System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process limit (output() on batches of " + MAX_BATCH + ")", limit);
         System.out.printf(Locale.ROOT, "%-44s %9.1f img/s%n", "in-process, batches of 1", limitSingle);
-        System.out.printf(Locale.ROOT, "%-44s %s img/s%n", "HTTP warm-up, by 10 s slice (not counted)", warmBatched.bySlice(10));
+        System.out.printf(Locale.ROOT, "%-44s %s img/s%n", "HTTP warm-up, by 10 s slice (not counted)", warmBatched);
         report("HTTP, dynamic batching (max " + MAX_BATCH + ", 5 ms)", batched);
         double passes = after.get("passes") - before.get("passes");
         System.out.printf(Locale.ROOT, "%-44s %9.1f images per pass, network busy %.0f%% of the time%n",
@@ -279,6 +280,24 @@ public final class ServingBenchmark {
         if (!duringSwaps.failures().isEmpty()) {
             System.out.println("first failure: " + duringSwaps.failures().get(0));
         }
+    }
+
+    /**
+     * Load in slices of {@value #WARM_SLICE_SECONDS} s until one answers within 5% of the one before
+     * (at least 3 slices, at most {@value #MAX_WARM_SLICES}): on 2 cores the service's JIT compiler
+     * takes minutes to settle under load, and the phases measured are the steady state a running
+     * service is in. Returns images/s per slice.
+     */
+    private List<Long> warmUp(String model) throws Exception {
+        List<Long> slices = new ArrayList<>();
+        while (slices.size() < MAX_WARM_SLICES) {
+            slices.add(Math.round(load(model, WARM_SLICE_SECONDS).perSecond()));
+            int n = slices.size();
+            if (n >= 3 && Math.abs(slices.get(n - 1) - slices.get(n - 2)) <= 0.05 * slices.get(n - 2)) {
+                break;
+            }
+        }
+        return slices;
     }
 
     /**

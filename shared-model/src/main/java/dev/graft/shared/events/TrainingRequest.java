@@ -89,12 +89,23 @@ public record TrainingRequest(
     public record Head(Integer units, Double dropout) {
     }
 
+    /** @param schedule {@code constant} or {@code cosine}: the learning rate per epoch (optional: constant) */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record FrozenPhase(Integer epochs, Double learningRate, Integer batchSize) {
+    public record FrozenPhase(Integer epochs, Double learningRate, Integer batchSize, String schedule) {
+        public FrozenPhase(Integer epochs, Double learningRate, Integer batchSize) {
+            this(epochs, learningRate, batchSize, null);
+        }
     }
 
-    /** @param unfreezeFrom the lowest base layer trained in this phase (Keras names, e.g. block5_conv1) */
+    /**
+     * @param unfreezeFrom the lowest base layer trained in this phase (Keras names, e.g. block5_conv1)
+     * @param schedule     {@code constant} or {@code cosine}: the learning rate per epoch (optional: constant)
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record FineTunePhase(Integer epochs, Double learningRate, Integer batchSize, String unfreezeFrom) {
+    public record FineTunePhase(Integer epochs, Double learningRate, Integer batchSize, String unfreezeFrom,
+                                String schedule) {
+        public FineTunePhase(Integer epochs, Double learningRate, Integer batchSize, String unfreezeFrom) {
+            this(epochs, learningRate, batchSize, unfreezeFrom, null);
+        }
     }
 }

@@ -37,6 +37,11 @@ public record TrainingPlan(
     public static final String FROZEN = "frozen";
     public static final String FINE_TUNE = "fine-tune";
 
-    public record Phase(String name, int epochs, double learningRate, int batchSize) {
+    /** @param learningRate the first epoch's rate; {@code schedule} gives each later one */
+    public record Phase(String name, int epochs, double learningRate, int batchSize, LearningRateSchedule schedule) {
+        /** The rate of epoch {@code epoch} (1-based) of this phase. */
+        public double learningRate(int epoch) {
+            return schedule.rate(learningRate, epoch, epochs);
+        }
     }
 }

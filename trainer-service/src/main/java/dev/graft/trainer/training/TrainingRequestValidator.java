@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Checks a request's shape and applies defaults. Every problem is reported at once, so a user fixes
@@ -86,14 +87,14 @@ public final class TrainingRequestValidator {
         if (f == null) {
             problems.add("frozen is required (epochs, learningRate, batchSize)");
         } else {
-            frozen = phase(problems, TrainingPlan.FROZEN, f.epochs(), f.learningRate(), f.batchSize());
+            frozen = phase(problems, TrainingPlan.FROZEN, f.epochs(), f.learningRate(), f.batchSize(), f.schedule());
         }
         TrainingPlan.Phase fineTune = null;
         String unfreezeFrom = null;
         TrainingRequest.FineTunePhase t = r.fineTune();
         if (t != null) {
             int batch = t.batchSize() != null ? t.batchSize() : f != null && f.batchSize() != null ? f.batchSize() : 0;
-            fineTune = phase(problems, TrainingPlan.FINE_TUNE, t.epochs(), t.learningRate(), batch);
+            fineTune = phase(problems, TrainingPlan.FINE_TUNE, t.epochs(), t.learningRate(), batch, t.schedule());
             unfreezeFrom = t.unfreezeFrom();
             require(problems, t.epochs() == null || t.epochs() == 0 || unfreezeFrom != null,
                     "fineTune.unfreezeFrom is required: the lowest base layer to train (e.g. block5_conv1)");
@@ -140,19 +141,23 @@ public final class TrainingRequestValidator {
             throw new IllegalArgumentException("invalid training request: " + String.join("; ", problems));
         }
         return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, frozen,
-                fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize()),
+                fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize(),
+                        LearningRateSchedule.CONSTANT),
                 unfreezeFrom, augmentation, balanced, Map.copyOf(classWeights), patience,
                 Objects.requireNonNullElse(r.seed(), DEFAULT_SEED), r.promotion());
     }
 
     private static TrainingPlan.Phase phase(List<String> problems, String name, Integer epochs, Double learningRate,
-                                            Integer batchSize) {
+                                            Integer batchSize, String schedule) {
         String field = name.equals(TrainingPlan.FROZEN) ? "frozen" : "fineTune";
         boolean ok = require(problems, inRange(epochs, 0, MAX_EPOCHS), field + ".epochs must be 0.." + MAX_EPOCHS);
         ok &= require(problems, learningRate != null && learningRate > 0 && learningRate < 10,
                 field + ".learningRate must be > 0 and < 10");
         ok &= require(problems, inRange(batchSize, 1, 4096), field + ".batchSize must be 1..4096");
-        return ok ? new TrainingPlan.Phase(name, epochs, learningRate, batchSize) : null;
+        Optional<LearningRateSchedule> parsed = LearningRateSchedule.parse(schedule);
+        ok &= require(problems, parsed.isPresent(), field + ".schedule must be one of " + LearningRateSchedule.NAMES
+                + ", not '" + schedule + "'");
+        return ok ? new TrainingPlan.Phase(name, epochs, learningRate, batchSize, parsed.get()) : null;
     }
 
     private static boolean inRange(Integer value, int min, int max) {

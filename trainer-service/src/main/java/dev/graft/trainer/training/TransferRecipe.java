@@ -344,6 +344,10 @@ public class TransferRecipe {
                 // the mean epoch of this run, to judge at shutdown whether the one under way ends within the grace
                 double meanEpochSeconds = epochsThisRun == 0 ? Double.NaN
                         : (phaseSecondsSoFar - (resumed != null ? resumed.state().phase().secondsSoFar() : 0)) / epochsThisRun;
+                double learningRate = phase.learningRate(epoch);
+                if (phase.schedule() != LearningRateSchedule.CONSTANT) {
+                    network.setLearningRate(learningRate);
+                }
                 Random random = new Random(plan.seed() + 31L * phase.name().hashCode() + epoch);
                 List<Integer> order = shuffled(n, random);
                 double lossSum = 0;
@@ -378,7 +382,7 @@ public class TransferRecipe {
                 double eta = phaseSecondsSoFar / epoch * (phase.epochs() - epoch) + laterPhasesSeconds(phase);
                 EpochResult result = new EpochResult(phase.name(), epoch, phase.epochs(), lossSum / n,
                         evaluator.metricName(), trainScores.metric(), scores.loss(), scores.metric(), scores.rmse(),
-                        n / trainSeconds, epochSeconds, eta);
+                        n / trainSeconds, epochSeconds, eta, learningRate);
                 if (!Double.isFinite(result.trainLoss()) || !Double.isFinite(result.validationLoss())) {
                     throw new IllegalStateException("training diverged: the loss is not a number in the " + phase.name()
                             + " phase, epoch " + epoch + "; lower its learning rate");

@@ -21,9 +21,9 @@ class ChartsTest {
 
     private static List<EpochResult> history(String metric) {
         return List.of(
-                new EpochResult("frozen", 1, 2, 0.9, metric, 0.5, 0.8, 0.55, 1, 100, 2, 10),
-                new EpochResult("frozen", 2, 2, 0.7, metric, 0.6, 0.7, 0.6, 1, 100, 2, 8),
-                new EpochResult("fine-tune", 1, 1, 0.5, metric, 0.8, 0.6, 0.7, 1, 50, 4, 0));
+                new EpochResult("frozen", 1, 2, 0.9, metric, 0.5, 0.8, 0.55, 1, 100, 2, 10, 1e-3),
+                new EpochResult("frozen", 2, 2, 0.7, metric, 0.6, 0.7, 0.6, 1, 100, 2, 8, 1e-3),
+                new EpochResult("fine-tune", 1, 1, 0.5, metric, 0.8, 0.6, 0.7, 1, 50, 4, 0, 1e-3));
     }
 
     @Test

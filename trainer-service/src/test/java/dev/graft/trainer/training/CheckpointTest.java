@@ -41,7 +41,7 @@ class CheckpointTest {
     }
 
     static Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
-        EpochResult epoch = new EpochResult("frozen", 1, 1, 0.5, "accuracy", 0.7, 0.6, 0.65, Double.NaN, 100, 1.5, 3);
+        EpochResult epoch = new EpochResult("frozen", 1, 1, 0.5, "accuracy", 0.7, 0.6, 0.65, Double.NaN, 100, 1.5, 3, 1e-3);
         return new Checkpoint.RunState(List.of(epoch), Map.of("frozen", 1.5), Map.of(), "cached features", 0.6,
                 new TrainingReport.BestEpoch("frozen", 1, 0.6), Double.NaN, phase);
     }

@@ -40,8 +40,8 @@ class TrainerMetricsTest {
 
     @Test
     void anEpochSetsItsPhasesCurves() {
-        metrics.epoch("prices", new EpochResult("frozen", 3, 10, 0.5, "mae", 4.0, 0.7, 5.0, 6.0, 120.0, 1.0, 7.0));
-        metrics.epoch("prices", new EpochResult("frozen", 4, 10, 0.4, "mae", 3.0, 0.6, 4.5, 5.5, 130.0, 1.0, 6.0));
+        metrics.epoch("prices", new EpochResult("frozen", 3, 10, 0.5, "mae", 4.0, 0.7, 5.0, 6.0, 120.0, 1.0, 7.0, 1e-3));
+        metrics.epoch("prices", new EpochResult("frozen", 4, 10, 0.4, "mae", 3.0, 0.6, 4.5, 5.5, 130.0, 1.0, 6.0, 1e-3));
 
         assertThat(gauge("graft_training_epoch", "prices", "frozen")).isEqualTo(4.0);
         assertThat(gauge("graft_training_epochs_planned", "prices", "frozen")).isEqualTo(10.0);

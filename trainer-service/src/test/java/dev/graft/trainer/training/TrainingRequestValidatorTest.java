@@ -132,4 +132,24 @@ class TrainingRequestValidatorTest {
         assertThatThrownBy(() -> TrainingRequestValidator.validate(wrongMetric))
                 .hasMessageContaining("promotion.metric must be one of [accuracy, loss]");
     }
+
+    @Test
+    void aScheduleIsConstantUnlessCosineIsAskedForAndAnUnknownOneIsNamed() {
+        TrainingRequest r = valid();
+        assertThat(TrainingRequestValidator.validate(r).frozen().schedule()).isEqualTo(LearningRateSchedule.CONSTANT);
+
+        TrainingRequest cosine = new TrainingRequest(r.requestId(), r.model(), r.task(), r.dataset(), r.base(), null,
+                new TrainingRequest.FrozenPhase(4, 0.01, 8, "cosine"),
+                new TrainingRequest.FineTunePhase(2, 1e-4, 8, "block5_conv1", "cosine"), null, null, null, null);
+        TrainingPlan plan = TrainingRequestValidator.validate(cosine);
+        assertThat(plan.frozen().schedule()).isEqualTo(LearningRateSchedule.COSINE);
+        assertThat(plan.fineTune().schedule()).isEqualTo(LearningRateSchedule.COSINE);
+
+        TrainingRequest unknown = new TrainingRequest(r.requestId(), r.model(), r.task(), r.dataset(), r.base(), null,
+                new TrainingRequest.FrozenPhase(4, 0.01, 8, "linear"),
+                new TrainingRequest.FineTunePhase(2, 1e-4, 8, "block5_conv1", "step"), null, null, null, null);
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(unknown))
+                .hasMessageContaining("frozen.schedule must be one of [constant, cosine], not 'linear'")
+                .hasMessageContaining("fineTune.schedule must be one of [constant, cosine], not 'step'");
+    }
 }

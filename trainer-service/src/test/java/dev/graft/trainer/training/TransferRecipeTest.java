@@ -271,6 +271,26 @@ class TransferRecipeTest {
     }
 
     @Test
+    void aCosineScheduleTrainsEachEpochAtItsRateAndTheNetworkEndsAtTheLastOne() {
+        TrainingRequest request = new TrainingRequest("r-cos", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(4, 0.01, 8, "cosine"),
+                new TrainingRequest.FineTunePhase(3, 0.003, 8, "block1_conv1", "cosine"), null, null, null, 3L);
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(request), e -> { }, Checkpoint.none());
+
+        // half a cosine per phase: cos(pi * (epoch - 1) / epochs)
+        assertThat(model.report().history()).extracting(EpochResult::learningRate)
+                .usingElementComparator((a, b) -> Math.abs(a - b) < 1e-12 ? 0 : Double.compare(a, b)).containsExactly(
+                0.01, 0.01 * 0.5 * (1 + Math.cos(Math.PI / 4)), 0.005, 0.01 * 0.5 * (1 + Math.cos(3 * Math.PI / 4)),
+                0.003, 0.003 * 0.75, 0.003 * 0.25);
+        // what DL4J's updater used in the last fine-tune epoch, not only what the report says
+        var output = (org.deeplearning4j.nn.conf.layers.BaseLayer) model.graph().getLayer(TransferRecipe.HEAD_OUTPUT)
+                .conf().getLayer();
+        assertThat(output.getIUpdater().getLearningRate(0, 0)).isCloseTo(0.003 * 0.25, within(1e-9));
+    }
+
+    @Test
     void augmentationTrainsTheFrozenPhaseEndToEnd() {
         TrainingRequest request = new TrainingRequest("r-a", "stripes", Task.CLASSIFICATION,
                 new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
