@@ -73,13 +73,13 @@ public final class Evaluation {
         }
         int version = classified.version().version();
 
-        out.println("\n== price regressor on " + CLASSIFIER + "@" + version + ": head on cached features, then block3 fine-tuned");
+        out.println("\n== price regressor on " + CLASSIFIER + "@" + version + ": a head minimising MAE on cached features, then block3 fine-tuned");
         start = System.nanoTime();
         TrainingFollower.Outcome priced = jobs.train(new TrainingRequest(REGRESSOR + "-" + run, REGRESSOR, Task.REGRESSION,
                 new TrainingRequest.Dataset(dir.getFileName() + "/train-prices.csv",
                         dir.getFileName() + "/validation-prices.csv", null, "file", "price"),
                 new TrainingRequest.Base(null, "model:" + CLASSIFIER + "@" + version, null, null),
-                new TrainingRequest.Head(128, 0.0), new TrainingRequest.FrozenPhase(24, 2e-3, s.batchSize(), "cosine"),
+                new TrainingRequest.Head(128, 0.0, "mae"), new TrainingRequest.FrozenPhase(24, 2e-3, s.batchSize(), "cosine"),
                 new TrainingRequest.FineTunePhase(2, 1e-4, s.batchSize(), "block3_conv1", "cosine"), null, null, null, 42L));
         double regressorMinutes = (System.nanoTime() - start) / 60e9;
         if (!priced.succeeded()) {

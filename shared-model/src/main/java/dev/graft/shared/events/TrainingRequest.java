@@ -85,8 +85,14 @@ public record TrainingRequest(
     public record Base(String architecture, String weights, Integer inputHeight, Integer inputWidth) {
     }
 
+    /**
+     * @param loss regression only: {@code mse} (the default) or {@code mae}, what the head minimises
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Head(Integer units, Double dropout) {
+    public record Head(Integer units, Double dropout, String loss) {
+        public Head(Integer units, Double dropout) {
+            this(units, dropout, null);
+        }
     }
 
     /** @param schedule {@code constant} or {@code cosine}: the learning rate per epoch (optional: constant) */

@@ -13,10 +13,12 @@ import java.util.Map;
 /** Loss and the task metric in the units a user reads; the confusion matrix or residual summary at the end. */
 final class Evaluator {
     private final Task task;
+    private final RegressionLoss loss;
     private final TargetNormalization normalization;
 
-    Evaluator(Task task, TargetNormalization normalization) {
+    Evaluator(Task task, RegressionLoss loss, TargetNormalization normalization) {
         this.task = task;
+        this.loss = loss;
         this.normalization = normalization;
     }
 
@@ -24,7 +26,7 @@ final class Evaluator {
         return task == Task.CLASSIFICATION ? "accuracy" : "mae";
     }
 
-    /** Unweighted loss (cross-entropy or MSE on normalised targets), metric, and RMSE in real units (regression). */
+    /** Unweighted loss (cross-entropy, or the regression loss on normalised targets), metric, and RMSE in real units (regression). */
     record Scores(double loss, double metric, double rmse) {
     }
 
@@ -37,9 +39,9 @@ final class Evaluator {
             return new Scores(loss, correct / n, Double.NaN);
         }
         INDArray error = predictions.sub(labels);
-        double loss = error.mul(error).sumNumber().doubleValue() / n;
+        double squared = error.mul(error).sumNumber().doubleValue() / n;
         double mae = Transforms.abs(error).sumNumber().doubleValue() / n * normalization.std();
-        return new Scores(loss, mae, Math.sqrt(loss) * normalization.std());
+        return new Scores(loss.score(error), mae, Math.sqrt(squared) * normalization.std());
     }
 
     /** counts[true][predicted] over the rows of one-hot {@code labels}. */

@@ -10,6 +10,7 @@ import java.util.Map;
 /**
  * A validated request with every default applied: what the recipe runs.
  *
+ * @param loss            what a regression head minimises (MSE for classification, where it is unused)
  * @param augmentation    null for none
  * @param balancedClasses weigh each class by n / (classes * count), as scikit-learn's "balanced"
  * @param classWeights    a weight per label, checked against the labels when the data is read; empty for none
@@ -24,6 +25,7 @@ public record TrainingPlan(
         TrainingRequest.Base base,
         int headUnits,
         double dropout,
+        RegressionLoss loss,
         Phase frozen,
         Phase fineTune,
         String unfreezeFrom,

@@ -81,6 +81,10 @@ public final class TrainingRequestValidator {
         double dropout = Objects.requireNonNullElse(head.dropout(), DEFAULT_DROPOUT);
         require(problems, units >= 1 && units <= 65536, "head.units must be 1..65536");
         require(problems, dropout >= 0 && dropout < 1, "head.dropout must be in [0, 1)");
+        Optional<RegressionLoss> loss = RegressionLoss.parse(head.loss());
+        require(problems, loss.isPresent(), "head.loss must be one of " + RegressionLoss.NAMES + ", not '" + head.loss() + "'");
+        require(problems, head.loss() == null || r.task() != Task.CLASSIFICATION,
+                "head.loss applies to regression only (classification minimises cross-entropy)");
 
         TrainingPlan.Phase frozen = null;
         TrainingRequest.FrozenPhase f = r.frozen();
@@ -140,7 +144,7 @@ public final class TrainingRequestValidator {
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid training request: " + String.join("; ", problems));
         }
-        return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, frozen,
+        return new TrainingPlan(r.requestId(), r.model(), r.task(), dataset, base, units, dropout, loss.orElse(RegressionLoss.MSE), frozen,
                 fineTune != null ? fineTune : new TrainingPlan.Phase(TrainingPlan.FINE_TUNE, 0, 0, frozen.batchSize(),
                         LearningRateSchedule.CONSTANT),
                 unfreezeFrom, augmentation, balanced, Map.copyOf(classWeights), patience,

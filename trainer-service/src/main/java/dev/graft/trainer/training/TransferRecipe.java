@@ -39,7 +39,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
-import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -124,7 +123,7 @@ public class TransferRecipe {
             BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
         }
         int outputs = classification ? trainFiles.labels().size() : 1;
-        Run run = new Run(plan, new Evaluator(plan.task(), normalization), listener, train, validation);
+        Run run = new Run(plan, new Evaluator(plan.task(), plan.loss(), normalization), listener, train, validation);
 
         ComputationGraph graph;
         if (afterFrozen.isPresent()) {
@@ -498,7 +497,7 @@ public class TransferRecipe {
 
     /**
      * The base with everything after its feature layer replaced by the Keras head: flatten, dense,
-     * dropout, output (softmax with optionally class-weighted cross-entropy, or linear with MSE).
+     * dropout, output (softmax with optionally class-weighted cross-entropy, or linear with the plan's loss).
      */
     static ComputationGraph withNewHead(Base base, TrainingPlan plan, int outputs, INDArray classWeights) {
         ComputationGraph graph = base.graph();
@@ -516,7 +515,7 @@ public class TransferRecipe {
         }
         boolean classification = plan.task() == Task.CLASSIFICATION;
         OutputLayer.Builder output = new OutputLayer.Builder()
-                .lossFunction(classification ? new LossMCXENT(classWeights) : new LossMSE())
+                .lossFunction(classification ? new LossMCXENT(classWeights) : plan.loss().lossFunction())
                 .nIn(plan.headUnits()).nOut(outputs)
                 .activation(classification ? Activation.SOFTMAX : Activation.IDENTITY)
                 .weightInit(WeightInit.XAVIER);

@@ -146,7 +146,7 @@ public final class TrainerBenchmark {
                 1L << 34, ImageLimits.DATASET);
         MultiDataSet validation = ImageTensors.load(reader.classFolders(plan.dataset().validation(), null),
                 base.inputShape(), null, 1L << 34, ImageLimits.DATASET);
-        Evaluator evaluator = new Evaluator(Task.CLASSIFICATION, null);
+        Evaluator evaluator = new Evaluator(Task.CLASSIFICATION, RegressionLoss.MSE, null);
         INDArray features = data.getFeatures(0);
         INDArray labels = data.getLabels(0);
         int n = (int) features.size(0);

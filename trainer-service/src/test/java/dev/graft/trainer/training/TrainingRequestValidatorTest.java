@@ -152,4 +152,22 @@ class TrainingRequestValidatorTest {
                 .hasMessageContaining("frozen.schedule must be one of [constant, cosine], not 'linear'")
                 .hasMessageContaining("fineTune.schedule must be one of [constant, cosine], not 'step'");
     }
+
+    @Test
+    void aRegressionLossIsMseUnlessMaeIsAskedForAndClassificationTakesNone() {
+        TrainingRequest r = valid();
+        assertThat(TrainingRequestValidator.validate(r).loss()).isEqualTo(RegressionLoss.MSE);
+        TrainingRequest regression = new TrainingRequest(r.requestId(), r.model(), Task.REGRESSION, r.dataset(), r.base(),
+                new TrainingRequest.Head(64, 0.0, "mae"), r.frozen(), r.fineTune(), null, null, null, null);
+        assertThat(TrainingRequestValidator.validate(regression).loss()).isEqualTo(RegressionLoss.MAE);
+
+        TrainingRequest unknown = new TrainingRequest(r.requestId(), r.model(), Task.REGRESSION, r.dataset(), r.base(),
+                new TrainingRequest.Head(64, 0.0, "huber"), r.frozen(), r.fineTune(), null, null, null, null);
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(unknown))
+                .hasMessageContaining("head.loss must be one of [mse, mae], not 'huber'");
+        TrainingRequest classification = new TrainingRequest(r.requestId(), r.model(), Task.CLASSIFICATION, r.dataset(),
+                r.base(), new TrainingRequest.Head(64, 0.0, "mae"), r.frozen(), r.fineTune(), null, null, null, null);
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(classification))
+                .hasMessageContaining("head.loss applies to regression only");
+    }
 }

@@ -408,6 +408,26 @@ class TransferRecipeTest {
     }
 
     @Test
+    void aRegressorAskedForMaeMinimisesItAndKeepsTheEpochWithTheLowestValidationMae() {
+        TrainingRequest regressor = new TrainingRequest("r-mae", "prices", Task.REGRESSION,
+                new TrainingRequest.Dataset("prices/train.csv", "prices/validation.csv", null, null, "price"),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0, "mae"), new TrainingRequest.FrozenPhase(3, 0.01, 16),
+                new TrainingRequest.FineTunePhase(1, 1e-3, 16, "block3_conv1"), null, null, null, 7L);
+        List<EpochResult> epochs = new ArrayList<>();
+        TrainedModel model = recipe.run(TrainingRequestValidator.validate(regressor), epochs::add, Checkpoint.none());
+
+        // in both phases (cached features, then end to end) the output layer minimises the absolute error
+        var output = (org.deeplearning4j.nn.conf.layers.OutputLayer) model.graph().getLayer(TransferRecipe.HEAD_OUTPUT)
+                .conf().getLayer();
+        assertThat(output.getLossFn()).isInstanceOf(org.nd4j.linalg.lossfunctions.impl.LossMAE.class);
+        // validation loss is the MAE on normalised targets, so the epoch kept is the one with the lowest MAE
+        double std = model.targetNormalization().std();
+        assertThat(epochs).hasSize(4).allSatisfy(e ->
+                assertThat(e.validationLoss() * std).isCloseTo(e.validationMetric(), within(1e-3 * e.validationMetric())));
+    }
+
+    @Test
     void aWrongLayerNameFailsBeforeTrainingAndListsTheValidOnes() {
         assertThatThrownBy(() -> recipe.run(TrainingRequestValidator.validate(classifier("squeezenet", "block5_conv1")), e -> {
             throw new AssertionError("no epoch may run");
