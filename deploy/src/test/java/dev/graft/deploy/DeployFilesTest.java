@@ -167,6 +167,37 @@ class DeployFilesTest {
         assertThat(deployments).containsExactlyInAnyOrder("graft-trainer", "graft-inference");
     }
 
+    /**
+     * The native settings the figures in docs/ were measured with reach every way of starting a service:
+     * libgomp and glibc read them from the environment when they load, so no service can set them itself.
+     * OpenMP's passive waits are the inference service's alone (docs/performance.md#openmp).
+     */
+    @Test
+    void everyLauncherSetsGlibcArenasAndTheInferenceServicesOpenMpWaits() throws IOException {
+        for (String dockerfile : List.of("../trainer-service/Dockerfile", "../trainer-service/Dockerfile.cuda",
+                "../inference-service/Dockerfile")) {
+            String env = Files.readString(Path.of(dockerfile)).split("\\nENV ", 2)[1].split("\\n[A-Z]+ ", 2)[0];
+            assertThat(env).as(dockerfile).contains("MALLOC_ARENA_MAX=2");
+            assertThat(env.contains("OMP_WAIT_POLICY=PASSIVE")).as(dockerfile).isEqualTo(dockerfile.contains("inference"));
+        }
+        for (String manifest : List.of("trainer.yaml", "inference.yaml")) {
+            for (JsonNode document : yaml(Path.of("kubernetes", manifest))) {
+                if (document.path("kind").asText().equals("Deployment")) {
+                    List<String> env = new ArrayList<>();
+                    document.path("spec").path("template").path("spec").path("containers").get(0).path("env")
+                            .forEach(e -> env.add(e.path("name").asText() + "=" + e.path("value").asText()));
+                    assertThat(env).as(manifest).contains("MALLOC_ARENA_MAX=2");
+                    assertThat(env.contains("OMP_WAIT_POLICY=PASSIVE")).as(manifest).isEqualTo(manifest.equals("inference.yaml"));
+                }
+            }
+        }
+        String graft = Files.readString(Path.of("../bin/graft"));
+        assertThat(graft).contains("export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}")
+                .contains("INFERENCE_OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}");
+        assertThat(graft.lines().filter(line -> line.contains("start inference ")))
+                .singleElement().asString().contains("env OMP_WAIT_POLICY=\"$INFERENCE_OMP_WAIT_POLICY\" java");
+    }
+
     /** Both stacks keep models, trainer state and datasets in S3 buckets: nothing between pods is a shared volume. */
     @Test
     void composeAndKubernetesPutEveryServiceOnObjectStorageAndShareNoVolume() throws IOException {

@@ -181,8 +181,8 @@ public final class ServingBenchmark {
                     what, seconds, concurrency, swaps, Runtime.getRuntime().availableProcessors());
             System.out.println(engine);
         }
-        double limit = swapEvery > 0 ? Double.NaN : inProcess(network, MAX_BATCH);
-        double limitSingle = swapEvery > 0 ? Double.NaN : inProcess(network, 1);
+        InProcess limit = swapEvery > 0 ? null : inProcess(network, MAX_BATCH);
+        InProcess limitSingle = swapEvery > 0 ? null : inProcess(network, 1);
         network.close();
 
         try (LocalKafkaBroker kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"))) {
@@ -236,7 +236,9 @@ public final class ServingBenchmark {
      * Both variants warmed up first; then their phases alternate, batched, single, single, batched, so
      * that drift (JIT, a neighbour on the machine) weighs on both alike.
      */
-    private void measure(Process service, double limit, double limitSingle) throws Exception {
+    private void measure(Process service, InProcess inProcess, InProcess inProcessSingle) throws Exception {
+        double limit = inProcess.perSecond();
+        double limitSingle = inProcessSingle.perSecond();
         List<Long> warmBatched = warmUp(BATCHED);
         load(SINGLE, Math.max(5, seconds / 3));
         Map<String, Double> before = serverStats(BATCHED);
@@ -256,6 +258,11 @@ public final class ServingBenchmark {
         System.out.printf(Locale.ROOT, "%-44s %9.2f cores the service, %.2f this process (clients, broker), of %d%n",
                 "  CPU", batched.serviceCpu() / batched.seconds(), batched.clientCpu() / batched.seconds(),
                 Runtime.getRuntime().availableProcessors());
+        // where the gap to the limit goes: what the service spends per image beyond the forward pass, and what
+        // the clients on the same cores take
+        System.out.printf(Locale.ROOT, "%-44s %9.2f ms the service, %.2f ms the clients; in process %.2f ms%n",
+                "  CPU per image", 1000 * batched.serviceCpu() / batched.ok(), 1000 * batched.clientCpu() / batched.ok(),
+                inProcess.cpuMsPerImage());
         report("HTTP, batch size 1", single);
         Load duringSwaps = loadWhileSwapping(BATCHED, 5);
         report("HTTP during 5 swaps", duringSwaps);
@@ -394,14 +401,19 @@ public final class ServingBenchmark {
         }
     }
 
+    /** What the tight loop reached, and the CPU it used per image (this process's, all threads). */
+    private record InProcess(double perSecond, double cpuMsPerImage) {
+    }
+
     /** Batches of preprocessed images through output() in a tight loop: what no server can beat. */
-    private double inProcess(ComputationGraph network, int batchSize) {
+    private InProcess inProcess(ComputationGraph network, int batchSize) {
         List<BufferedImage> decoded = images.subList(0, batchSize).stream().map(ImagePreprocessor::decode).toList();
         INDArray batch = ImagePreprocessor.toBatch(decoded, SHAPE);
         long warmUntil = System.nanoTime() + 2_000_000_000L;
         while (System.nanoTime() < warmUntil) {
             network.output(false, batch);
         }
+        double cpu = cpuSeconds(ProcessHandle.current());
         long start = System.nanoTime();
         long end = start + seconds * 1_000_000_000L;
         long passes = 0;
@@ -409,7 +421,9 @@ public final class ServingBenchmark {
             network.output(false, batch);
             passes++;
         }
-        return passes * batchSize / ((System.nanoTime() - start) / 1e9);
+        long images = passes * batchSize;
+        return new InProcess(images / ((System.nanoTime() - start) / 1e9),
+                1000 * (cpuSeconds(ProcessHandle.current()) - cpu) / images);
     }
 
     /** The service's own batch counters for version 1 of {@code model}: passes, images, compute seconds. */

@@ -32,17 +32,30 @@ public final class Engine {
     private Engine() {
     }
 
-    /** What the engine runs on, as logged at start. */
+    /**
+     * What the engine runs on, as logged at start.
+     *
+     * @param passiveWaits whether OpenMP's idle threads sleep ({@value #WAIT_POLICY}=PASSIVE) instead of spinning
+     */
     public record Description(String backend, boolean oneDnnBuild, boolean helpers, boolean oneDnnLayers, int threads,
-                              boolean ownPooling) {
+                              boolean ownPooling, boolean passiveWaits) {
         @Override
         public String toString() {
             return "ND4J " + backend + " backend, " + threads + " threads, oneDNN "
                     + (oneDnnBuild ? "built in" : "not built in") + ", DL4J layer helpers " + (helpers ? "on" : "off")
                     + (oneDnnLayers ? " (convolution and batch norm through oneDNN" : "")
-                    + (oneDnnLayers ? (ownPooling ? ", pooling on libnd4j's loops)" : ", pooling too)") : "");
+                    + (oneDnnLayers ? (ownPooling ? ", pooling on libnd4j's loops)" : ", pooling too)") : "")
+                    + (passiveWaits ? ", idle OpenMP threads sleep" : ", idle OpenMP threads spin a while");
         }
     }
+
+    /**
+     * libgomp's setting, read from the environment when the native library loads, so only a launcher can
+     * set it. Its default lets an idle OpenMP thread spin a while, taking a core the service's other threads
+     * may need; the inference service's launchers set it to {@value #PASSIVE} (docs/performance.md#openmp).
+     */
+    public static final String WAIT_POLICY = "OMP_WAIT_POLICY";
+    public static final String PASSIVE = "PASSIVE";
 
     /** Applies the settings (once; later calls only return the description). */
     public static synchronized Description init() {
@@ -84,7 +97,8 @@ public final class Engine {
         boolean helpers = !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLED));
         boolean oneDnnLayers = helpers && oneDnnBuild && BaseMKLDNNHelper.mklDnnEnabled();
         int threads = Nd4j.getEnvironment().maxThreads();
-        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, cpuExecutionerInstalled());
+        boolean passiveWaits = PASSIVE.equalsIgnoreCase(System.getenv(WAIT_POLICY));
+        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, cpuExecutionerInstalled(), passiveWaits);
     }
 
     private static boolean cpuExecutionerInstalled() {

@@ -1,8 +1,6 @@
 package dev.graft.trainer.training;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -28,20 +26,17 @@ public enum LearningRateSchedule {
         }
     };
 
-    public static final List<String> NAMES = Arrays.stream(values()).map(LearningRateSchedule::wireName).toList();
+    public static final List<String> NAMES = WireNames.all(values());
 
     /** The rate of epoch {@code epoch} (1-based) of {@code epochs}, starting from {@code initial}. */
     abstract double rate(double initial, int epoch, int epochs);
 
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
     /** Null (not given) is constant; an unknown name is empty. */
     static Optional<LearningRateSchedule> parse(String name) {
-        if (name == null) {
-            return Optional.of(CONSTANT);
-        }
-        return Arrays.stream(values()).filter(s -> s.wireName().equals(name)).findFirst();
+        return WireNames.parse(values(), name, CONSTANT);
     }
 }

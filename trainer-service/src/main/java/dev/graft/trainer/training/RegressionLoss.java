@@ -6,9 +6,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMAE;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -41,7 +39,7 @@ public enum RegressionLoss {
         }
     };
 
-    public static final List<String> NAMES = Arrays.stream(values()).map(RegressionLoss::wireName).toList();
+    public static final List<String> NAMES = WireNames.all(values());
 
     /** DL4J's loss for the output layer. */
     abstract ILossFunction lossFunction();
@@ -50,14 +48,11 @@ public enum RegressionLoss {
     abstract double score(INDArray error);
 
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return WireNames.of(this);
     }
 
-    /** Null (not given) is MSE, the Keras recipe's; an unknown name is empty. */
+    /** Null (not given) is mse; an unknown name is empty. */
     static Optional<RegressionLoss> parse(String name) {
-        if (name == null) {
-            return Optional.of(MSE);
-        }
-        return Arrays.stream(values()).filter(l -> l.wireName().equals(name)).findFirst();
+        return WireNames.parse(values(), name, MSE);
     }
 }
