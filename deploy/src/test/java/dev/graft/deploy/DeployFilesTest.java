@@ -170,15 +170,18 @@ class DeployFilesTest {
     /**
      * The native settings the figures in docs/ were measured with reach every way of starting a service:
      * libgomp and glibc read them from the environment when they load, so no service can set them itself.
-     * OpenMP's passive waits are the inference service's alone (docs/performance.md#openmp).
+     * OpenMP's passive waits are the inference service's alone, the oneDNN cap the CPU trainer's
+     * (docs/performance.md).
      */
     @Test
-    void everyLauncherSetsGlibcArenasAndTheInferenceServicesOpenMpWaits() throws IOException {
+    void everyLauncherSetsGlibcArenasTheInferenceServicesOpenMpWaitsAndTheTrainersOneDnnCap() throws IOException {
         for (String dockerfile : List.of("../trainer-service/Dockerfile", "../trainer-service/Dockerfile.cuda",
                 "../inference-service/Dockerfile")) {
             String env = Files.readString(Path.of(dockerfile)).split("\\nENV ", 2)[1].split("\\n[A-Z]+ ", 2)[0];
             assertThat(env).as(dockerfile).contains("MALLOC_ARENA_MAX=2");
             assertThat(env.contains("OMP_WAIT_POLICY=PASSIVE")).as(dockerfile).isEqualTo(dockerfile.contains("inference"));
+            // the CUDA trainer trains on the GPU, not through oneDNN
+            assertThat(env.contains("DNNL_MAX_CPU_ISA=AVX2")).as(dockerfile).isEqualTo(dockerfile.endsWith("trainer-service/Dockerfile"));
         }
         for (String manifest : List.of("trainer.yaml", "inference.yaml")) {
             for (JsonNode document : yaml(Path.of("kubernetes", manifest))) {
@@ -188,6 +191,7 @@ class DeployFilesTest {
                             .forEach(e -> env.add(e.path("name").asText() + "=" + e.path("value").asText()));
                     assertThat(env).as(manifest).contains("MALLOC_ARENA_MAX=2");
                     assertThat(env.contains("OMP_WAIT_POLICY=PASSIVE")).as(manifest).isEqualTo(manifest.equals("inference.yaml"));
+                    assertThat(env.contains("DNNL_MAX_CPU_ISA=AVX2")).as(manifest).isEqualTo(manifest.equals("trainer.yaml"));
                 }
             }
         }
@@ -196,6 +200,9 @@ class DeployFilesTest {
                 .contains("INFERENCE_OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}");
         assertThat(graft.lines().filter(line -> line.contains("start inference ")))
                 .singleElement().asString().contains("env OMP_WAIT_POLICY=\"$INFERENCE_OMP_WAIT_POLICY\" java");
+        assertThat(graft).contains("TRAINER_ONEDNN_MAX_ISA=${DNNL_MAX_CPU_ISA:-AVX2}");
+        assertThat(graft.lines().filter(line -> line.contains("GRAFT_TRAINER_ID=$t start ")))
+                .singleElement().asString().contains("env DNNL_MAX_CPU_ISA=\"$TRAINER_ONEDNN_MAX_ISA\" java");
     }
 
     /** Both stacks keep models, trainer state and datasets in S3 buckets: nothing between pods is a shared volume. */

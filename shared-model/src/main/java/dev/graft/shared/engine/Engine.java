@@ -36,16 +36,18 @@ public final class Engine {
      * What the engine runs on, as logged at start.
      *
      * @param passiveWaits whether OpenMP's idle threads sleep ({@value #WAIT_POLICY}=PASSIVE) instead of spinning
+     * @param oneDnnMaxIsa {@value #ONEDNN_MAX_ISA} as set, or null
      */
     public record Description(String backend, boolean oneDnnBuild, boolean helpers, boolean oneDnnLayers, int threads,
-                              boolean ownPooling, boolean passiveWaits) {
+                              boolean ownPooling, boolean passiveWaits, String oneDnnMaxIsa) {
         @Override
         public String toString() {
             return "ND4J " + backend + " backend, " + threads + " threads, oneDNN "
                     + (oneDnnBuild ? "built in" : "not built in") + ", DL4J layer helpers " + (helpers ? "on" : "off")
                     + (oneDnnLayers ? " (convolution and batch norm through oneDNN" : "")
                     + (oneDnnLayers ? (ownPooling ? ", pooling on libnd4j's loops)" : ", pooling too)") : "")
-                    + (passiveWaits ? ", idle OpenMP threads sleep" : ", idle OpenMP threads spin a while");
+                    + (passiveWaits ? ", idle OpenMP threads sleep" : ", idle OpenMP threads spin a while")
+                    + (oneDnnMaxIsa != null ? ", oneDNN capped at " + oneDnnMaxIsa : "");
         }
     }
 
@@ -56,6 +58,12 @@ public final class Engine {
      */
     public static final String WAIT_POLICY = "OMP_WAIT_POLICY";
     public static final String PASSIVE = "PASSIVE";
+    /**
+     * oneDNN's cap on the instruction sets it dispatches to, read from the environment at its first primitive.
+     * On AVX-512 CPUs oneDNN picks Winograd kernels for DL4J's 3x3 convolutions in training, 2-3x slower than
+     * its AVX2 direct ones there; the trainer's launchers cap it at AVX2 (docs/performance.md#onednn-on-avx-512).
+     */
+    public static final String ONEDNN_MAX_ISA = "DNNL_MAX_CPU_ISA";
 
     /** Applies the settings (once; later calls only return the description). */
     public static synchronized Description init() {
@@ -98,7 +106,8 @@ public final class Engine {
         boolean oneDnnLayers = helpers && oneDnnBuild && BaseMKLDNNHelper.mklDnnEnabled();
         int threads = Nd4j.getEnvironment().maxThreads();
         boolean passiveWaits = PASSIVE.equalsIgnoreCase(System.getenv(WAIT_POLICY));
-        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, cpuExecutionerInstalled(), passiveWaits);
+        return new Description(backend, oneDnnBuild, helpers, oneDnnLayers, threads, cpuExecutionerInstalled(), passiveWaits,
+                System.getenv(ONEDNN_MAX_ISA));
     }
 
     private static boolean cpuExecutionerInstalled() {

@@ -108,8 +108,11 @@ public final class EngineBenchmark {
     }
 
     private static Rates torch(String python, String peer, String architecture, double seconds) throws Exception {
-        Process process = new ProcessBuilder(python, peer, architecture, String.valueOf(seconds))
-                .redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(python, peer, architecture, String.valueOf(seconds)).redirectErrorStream(true);
+        // the trainer's oneDNN cap (docs/performance.md#onednn-on-avx-512) would slow PyTorch's oneDNN too: the
+        // peer runs as PyTorch users run it
+        builder.environment().remove(Engine.ONEDNN_MAX_ISA);
+        Process process = builder.start();
         StringBuilder output = new StringBuilder();
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             lines.lines().forEach(line -> output.append(line).append('\n'));
