@@ -56,12 +56,12 @@ public final class Engine {
      * set it. Its default lets an idle OpenMP thread spin a while, taking a core the service's other threads
      * may need; the inference service's launchers set it to {@value #PASSIVE} (docs/performance.md#openmp).
      */
-    public static final String WAIT_POLICY = "OMP_WAIT_POLICY";
-    public static final String PASSIVE = "PASSIVE";
+    private static final String WAIT_POLICY = "OMP_WAIT_POLICY";
+    private static final String PASSIVE = "PASSIVE";
     /**
      * oneDNN's cap on the instruction sets it dispatches to, read from the environment at its first primitive.
-     * On AVX-512 CPUs oneDNN picks Winograd kernels for DL4J's 3x3 convolutions in training, 2-3x slower than
-     * its AVX2 direct ones there; the trainer's launchers cap it at AVX2 (docs/performance.md#onednn-on-avx-512).
+     * On AVX-512 CPUs oneDNN picks Winograd kernels for the backward passes of DL4J's 3x3 convolutions, 3-4x
+     * slower than its AVX2 direct ones there (VGG16 trained 1.7x slower); the trainer's launchers cap it at AVX2 (docs/performance.md#onednn-on-avx-512).
      */
     public static final String ONEDNN_MAX_ISA = "DNNL_MAX_CPU_ISA";
 

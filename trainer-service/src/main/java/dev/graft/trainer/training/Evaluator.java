@@ -40,8 +40,8 @@ final class Evaluator {
         }
         INDArray error = predictions.sub(labels);
         double squared = error.mul(error).sumNumber().doubleValue() / n;
-        double mae = Transforms.abs(error).sumNumber().doubleValue() / n * normalization.std();
-        return new Scores(loss.score(error), mae, Math.sqrt(squared) * normalization.std());
+        double absolute = Transforms.abs(error).sumNumber().doubleValue() / n;
+        return new Scores(loss.of(squared, absolute), absolute * normalization.std(), Math.sqrt(squared) * normalization.std());
     }
 
     /** counts[true][predicted] over the rows of one-hot {@code labels}. */

@@ -1,10 +1,8 @@
 package dev.graft.trainer.training;
 
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.linalg.lossfunctions.impl.LossMAE;
 import org.nd4j.linalg.lossfunctions.impl.LossMSE;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
 import java.util.Optional;
@@ -23,8 +21,8 @@ public enum RegressionLoss {
         }
 
         @Override
-        double score(INDArray error) {
-            return error.mul(error).sumNumber().doubleValue() / error.size(0);
+        double of(double meanSquaredError, double meanAbsoluteError) {
+            return meanSquaredError;
         }
     },
     MAE {
@@ -34,8 +32,8 @@ public enum RegressionLoss {
         }
 
         @Override
-        double score(INDArray error) {
-            return Transforms.abs(error, true).sumNumber().doubleValue() / error.size(0);
+        double of(double meanSquaredError, double meanAbsoluteError) {
+            return meanAbsoluteError;
         }
     };
 
@@ -44,8 +42,8 @@ public enum RegressionLoss {
     /** DL4J's loss for the output layer. */
     abstract ILossFunction lossFunction();
 
-    /** The mean loss per row of {@code error} (predictions minus targets, one output). */
-    abstract double score(INDArray error);
+    /** This loss, given both means over the same rows (normalised targets): the evaluator computes each once. */
+    abstract double of(double meanSquaredError, double meanAbsoluteError);
 
     public String wireName() {
         return WireNames.of(this);
