@@ -3,7 +3,7 @@ package dev.graft.deploy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;

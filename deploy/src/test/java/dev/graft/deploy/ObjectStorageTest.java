@@ -1,7 +1,7 @@
 package dev.graft.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.ModelVersionEvent;

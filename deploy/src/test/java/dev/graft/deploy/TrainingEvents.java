@@ -1,6 +1,6 @@
 package dev.graft.deploy;
 
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;

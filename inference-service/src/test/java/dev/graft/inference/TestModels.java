@@ -1,8 +1,8 @@
 package dev.graft.inference;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.inference.predict.Batching;
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.batching.Batching;
+import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.inference.versions.ModelLoader;
 import dev.graft.inference.versions.ModelManager;
 import dev.graft.shared.manifest.BaseLineage;

@@ -21,6 +21,16 @@ public interface ServingConfig {
     @WithDefault("3")
     int warmupPredictions();
 
+    /**
+     * How often the store is listed beside the model-version events: versions written without an event
+     * serve, removed ones are retired. 0 lists it only at start-up.
+     */
+    @WithDefault("30s")
+    Duration rescanInterval();
+
+    /** Loads that failed for a passing reason (storage unreadable) are tried again with a growing pause. */
+    LoadRetries loadRetries();
+
     /** Models that must serve a warmed version before /q/health/ready is UP. */
     Optional<List<String>> requiredModels();
 
@@ -52,6 +62,19 @@ public interface ServingConfig {
         OptionalInt maxBatchSize();
 
         Optional<Duration> maxWait();
+    }
+
+    interface LoadRetries {
+        /** Attempts in all, the first included; deterministic failures (sha256, manifest) get one. */
+        @WithDefault("5")
+        int maxAttempts();
+
+        /** The pause after the first failure; it doubles after each further one. */
+        @WithDefault("2s")
+        Duration initialBackoff();
+
+        @WithDefault("30s")
+        Duration maxBackoff();
     }
 
     interface Limits {

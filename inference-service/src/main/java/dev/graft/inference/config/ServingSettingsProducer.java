@@ -28,7 +28,9 @@ public class ServingSettingsProducer {
                 o.promotion().orElse(defaults.promotion()), o.maxBatchSize().orElse(defaults.maxBatchSize()),
                 o.maxWait().orElse(defaults.maxWait()))));
         ServingConfig.Limits limits = config.limits();
-        return new ServingSettings(config.keepVersions(), config.warmupPredictions(),
+        ServingConfig.LoadRetries retries = config.loadRetries();
+        return new ServingSettings(config.keepVersions(), config.warmupPredictions(), config.rescanInterval(),
+                new ServingSettings.LoadRetries(retries.maxAttempts(), retries.initialBackoff(), retries.maxBackoff()),
                 config.requiredModels().orElse(List.of()), defaults, models,
                 new ImageLimits(limits.maxImageSide(), limits.maxImagePixels(), ImageLimits.parseFormats(formats)),
                 limits.maxImagesPerRequest());

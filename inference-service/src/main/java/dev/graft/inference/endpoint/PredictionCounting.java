@@ -1,6 +1,6 @@
 package dev.graft.inference.endpoint;
 
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.metrics.InferenceMetrics;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;

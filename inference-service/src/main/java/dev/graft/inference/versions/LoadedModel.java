@@ -1,6 +1,6 @@
 package dev.graft.inference.versions;
 
-import dev.graft.inference.predict.BatchScheduler;
+import dev.graft.inference.batching.BatchScheduler;
 import dev.graft.shared.manifest.ModelManifest;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,6 +20,7 @@ public final class LoadedModel {
     private final ComputationGraph graph;
     private final BatchScheduler scheduler;
     private final AtomicInteger references = new AtomicInteger(1);
+    private final CompletableFuture<Void> freed = new CompletableFuture<>();
 
     LoadedModel(ModelManifest manifest, ComputationGraph graph, BatchScheduler.Factory schedulers) {
         this.manifest = manifest;
@@ -76,7 +77,13 @@ public final class LoadedModel {
             synchronized (graph) {
                 graph.close();
             }
+            freed.complete(null);
         }
+    }
+
+    /** Runs {@code action} once the last reference is returned (at once if it already was). */
+    void whenFreed(Runnable action) {
+        freed.thenRun(action);
     }
 
     boolean isReleased() {

@@ -1,8 +1,8 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.inference.predict.BatchScheduler;
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.batching.BatchScheduler;
+import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.shared.engine.Engine;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;

@@ -1,9 +1,8 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.inference.predict.InferenceMetrics;
+import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
 import dev.graft.shared.store.StorageUnavailableException;
@@ -12,15 +11,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,60 +27,58 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Decides which version of each model serves. Announced versions load in the background; the serving
- * one keeps answering until its successor is loaded, verified and warmed, and the swap is one field
- * write under the model's lock. Under the {@code gated} policy a version serves only if it beats the
- * serving one (or reaches its request's threshold). A pinned version serves until unpinned. The
- * newest {@code keepVersions} used versions stay loaded; evicted ones are released after their
- * in-flight requests (reference counts), so memory does not grow with swaps.
+ * Carries out the {@link ServingPolicy}'s decisions. Versions arrive from events and store scans;
+ * after each change the policy is asked what to do (read a manifest, load a version, swap, retire)
+ * until it has nothing more to ask. The serving version keeps answering while its successor loads; the
+ * swap is one field write under the model's lock. Every version moves through {@link VersionState}s;
+ * a load that failed for a passing reason is tried again with a growing pause, a bounded number of
+ * times. Memory (loading once, least recently used, reference counts) is {@link LoadedVersions}' job.
  */
 @ApplicationScoped
 public class ModelManager {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
+    /** Decisions carried out per change before giving up: each one loads or fails a version, so versions x 2 is ample. */
+    private static final int MAX_STEPS_PER_VERSION = 2;
 
     private final ModelStore store;
-    private final ModelLoader loader;
     private final ServingSettings settings;
     private final InferenceMetrics metrics;
+    private final ServingPolicy policy = new ServingPolicy();
+    private final LoadedVersions memory;
     private final Map<String, ModelState> models = new ConcurrentHashMap<>();
-    /** Loads under way, so that concurrent asks for one version load it once. */
-    private final Map<String, CompletableFuture<Void>> loading = new ConcurrentHashMap<>();
-    /** Announced versions load one at a time: loads are rare and each takes the whole CPU for a moment. */
-    private final ExecutorService announced = Executors.newSingleThreadExecutor(r -> {
-        Thread thread = new Thread(r, "graft-model-loader");
-        thread.setDaemon(true);
-        return thread;
-    });
-    /** Loads that found the store unreadable, tried again later: attempts so far, by model@version. */
-    static final int LOAD_ATTEMPTS = 5;
-    private final Map<String, Integer> loadAttempts = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread thread = new Thread(r, "graft-load-retries");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /** Decisions are carried out one at a time: loads are rare and each takes the whole CPU for a moment. */
+    private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> daemon(r, "graft-model-loader"));
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+            r -> daemon(r, "graft-load-retries"));
 
-    /** Everything about one model; fields other than {@code serving} are read and written under its lock. */
+    /** One model; fields other than {@code serving} are read and written under its lock. */
     private static final class ModelState {
         final String model;
         volatile LoadedModel serving;
         Integer pinned;
-        int newestOffered;
-        /** In access order, so the least recently used is evicted first; holds the manager's references. */
-        final LinkedHashMap<Integer, LoadedModel> loaded = new LinkedHashMap<>(8, 0.75f, true);
-        final TreeMap<Integer, String> heldBack = new TreeMap<>();
-        final TreeMap<Integer, String> failed = new TreeMap<>();
+        final TreeMap<Integer, VersionRecord> versions = new TreeMap<>();
 
         ModelState(String model) {
             this.model = model;
+        }
+
+        Integer servingVersion() {
+            LoadedModel current = serving;
+            return current != null ? current.version() : null;
         }
     }
 
     public ModelManager(ModelStore store, ModelLoader loader, ServingSettings settings, InferenceMetrics metrics) {
         this.store = store;
-        this.loader = loader;
         this.settings = settings;
         this.metrics = metrics;
+        this.memory = new LoadedVersions(loader, metrics, new Lifecycle());
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread thread = new Thread(r, name);
+        thread.setDaemon(true);
+        return thread;
     }
 
     private ModelState state(String model) {
@@ -89,210 +86,292 @@ public class ModelManager {
     }
 
     /**
-     * An announced version: loaded in the background and served if it is the newest, the model is not
-     * pinned and the promotion policy lets it. Completes when decided.
+     * An announced version (a model-version event). A version that failed is given a fresh start:
+     * it may have been announced before it was in this store. Completes when the policy is satisfied.
      */
     public CompletableFuture<Void> offer(String model, int version) {
-        return CompletableFuture.runAsync(() -> consider(model, version, false), announced);
+        return CompletableFuture.runAsync(() -> {
+            boolean inStore = listedOrAssumed(model, version);
+            ModelState state = state(model);
+            synchronized (state) {
+                VersionRecord record = state.versions.get(version);
+                if (record == null) {
+                    discover(state, version, inStore);
+                } else {
+                    record.inStore = inStore;
+                    if (record.state() == VersionState.FAILED) {
+                        record.failedAttempts = 0;
+                        record.nextAttempt = null;
+                        move(state, record, VersionState.DISCOVERED, null);
+                    }
+                }
+            }
+            reconcile(state);
+        }, decisions);
+    }
+
+    /** Whether the store lists the version; if the store cannot be read, the event is believed and the load will tell. */
+    private boolean listedOrAssumed(String model, int version) {
+        try {
+            return store.versions(model).contains(version);
+        } catch (ModelStoreException e) {
+            return true;
+        }
     }
 
     /**
-     * At start-up: serves the newest stored version that passes the policy and loads, trying older
-     * ones when a newer one is held back or broken, so one bad artifact does not leave a model unserved.
+     * The store's listing of one model (a scan): versions not seen before are discovered, versions no
+     * longer listed are marked so, and the policy decides. Completes when it is satisfied.
      */
-    public CompletableFuture<Void> offerNewest(String model) {
+    public CompletableFuture<Void> sync(String model, List<Integer> stored) {
         return CompletableFuture.runAsync(() -> {
-            List<Integer> versions = new ArrayList<>(store.versions(model));
-            versions.sort(Comparator.reverseOrder());
-            for (int version : versions) {
-                consider(model, version, true);
-                if (state(model).serving != null) {
+            ModelState state = state(model);
+            synchronized (state) {
+                Set<Integer> listed = new HashSet<>(stored);
+                for (int version : listed) {
+                    VersionRecord record = state.versions.get(version);
+                    if (record == null) {
+                        discover(state, version, true);
+                    } else if (!record.inStore) {
+                        record.inStore = true;
+                        record.manifest = null;   // a number freed by a removal may be reused by another version
+                        if (record.state() == VersionState.RETIRED) {
+                            move(state, record, VersionState.DISCOVERED, null);
+                        }
+                    }
+                }
+                for (VersionRecord record : state.versions.values()) {
+                    if (record.inStore && !listed.contains(record.version)) {
+                        record.inStore = false;
+                        if (Integer.valueOf(record.version).equals(state.servingVersion())
+                                || Integer.valueOf(record.version).equals(state.pinned)) {
+                            record.reason = "removed from the store; serves until another version replaces it";
+                            LOG.warnf("%s version %d was removed from the store %s but serves until another version "
+                                    + "replaces it", model, record.version, store.location());
+                        }
+                    }
+                }
+            }
+            reconcile(state);
+        }, decisions);
+    }
+
+    /** Models this service has heard of, whether or not they serve. */
+    public Set<String> knownModels() {
+        return Set.copyOf(models.keySet());
+    }
+
+    private void discover(ModelState state, int version, boolean inStore) {
+        state.versions.put(version, new VersionRecord(version, inStore));
+        metrics.versionState(state.model, version, VersionState.DISCOVERED.jsonName());
+    }
+
+    private void move(ModelState state, VersionRecord record, VersionState next, String reason) {
+        record.moveTo(next);
+        record.reason = reason;
+        metrics.versionState(state.model, record.version, next.jsonName());
+    }
+
+    private ServingPolicy.Model view(ModelState state) {
+        return new ServingPolicy.Model(settings.forModel(state.model).promotion(), state.pinned, state.servingVersion(),
+                state.versions.values().stream().map(r -> new ServingPolicy.Version(r.version, r.state(), r.inStore,
+                        r.manifest)).toList());
+    }
+
+    /** Asks the policy what to do and does it, until it asks for nothing more (runs on the decisions thread). */
+    private void reconcile(ModelState state) {
+        int steps;
+        synchronized (state) {
+            steps = MAX_STEPS_PER_VERSION * (state.versions.size() + 1);
+        }
+        for (int step = 0; step < steps; step++) {
+            ServingPolicy.Decision decision;
+            synchronized (state) {
+                decision = policy.decide(view(state));
+                decision.heldBack().forEach((version, reason) -> holdBack(state, version, reason));
+                decision.retire().forEach(version -> retire(state, version));
+                if (decision.serve() != null) {
+                    swapTo(state, decision.serve());
+                }
+                if (decision.load() == null && decision.inspect() == null) {
+                    evict(state);
                     return;
                 }
             }
-        }, announced);
-    }
-
-    /** @param startup older versions are considered too (after newer ones failed or were held back) */
-    private void consider(String model, int version, boolean startup) {
-        ModelState state = state(model);
-        synchronized (state) {
-            // a version that failed is considered again when announced again: it may have been announced before
-            // it was in this store (an event from another store's run, kept in the topic)
-            if (!startup && version <= state.newestOffered && !state.failed.containsKey(version)) {
-                return;
-            }
-            state.newestOffered = Math.max(state.newestOffered, version);
-            if (state.pinned != null) {
-                LOG.infof("%s version %d is available; version %d stays pinned", model, version, state.pinned);
-                return;
-            }
-        }
-        if (settings.forModel(model).promotion() == ServingSettings.Policy.GATED) {
-            Optional<String> reason;
-            try {
-                LoadedModel serving = state.serving;
-                reason = Promotion.heldBackReason(store.manifest(model, version), serving != null ? serving.manifest() : null);
-            } catch (ModelStoreException e) {
-                failed(state, version, e);
-                if (e instanceof StorageUnavailableException) {
-                    retryLater(model, version);
-                }
-                return;
-            }
-            if (reason.isPresent()) {
-                synchronized (state) {
-                    state.heldBack.put(version, reason.get());
-                }
-                metrics.heldBack(model, version);
-                LOG.infof("%s version %d is held back (gated): %s", model, version, reason.get());
-                return;
-            }
-        }
-        LoadedModel candidate;
-        try {
-            candidate = loadAndAcquire(state, version);
-        } catch (VersionUnavailableException e) {
-            if (e.passing()) {
-                retryLater(model, version);
-            }
-            return;   // logged and recorded as failed
-        }
-        loadAttempts.remove(model + "@" + version);
-        try {
-            promote(state, candidate, true);
-        } finally {
-            candidate.release();
-        }
-    }
-
-    /**
-     * The loaded version with a reference held for the caller, loading it first if it is not in
-     * memory. However many ask at once, a version loads once; a failure is recorded and thrown.
-     */
-    private LoadedModel loadAndAcquire(ModelState state, int version) {
-        String key = state.model + "@" + version;
-        while (true) {
-            synchronized (state) {
-                LoadedModel existing = state.loaded.get(version);
-                if (existing != null && existing.tryAcquire()) {
-                    return existing;
-                }
-            }
-            CompletableFuture<Void> mine = new CompletableFuture<>();
-            CompletableFuture<Void> running = loading.putIfAbsent(key, mine);
-            if (running != null) {
+            if (decision.inspect() != null) {
+                inspect(state, decision.inspect());
+            } else {
                 try {
-                    running.join();
-                } catch (CompletionException e) {
-                    throw (RuntimeException) e.getCause();
+                    memory.acquire(state.model, decision.load()).release();
+                } catch (RuntimeException e) {
+                    // the lifecycle recorded it as failed: the policy picks another version or waits
                 }
-                continue;   // loaded by another caller: take a reference above
             }
-            long start = System.nanoTime();
-            try {
-                LoadedModel loaded = loader.load(state.model, version);
-                metrics.load(state.model, version, "succeeded", System.nanoTime() - start);
-                LoadedModel acquired = null;
-                synchronized (state) {
-                    state.failed.remove(version);
-                    LoadedModel existing = state.loaded.get(version);
-                    if (existing != null) {
-                        loaded.release();
-                        loaded = existing;
-                    } else {
-                        state.loaded.put(version, loaded);
-                    }
-                    if (loaded.tryAcquire()) {
-                        acquired = loaded;
-                    }
-                }
-                mine.complete(null);
-                if (acquired != null) {
-                    return acquired;
-                }
-            } catch (RuntimeException e) {
-                metrics.load(state.model, version, "failed", System.nanoTime() - start);
-                VersionUnavailableException failure = failed(state, version, e);
-                mine.completeExceptionally(failure);
-                throw failure;
-            } finally {
-                loading.remove(key, mine);
-            }
+        }
+        LOG.warnf("%s: the serving policy did not settle after %d steps; it is asked again on the next change",
+                state.model, steps);
+    }
+
+    private void holdBack(ModelState state, int version, String reason) {
+        VersionRecord record = state.versions.get(version);
+        if (!reason.equals(record.heldBack)) {
+            record.heldBack = reason;
+            metrics.heldBack(state.model, version);
+            LOG.infof("%s version %d is held back (gated): %s", state.model, version, reason);
         }
     }
 
-    private VersionUnavailableException failed(ModelState state, int version, RuntimeException cause) {
-        String reason = cause.getMessage();
-        synchronized (state) {
-            state.failed.put(version, reason);
+    /** Reads a candidate's manifest for the promotion rule; a failure fails the version as a load would. */
+    private void inspect(ModelState state, int version) {
+        try {
+            ModelManifest manifest = store.manifest(state.model, version);
+            synchronized (state) {
+                state.versions.get(version).manifest = manifest;
+            }
+        } catch (RuntimeException e) {
+            failed(state, version, e);
         }
-        LOG.errorf("%s version %d cannot serve: %s", state.model, version, reason);
-        return new VersionUnavailableException(VersionUnavailableException.Reason.NOT_LOADABLE,
-                state.model + " version " + version + " cannot be loaded: " + reason, cause);
     }
 
-    /**
-     * A load that failed because the store could not be read is tried again, after 2, 4, 8, ... s
-     * (at most 30 s), {@value #LOAD_ATTEMPTS} times in all; the serving version serves meanwhile.
-     */
-    private void retryLater(String model, int version) {
-        String key = model + "@" + version;
-        int attempt = loadAttempts.merge(key, 1, Integer::sum);
-        if (attempt >= LOAD_ATTEMPTS) {
-            LOG.errorf("%s version %d: the store stayed unreadable over %d attempts; it is loaded again when announced",
-                    model, version, attempt);
-            loadAttempts.remove(key);
+    /** The swap: requests that name no version get {@code version} from now on. */
+    private void swapTo(ModelState state, int version) {
+        LoadedModel next = memory.peek(state.model, version).orElse(null);
+        LoadedModel previous = state.serving;
+        if (next == null || next == previous) {
             return;
         }
-        long delaySeconds = Math.min(30, 1L << attempt);
-        LOG.warnf("%s version %d: loading again in %d s (attempt %d of %d)", model, version, delaySeconds,
-                attempt + 1, LOAD_ATTEMPTS);
-        retries.schedule(() -> announced.execute(() -> consider(model, version, true)), delaySeconds, TimeUnit.SECONDS);
+        state.serving = next;
+        VersionRecord record = state.versions.get(version);
+        record.heldBack = null;
+        move(state, record, VersionState.SERVING, null);
+        if (previous != null) {
+            move(state, state.versions.get(previous.version()), VersionState.READY, null);
+        }
+        metrics.serving(state.model, version);
+        LOG.infof("%s version %d now serves%s", state.model, version,
+                previous != null ? ", replacing version " + previous.version() : "");
     }
 
-    /**
-     * Makes a loaded version the serving one. An automatic promotion (an announced version) never
-     * replaces a pinned or a newer serving version; the old one stays loaded for rollback and for
-     * requests that name it, until evicted. The caller holds a reference to {@code candidate}.
-     */
-    private void promote(ModelState state, LoadedModel candidate, boolean automatic) {
-        LoadedModel replaced;
-        LoadedModel promoted;
-        synchronized (state) {
-            promoted = state.loaded.get(candidate.version());
-            if (promoted == null && candidate.tryAcquire()) {
-                // evicted between its load and now: the manager takes a reference again (the caller holds one)
-                state.loaded.put(candidate.version(), candidate);
-                promoted = candidate;
-            }
-            replaced = state.serving;
-            boolean swap = !automatic
-                    || state.pinned == null && (replaced == null || replaced.version() < promoted.version());
-            if (swap && replaced != promoted) {
-                state.serving = promoted;
-                metrics.serving(state.model, promoted.version());
-            } else {
-                promoted = null;
-            }
-            evict(state);
-        }
-        if (promoted != null) {
-            LOG.infof("%s version %d now serves%s", state.model, promoted.version(),
-                    replaced != null ? ", replacing version " + replaced.version() : "");
-        }
-    }
-
-    /** Keeps at most keepVersions loaded: the least recently used go first, never the serving one. */
+    /** Keeps at most keep-versions in memory: the least recently used go first, never the serving or pinned one. */
     private void evict(ModelState state) {
-        var it = state.loaded.entrySet().iterator();
-        int excess = state.loaded.size() - settings.keepVersions();
-        while (excess > 0 && it.hasNext()) {
-            LoadedModel candidate = it.next().getValue();
-            if (candidate != state.serving) {
-                it.remove();
-                candidate.release();
-                excess--;
+        Set<Integer> protect = new HashSet<>();
+        if (state.serving != null) {
+            protect.add(state.serving.version());
+        }
+        if (state.pinned != null) {
+            protect.add(state.pinned);
+        }
+        for (LoadedModel evicted : memory.evict(state.model, settings.keepVersions(), protect)) {
+            move(state, state.versions.get(evicted.version()), VersionState.DRAINING,
+                    "unloaded: least recently used beyond keep-versions=" + settings.keepVersions());
+            evicted.release();
+        }
+    }
+
+    /** Takes a version gone from the store out of memory and out of the candidates. */
+    private void retire(ModelState state, int version) {
+        VersionRecord record = state.versions.get(version);
+        String reason = "not in the store";
+        if (record.state() == VersionState.READY) {
+            Optional<LoadedModel> loaded = memory.remove(state.model, version);
+            move(state, record, VersionState.DRAINING, reason);
+            loaded.ifPresent(LoadedModel::release);
+        } else {
+            record.nextAttempt = null;
+            move(state, record, VersionState.RETIRED, reason);
+        }
+        LOG.infof("%s version %d retired: %s", state.model, version, reason);
+    }
+
+    /** A load (or manifest read) failed: tried again later if the reason is passing and attempts remain. */
+    private void failed(ModelState state, int version, RuntimeException cause) {
+        ServingSettings.LoadRetries retryPolicy = settings.loadRetries();
+        synchronized (state) {
+            VersionRecord record = state.versions.get(version);
+            record.failedAttempts++;
+            boolean passing = passing(cause);
+            boolean again = passing && record.failedAttempts < retryPolicy.maxAttempts();
+            String reason = cause.getMessage() + (passing && !again
+                    ? " (gave up after " + record.failedAttempts + " attempts; announce the version again or restart)" : "");
+            move(state, record, VersionState.FAILED, reason);
+            if (again) {
+                Duration pause = retryPolicy.backoff(record.failedAttempts);
+                Instant planned = Instant.now().plus(pause);
+                record.nextAttempt = planned;
+                retries.schedule(() -> decisions.execute(() -> retry(state, version, planned)),
+                        pause.toMillis(), TimeUnit.MILLISECONDS);
+                LOG.warnf("%s version %d failed to load (attempt %d of %d), trying again in %d ms: %s", state.model,
+                        version, record.failedAttempts, retryPolicy.maxAttempts(), pause.toMillis(), reason);
+            } else {
+                record.nextAttempt = null;
+                LOG.errorf("%s version %d cannot serve: %s", state.model, version, reason);
+            }
+        }
+    }
+
+    private void retry(ModelState state, int version, Instant planned) {
+        synchronized (state) {
+            VersionRecord record = state.versions.get(version);
+            if (record.state() != VersionState.FAILED || !planned.equals(record.nextAttempt)) {
+                return;   // announced again, or retired, meanwhile
+            }
+            record.nextAttempt = null;
+            move(state, record, VersionState.DISCOVERED, null);
+        }
+        reconcile(state);
+    }
+
+    /** Storage that could not be read for a while: worth trying again. A bad checksum or manifest is not. */
+    private static boolean passing(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StorageUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Hears of loads from {@link LoadedVersions}, whoever asked for them, and moves the versions' states. */
+    private final class Lifecycle implements LoadedVersions.Listener {
+        @Override
+        public void loading(String model, int version) {
+            ModelState state = state(model);
+            synchronized (state) {
+                if (!state.versions.containsKey(version)) {
+                    discover(state, version, true);
+                }
+                VersionRecord record = state.versions.get(version);
+                if (record.state() == VersionState.FAILED) {
+                    move(state, record, VersionState.DISCOVERED, null);   // a request asked again as it failed
+                }
+                move(state, record, VersionState.LOADING, null);
+            }
+        }
+
+        @Override
+        public void loaded(LoadedModel loaded) {
+            ModelState state = state(loaded.model());
+            synchronized (state) {
+                VersionRecord record = state.versions.get(loaded.version());
+                record.manifest = loaded.manifest();
+                record.failedAttempts = 0;
+                move(state, record, VersionState.READY, null);
+            }
+        }
+
+        @Override
+        public void failed(String model, int version, RuntimeException cause) {
+            ModelManager.this.failed(state(model), version, cause);
+        }
+
+        @Override
+        public void freed(String model, int version) {
+            ModelState state = state(model);
+            synchronized (state) {
+                VersionRecord record = state.versions.get(version);
+                if (record != null && record.state() == VersionState.DRAINING) {
+                    move(state, record, VersionState.RETIRED, record.reason);
+                }
             }
         }
     }
@@ -315,26 +394,39 @@ public class ModelManager {
 
     /**
      * A named version with a reference held for the caller; loaded on demand (then kept among the
-     * loaded versions) if it is in the store but not in memory.
+     * loaded versions) if it is in the store but not in memory. A failed version answers with its reason.
      */
     public LoadedModel acquire(String model, int version) {
-        ModelState known = models.get(model);
-        if (known != null) {
-            synchronized (known) {
-                LoadedModel loaded = known.loaded.get(version);
-                if (loaded != null && loaded.tryAcquire()) {
-                    return loaded;   // the common case: no look at the store
-                }
-            }
+        Optional<LoadedModel> inMemory = memory.acquireLoaded(model, version);
+        if (inMemory.isPresent()) {
+            return inMemory.get();   // the common case: no look at the store
         }
         ModelState state = requireKnown(model, version);
-        LoadedModel loaded = loadAndAcquire(state, version);
+        synchronized (state) {
+            VersionRecord record = state.versions.get(version);
+            if (record.state() == VersionState.FAILED) {
+                throw notLoadable(model, version, record.reason + (record.nextAttempt != null
+                        ? "; tried again at " + record.nextAttempt : ""), null);
+            }
+        }
+        LoadedModel loaded;
+        try {
+            loaded = memory.acquire(model, version);
+        } catch (RuntimeException e) {
+            throw notLoadable(model, version, e.getMessage(), e);
+        }
         synchronized (state) {
             evict(state);   // after the acquire: a version loaded for this request is not freed under it
         }
         return loaded;
     }
 
+    private static VersionUnavailableException notLoadable(String model, int version, String reason, Throwable cause) {
+        return new VersionUnavailableException(VersionUnavailableException.Reason.NOT_LOADABLE,
+                model + " version " + version + " cannot be loaded: " + reason, cause);
+    }
+
+    /** The model and version as the store lists them now; the version is discovered if it was not known. */
     private ModelState requireKnown(String model, int version) {
         if (!store.models().contains(model)) {
             throw new VersionUnavailableException(VersionUnavailableException.Reason.UNKNOWN,
@@ -345,53 +437,52 @@ public class ModelManager {
             throw new VersionUnavailableException(VersionUnavailableException.Reason.UNKNOWN,
                     model + " has no version " + version + "; stored versions: " + versions);
         }
-        return state(model);
+        ModelState state = state(model);
+        synchronized (state) {
+            VersionRecord record = state.versions.get(version);
+            if (record == null) {
+                discover(state, version, true);
+            } else {
+                record.inStore = true;
+            }
+        }
+        return state;
     }
 
     /** Serves {@code version} until {@link #unpin}: announced versions no longer swap in. */
     public ModelStatus pin(String model, int version) {
-        LoadedModel target = acquire(model, version);
         ModelState state = state(model);
-        try {
-            synchronized (state) {
-                state.pinned = version;
-                promote(state, target, false);
+        while (true) {
+            LoadedModel target = acquire(model, version);
+            try {
+                synchronized (state) {
+                    if (memory.peek(model, version).orElse(null) == target) {
+                        state.pinned = version;
+                        swapTo(state, version);
+                        evict(state);
+                        break;
+                    }
+                }
+                // unloaded between the load and the pin: load it again
+            } finally {
+                target.release();
             }
-            LOG.infof("%s pinned to version %d", model, version);
-        } finally {
-            target.release();
         }
+        LOG.infof("%s pinned to version %d", model, version);
         return status(model).orElseThrow();
     }
 
-    /** Ends a pin and serves the newest version that is neither held back nor broken. */
+    /** Ends a pin: the policy decides again, from the pinned version, as for an announcement. */
     public ModelStatus unpin(String model) {
         ModelState state = models.get(model);
         if (state == null || !store.models().contains(model)) {
             throw new VersionUnavailableException(VersionUnavailableException.Reason.UNKNOWN, "no model '" + model + "' in the store");
         }
-        List<Integer> eligible;
         synchronized (state) {
             state.pinned = null;
-            eligible = store.versions(model).stream()
-                    .filter(v -> !state.heldBack.containsKey(v) && !state.failed.containsKey(v))
-                    .sorted(Comparator.reverseOrder()).toList();
-            state.newestOffered = Math.max(state.newestOffered, eligible.isEmpty() ? 0 : eligible.get(0));
         }
-        for (int version : eligible) {
-            try {
-                LoadedModel target = acquire(model, version);
-                try {
-                    promote(state, target, false);
-                } finally {
-                    target.release();
-                }
-                LOG.infof("%s unpinned: version %d serves", model, version);
-                break;
-            } catch (VersionUnavailableException e) {
-                // recorded as failed: the next older one
-            }
-        }
+        CompletableFuture.runAsync(() -> reconcile(state), decisions).join();
+        LOG.infof("%s unpinned: version %s serves", model, state.servingVersion());
         return status(model).orElseThrow();
     }
 
@@ -405,20 +496,15 @@ public class ModelManager {
             return Optional.empty();
         }
         synchronized (state) {
-            LoadedModel serving = state.serving;
-            ModelManifest m = serving != null ? serving.manifest() : null;
-            return Optional.of(new ModelStatus(model, serving != null ? serving.version() : null,
-                    settings.forModel(model).promotion().jsonName(), state.pinned,
-                    state.loaded.keySet().stream().sorted().toList(), state.newestOffered > 0 ? state.newestOffered : null,
-                    notes(state.heldBack), notes(state.failed),
-                    m != null ? m.task() : null, m != null ? m.labels() : null, m != null ? m.targetNormalization() : null,
-                    m != null ? m.inputShape() : null, m != null ? m.metrics() : null, m != null ? m.requestId() : null,
-                    m != null ? m.createdAt() : null));
+            return Optional.of(ModelStatus.of(model, state.serving != null ? state.serving.manifest() : null,
+                    settings.forModel(model).promotion().jsonName(), state.pinned, memory.versions(model),
+                    state.versions.values().stream().map(ModelManager::versionStatus).toList()));
         }
     }
 
-    private static List<ModelStatus.VersionNote> notes(TreeMap<Integer, String> reasons) {
-        return reasons.entrySet().stream().map(e -> new ModelStatus.VersionNote(e.getKey(), e.getValue())).toList();
+    private static ModelStatus.VersionStatus versionStatus(VersionRecord r) {
+        return new ModelStatus.VersionStatus(r.version, r.state().jsonName(), r.inStore, r.reason, r.heldBack,
+                r.failedAttempts > 0 ? r.failedAttempts : null, r.nextAttempt);
     }
 
     /** Models with a serving version. */
@@ -427,13 +513,11 @@ public class ModelManager {
     }
 
     void shutdown(@Observes ShutdownEvent event) {
-        announced.shutdownNow();
+        decisions.shutdownNow();
+        retries.shutdownNow();
         for (ModelState state : models.values()) {
-            synchronized (state) {
-                state.loaded.values().forEach(LoadedModel::release);
-                state.loaded.clear();
-                state.serving = null;
-            }
+            state.serving = null;
         }
+        memory.releaseAll();
     }
 }

@@ -2,6 +2,7 @@ package dev.graft.inference.versions;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.manifest.Task;
 
@@ -11,21 +12,53 @@ import java.util.Map;
 
 /**
  * One model as {@code GET /api/models} shows it: the version that serves and how to read its
- * outputs, whether it is pinned, what else is loaded, and which versions were held back or failed, with why.
+ * outputs, whether it is pinned, what else is loaded, which versions were held back or failed, with
+ * why, and the state of every version this service knows.
  *
  * @param version         the serving version (null while none serves)
  * @param pinnedVersion   set by {@code PUT /api/models/{model}/serving}; no automatic swap while set
  * @param loadedVersions  in memory, ready for {@code X-Graft-Model-Version} without a load
  * @param newestVersion   the newest version this service has heard of
+ * @param versions        every known version and its state, oldest first
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelStatus(String model, Integer version, String promotion, Integer pinnedVersion,
                           List<Integer> loadedVersions, Integer newestVersion, List<VersionNote> heldBack,
                           List<VersionNote> failed, Task task, List<String> labels,
                           TargetNormalization targetNormalization, InputShape inputShape,
-                          Map<String, Double> validationMetrics, String requestId, Instant createdAt) {
+                          Map<String, Double> validationMetrics, String requestId, Instant createdAt,
+                          List<VersionStatus> versions) {
 
     /** A version and why it does not serve. */
     public record VersionNote(int version, String reason) {
+    }
+
+    /**
+     * One version's state (discovered, loading, ready, serving, draining, retired, failed).
+     *
+     * @param inStore      listed in the store at the last look
+     * @param reason       why it failed or was retired (or that it serves though removed)
+     * @param heldBack     why the gated rule holds it back
+     * @param attempts     failed load attempts so far
+     * @param nextAttempt  when a failure for a passing reason is tried again
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record VersionStatus(int version, String state, boolean inStore, String reason, String heldBack,
+                                Integer attempts, Instant nextAttempt) {
+    }
+
+    static ModelStatus of(String model, ModelManifest serving, String promotion, Integer pinned, List<Integer> loaded,
+                          List<VersionStatus> versions) {
+        String servingState = VersionState.SERVING.jsonName();
+        List<VersionNote> heldBack = versions.stream().filter(v -> v.heldBack() != null && !servingState.equals(v.state()))
+                .map(v -> new VersionNote(v.version(), v.heldBack())).toList();
+        List<VersionNote> failed = versions.stream().filter(v -> VersionState.FAILED.jsonName().equals(v.state()))
+                .map(v -> new VersionNote(v.version(), v.reason())).toList();
+        Integer newest = versions.isEmpty() ? null : versions.get(versions.size() - 1).version();
+        ModelManifest m = serving;
+        return new ModelStatus(model, m != null ? m.version() : null, promotion, pinned, loaded, newest, heldBack, failed,
+                m != null ? m.task() : null, m != null ? m.labels() : null, m != null ? m.targetNormalization() : null,
+                m != null ? m.inputShape() : null, m != null ? m.metrics() : null, m != null ? m.requestId() : null,
+                m != null ? m.createdAt() : null, versions);
     }
 }

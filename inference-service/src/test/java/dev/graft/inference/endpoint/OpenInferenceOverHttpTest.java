@@ -1,7 +1,7 @@
 package dev.graft.inference.endpoint;
 
 import dev.graft.inference.TestModels;
-import dev.graft.kafka.KafkaBrokerTestResource;
+import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.store.ModelStore;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -1,8 +1,8 @@
 package dev.graft.inference.endpoint;
 
 import dev.graft.inference.TestModels;
-import dev.graft.kafka.KafkaBrokerTestResource;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaBrokerTestResource;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.image.ImageLimits;

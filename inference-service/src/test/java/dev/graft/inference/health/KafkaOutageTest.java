@@ -1,7 +1,7 @@
 package dev.graft.inference.health;
 
 import dev.graft.inference.TestModels;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;

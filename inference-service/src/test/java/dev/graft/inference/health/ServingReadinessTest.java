@@ -27,14 +27,14 @@ class ServingReadinessTest {
         TestModels.publishClassifier(store, "a", 1);
         ServingSettings standard = ServingSettings.standard();
         ServingSettings settings = new ServingSettings(standard.keepVersions(), standard.warmupPredictions(),
-                List.of("a", "b"), standard.defaults(), standard.models(), standard.imageLimits(),
+                standard.rescanInterval(), standard.loadRetries(), List.of("a", "b"), standard.defaults(), standard.models(), standard.imageLimits(),
                 standard.maxImagesPerRequest());
         ModelManager manager = TestModels.manager(store, settings, new SimpleMeterRegistry());
-        ModelVersionSource source = new ModelVersionSource(store, manager);
+        ModelVersionSource source = new ModelVersionSource(store, manager, settings);
         ServingReadiness readiness = new ServingReadiness(manager, source, settings);
         assertThat(readiness.ready()).as("before the store is scanned").isFalse();
 
-        source.scanStore(null);
+        source.start(null);
         await().atMost(Duration.ofSeconds(30)).until(source::startupScanDone);
         assertThat(readiness.ready()).isFalse();
         assertThat(readiness.missing()).containsExactly("b");

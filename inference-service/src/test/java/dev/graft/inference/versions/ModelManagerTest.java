@@ -48,9 +48,26 @@ class ModelManagerTest {
         assertThat(serving(manager, "m")).isEqualTo(2);
         // version 1 is evicted (one version kept), but the request that holds it can still use it
         assertThat(inFlight.isReleased()).isFalse();
+        assertThat(state(manager, 1)).isEqualTo("draining");
+        assertThat(stateGauge("1")).isEqualTo("draining");
         assertThat(inFlight.submit(() -> Nd4j.zeros(DataType.FLOAT, 2, 3, 8, 8)).get().shape()).containsExactly(2, 3);
         inFlight.release();
         assertThat(inFlight.isReleased()).isTrue();
+        assertThat(state(manager, 1)).isEqualTo("retired");
+        assertThat(stateGauge("1")).as("one series per version: the draining one is gone").isEqualTo("retired");
+        assertThat(state(manager, 2)).isEqualTo("serving");
+    }
+
+    private static String state(ModelManager manager, int version) {
+        return manager.status("m").orElseThrow().versions().stream().filter(v -> v.version() == version)
+                .findFirst().orElseThrow().state();
+    }
+
+    /** The state label of m's version as the metric shows it; fails unless there is exactly one series. */
+    private String stateGauge(String version) {
+        var gauges = registry.find("graft_model_version_state").tags("model", "m", "version", version).gauges();
+        assertThat(gauges).hasSize(1);
+        return gauges.iterator().next().getId().getTag("state");
     }
 
     @Test
@@ -60,7 +77,9 @@ class ModelManagerTest {
         TestModels.publishClassifier(store, "m", 1);
         manager.offer("m", 1).get();
         manager.offer("m", 2).get();
-        assertThat(manager.status("m").orElseThrow().failed()).extracting(ModelStatus.VersionNote::version).containsExactly(2);
+        assertThat(manager.status("m").orElseThrow().versions()).filteredOn(v -> v.version() == 2).singleElement()
+                .isEqualTo(new ModelStatus.VersionStatus(2, "retired", false, "not in the store", null, null, null));
+        assertThat(registry.find("graft_model_loads").tags("version", "2").counters()).as("not even tried").isEmpty();
 
         TestModels.publishClassifier(store, "m", 2);
         manager.offer("m", 2).get();
@@ -98,9 +117,20 @@ class ModelManagerTest {
         assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4, 5);
         assertThat(status.failed().get(1).reason()).containsIgnoringCase("sha256");
         assertThat(status.failed().get(2).reason()).contains("segmentation");
-        assertThat(registry.counter("graft_model_loads", "model", "m", "version", "3", "outcome", "failed").count()).isEqualTo(1.0);
-        assertThatThrownBy(() -> manager.acquire("m", 3)).isInstanceOfSatisfying(VersionUnavailableException.class,
-                e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.NOT_LOADABLE));
+        // deterministic failures fail once: no attempt planned, none on a request or a rescan either
+        assertThat(status.versions()).filteredOn(v -> v.version() >= 3).allSatisfy(v -> {
+            assertThat(v.state()).isEqualTo("failed");
+            assertThat(v.attempts()).isEqualTo(1);
+            assertThat(v.nextAttempt()).isNull();
+        });
+        assertThatThrownBy(() -> manager.acquire("m", 4)).isInstanceOfSatisfying(VersionUnavailableException.class,
+                e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.NOT_LOADABLE))
+                .hasMessageContaining("sha256");
+        manager.sync("m", store.versions("m")).get();
+        for (String version : new String[]{"3", "4", "5"}) {
+            assertThat(registry.counter("graft_model_loads", "model", "m", "version", version, "outcome", "failed").count())
+                    .as("loads of version " + version).isEqualTo(1.0);
+        }
         assertThat(manager.acquire("unknown")).isEmpty();
     }
 

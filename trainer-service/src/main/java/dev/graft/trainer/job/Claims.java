@@ -3,7 +3,7 @@ package dev.graft.trainer.job;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
-import dev.graft.trainer.training.Hashes;
+import org.apache.commons.codec.digest.DigestUtils;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -129,7 +129,7 @@ public class Claims {
     }
 
     private static String folder(String requestId) {
-        return "claims/" + Hashes.sha256(requestId) + "/";
+        return "claims/" + DigestUtils.sha256Hex(requestId) + "/";
     }
 
     private static String key(Claim claim) {

@@ -4,7 +4,7 @@ import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
-import dev.graft.trainer.training.Hashes;
+import org.apache.commons.codec.digest.DigestUtils;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -53,6 +53,6 @@ public class Outcomes {
     }
 
     private static String key(String requestId) {
-        return DIR + Hashes.sha256(requestId) + ".json";
+        return DIR + DigestUtils.sha256Hex(requestId) + ".json";
     }
 }

@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.shared.json.Json;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -70,7 +71,7 @@ public final class Checkpoint {
      */
     Checkpoint(Path dir, String requestText, Duration interval, Runnable afterChange) {
         this.dir = dir;
-        this.requestHash = Hashes.sha256(requestText);
+        this.requestHash = DigestUtils.sha256Hex(requestText);
         this.interval = interval;
         this.afterChange = afterChange;
     }

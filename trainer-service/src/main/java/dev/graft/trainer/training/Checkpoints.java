@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.trainer.storage.FolderMirror;
 import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -33,7 +34,7 @@ public class Checkpoints {
      * fetched now and uploaded after each write.
      */
     public Checkpoint of(String requestId, String requestText) {
-        String hash = Hashes.sha256(requestId);
+        String hash = DigestUtils.sha256Hex(requestId);
         Optional<Path> folder = state.folder();
         if (folder.isPresent()) {
             return new Checkpoint(folder.get().resolve("checkpoints").resolve(hash), requestText, interval, () -> { });
@@ -53,7 +54,7 @@ public class Checkpoints {
             of(requestId, "").discard();
             return;
         }
-        String hash = Hashes.sha256(requestId);
+        String hash = DigestUtils.sha256Hex(requestId);
         try {
             new FolderMirror(state.blobs(), "checkpoints/" + hash + "/",
                     state.localDir().resolve("checkpoints").resolve(hash)).clear();

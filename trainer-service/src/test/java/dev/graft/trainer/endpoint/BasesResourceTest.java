@@ -1,6 +1,6 @@
 package dev.graft.trainer.endpoint;
 
-import dev.graft.kafka.KafkaBrokerTestResource;
+import dev.graft.testing.KafkaBrokerTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;

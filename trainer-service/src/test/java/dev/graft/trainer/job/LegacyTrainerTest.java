@@ -1,12 +1,12 @@
 package dev.graft.trainer.job;
 
 import dev.graft.trainer.storage.TrainerState;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
-import dev.graft.trainer.training.Hashes;
+import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -39,9 +39,9 @@ class LegacyTrainerTest {
     void theShareGroupStartsAtTheOldestUnfinishedRequestAndOldOutcomesAreAdopted() throws Exception {
         Path journal = root.resolve("models/.trainer/requests");
         Files.createDirectories(journal);
-        Files.writeString(journal.resolve(Hashes.sha256("done-1") + ".json"),
+        Files.writeString(journal.resolve(DigestUtils.sha256Hex("done-1") + ".json"),
                 Json.write(TrainingEvent.failed("done-1", "m", "dataset folder x does not exist")));
-        Files.writeString(journal.resolve(Hashes.sha256("half-1") + ".pending.json"), Json.MAPPER.writeValueAsString(Map.of(
+        Files.writeString(journal.resolve(DigestUtils.sha256Hex("half-1") + ".pending.json"), Json.MAPPER.writeValueAsString(Map.of(
                 "requestId", "half-1", "request", "{}", "topic", Topics.TRAINING_REQUESTS, "partition", 0, "offset", 2,
                 "received", "2026-11-24T00:00:00Z", "attempts", 1)));
         try (LocalKafkaBroker broker = LocalKafkaBroker.startOnFreePorts(root.resolve("kafka"))) {

@@ -1,7 +1,7 @@
 package dev.graft.trainer.job;
 
 import dev.graft.trainer.storage.TrainerState;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import org.apache.kafka.clients.consumer.AcknowledgeType;

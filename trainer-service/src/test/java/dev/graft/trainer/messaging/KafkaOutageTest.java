@@ -1,6 +1,6 @@
 package dev.graft.trainer.messaging;
 
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;

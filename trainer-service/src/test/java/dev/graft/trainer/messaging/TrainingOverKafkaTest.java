@@ -1,7 +1,7 @@
 package dev.graft.trainer.messaging;
 
-import dev.graft.kafka.KafkaBrokerTestResource;
-import dev.graft.kafka.KafkaTestClient;
+import dev.graft.testing.KafkaBrokerTestResource;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
