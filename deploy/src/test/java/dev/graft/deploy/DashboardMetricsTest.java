@@ -62,7 +62,7 @@ class DashboardMetricsTest {
         kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"));
         kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS));
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_ROOT", work.resolve("models").toString(),
+                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_URI", work.resolve("models").toString(),
                 "GRAFT_TRAINER_STATE_ROOT", work.resolve("trainer-state").toString());
         trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
         // gated, so that a version whose request names an unreachable threshold is held back

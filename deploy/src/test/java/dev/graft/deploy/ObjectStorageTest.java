@@ -80,8 +80,8 @@ class ObjectStorageTest {
                 "GRAFT_DATA_ALLOWED_BUCKETS", "graft-data",
                 "GRAFT_S3_ENDPOINT", s3.endpoint(), "GRAFT_S3_PATH_STYLE", "true",
                 "GRAFT_S3_ACCESS_KEY_ID", LocalS3.ACCESS_KEY, "GRAFT_S3_SECRET_ACCESS_KEY", LocalS3.SECRET_KEY));
-        env.put("GRAFT_TRAINER_CACHE", work.resolve("trainer-cache").toString());
-        env.put("GRAFT_STORE_CACHE", work.resolve("inference-cache").toString());
+        env.put("GRAFT_TRAINER_CACHE_DIR", work.resolve("trainer-cache").toString());
+        env.put("GRAFT_STORE_CACHE_DIR", work.resolve("inference-cache").toString());
         trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work, "-Dgraft.trainer.lock-duration=PT15S");
         inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work);
         trainer.awaitReady(TIMEOUT);
@@ -213,7 +213,7 @@ class ObjectStorageTest {
     void wrongCredentialsAreNamedAtStartAndKeepTheServiceUnready() throws Exception {
         Map<String, String> wrong = new HashMap<>(env);
         wrong.put("GRAFT_S3_SECRET_ACCESS_KEY", "not-the-secret");
-        wrong.put("GRAFT_STORE_CACHE", work.resolve("wrong-cache").toString());
+        wrong.put("GRAFT_STORE_CACHE_DIR", work.resolve("wrong-cache").toString());
         ServiceProcess refused = ServiceProcess.start("inference-wrong-key", INFERENCE_JAR, wrong, work);
         try {
             long deadline = System.nanoTime() + TIMEOUT.toNanos();

@@ -1,5 +1,6 @@
 package dev.graft.deploy;
 
+import org.apache.commons.io.file.PathUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.json.Json;
 
@@ -13,12 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -112,9 +111,7 @@ record ServiceProcess(String name, Process process, int port, Path log) implemen
             }
         }
         if (work != null) {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PathUtils.deleteDirectory(work);
         }
     }
 }

@@ -63,7 +63,7 @@ class TrainerPoolTest {
         kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS,
                 Topics.TRAINING_REQUESTS_DLQ, Topics.TRAINING_CANCELLATIONS));
         env = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_ROOT", work.resolve("models").toString(),
+                "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_URI", work.resolve("models").toString(),
                 "GRAFT_TRAINER_STATE_ROOT", work.resolve("state").toString());
         TestImages.classFolders(work.resolve("data/train"), 16, 1);
         TestImages.classFolders(work.resolve("data/validation"), 4, 2);

@@ -8,135 +8,174 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
+import java.net.ConnectException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
 
-/** {@code bin/graft}'s Java commands: demo, eval, train, cancel, predict. */
-public final class GraftCli {
-    private GraftCli() {
+/** {@code bin/graft}'s Java commands: demo, eval, train, cancel, predict. Exit codes: 0 done, 1 failed, 2 usage. */
+@Command(name = "graft", mixinStandardHelpOptions = true,
+        subcommands = {GraftCli.DemoCommand.class, GraftCli.EvalCommand.class, GraftCli.TrainCommand.class,
+                GraftCli.CancelCommand.class, GraftCli.PredictCommand.class},
+        footer = "Environment: GRAFT_DEMO_BUCKET (demo data uploaded there; GRAFT_S3_* reach it)")
+public final class GraftCli implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
+            scope = CommandLine.ScopeType.INHERIT, description = "Kafka (KAFKA_BOOTSTRAP_SERVERS; default ${DEFAULT-VALUE})")
+    String bootstrap;
+
+    @Option(names = "--inference-url", defaultValue = "${env:GRAFT_INFERENCE_URL:-http://127.0.0.1:8080}",
+            scope = CommandLine.ScopeType.INHERIT, description = "the inference service (GRAFT_INFERENCE_URL; default ${DEFAULT-VALUE})")
+    String inferenceUrl;
+
+    @Option(names = "--data-root", defaultValue = "${env:GRAFT_DATA_ROOT:-.graft/data}",
+            scope = CommandLine.ScopeType.INHERIT, description = "where datasets are written (GRAFT_DATA_ROOT; default ${DEFAULT-VALUE})")
+    Path dataRoot;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command");
     }
 
     public static void main(String[] args) {
-        try {
-            System.exit(run(args));
-        } catch (java.net.ConnectException e) {
-            System.err.println("graft: cannot connect (is Graft running? bin/graft up): " + e);
-        } catch (Exception e) {
-            System.err.println("graft: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
-        }
-        System.exit(1);
+        System.exit(execute(args));
     }
 
-    static int run(String[] args) throws Exception {
-        if (args.length == 0) {
-            return usage();
-        }
-        Map<String, String> options = new HashMap<>();
-        java.util.List<String> positional = new java.util.ArrayList<>();
-        for (int i = 1; i < args.length; i++) {
-            if (args[i].startsWith("--") && i + 1 < args.length) {
-                options.put(args[i].substring(2), args[++i]);
-            } else {
-                positional.add(args[i]);
-            }
-        }
-        String bootstrap = env("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
-        String inferenceUrl = env("GRAFT_INFERENCE_URL", "http://127.0.0.1:8080");
-        Path dataRoot = Path.of(env("GRAFT_DATA_ROOT", ".graft/data"));
-        switch (args[0]) {
-            case "demo" -> {
-                Demo.Settings d = Demo.Settings.DEFAULT;
-                Demo.Settings settings = new Demo.Settings(
-                        Integer.parseInt(options.getOrDefault("train-per-class", "" + d.trainPerClass())),
-                        Integer.parseInt(options.getOrDefault("validation-per-class", "" + d.validationPerClass())),
-                        Integer.parseInt(options.getOrDefault("test-per-class", "" + d.testPerClass())),
-                        Integer.parseInt(options.getOrDefault("size", "" + d.size())),
-                        Integer.parseInt(options.getOrDefault("epochs", "" + d.epochs())));
-                return new Demo(dataRoot, new TrainingFollower(bootstrap, System.out), new InferenceClient(inferenceUrl),
-                        System.out, DemoBucket.fromEnvironment()).run(settings) ? 0 : 1;
-            }
-            case "eval" -> {
-                Evaluation evaluation = new Evaluation(dataRoot, new Demo(dataRoot, new TrainingFollower(bootstrap,
-                        System.out), new InferenceClient(inferenceUrl), System.out), System.out);
-                if (options.containsKey("per-class")) {
-                    Evaluation.Settings c = Evaluation.Settings.comparison(Integer.parseInt(options.get("per-class")));
-                    return evaluation.compare(new Evaluation.Settings(c.trainPerClass(), c.testPerClass(),
-                            Integer.parseInt(options.getOrDefault("epochs", "" + c.epochs())), c.batchSize(),
-                            options.getOrDefault("base", c.transferBase()))) ? 0 : 1;
-                }
-                Evaluation.Settings f = Evaluation.Settings.full();
-                return evaluation.full(new Evaluation.Settings(
-                        Integer.parseInt(options.getOrDefault("train-per-class", "" + f.trainPerClass())),
-                        Integer.parseInt(options.getOrDefault("test-per-class", "" + f.testPerClass())),
-                        Integer.parseInt(options.getOrDefault("epochs", "" + f.epochs())), f.batchSize(), null)) ? 0 : 1;
-            }
-            case "train" -> {
-                if (positional.size() != 1) {
-                    return usage();
-                }
-                JsonNode request = Json.MAPPER.readTree(Files.readString(Path.of(positional.get(0))));
-                if (!(request instanceof ObjectNode object)) {
-                    System.err.println(positional.get(0) + " must hold one JSON object");
-                    return 2;
-                }
-                if (!object.path("requestId").isTextual()) {
-                    object.put("requestId", object.path("model").asText("model") + "-"
-                            + Long.toString(System.currentTimeMillis(), 36));
-                }
-                String requestId = object.get("requestId").asText();
-                System.out.println("Publishing request " + requestId + " and following its progress (Ctrl-C stops"
-                        + " following, not the training)");
-                TrainingFollower.Outcome outcome = new TrainingFollower(bootstrap, System.out).trainAndFollow(requestId,
-                        Json.write(object), Duration.ofMinutes(Long.parseLong(options.getOrDefault("timeout-minutes", "720"))));
-                return outcome.succeeded() ? 0 : 1;
-            }
-            case "cancel" -> {
-                if (positional.size() != 1) {
-                    return usage();
-                }
-                String requestId = positional.get(0);
-                try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
-                    producer.send(new ProducerRecord<>(Topics.TRAINING_CANCELLATIONS, requestId,
-                            Json.write(Map.of("requestId", requestId)))).get();
-                }
-                System.out.println("Cancellation of " + requestId + " sent: a running training stops at its next batch"
-                        + " (CANCELLED event), a waiting one when its turn comes");
-                return 0;
-            }
-            case "predict" -> {
-                if (positional.size() != 2) {
-                    return usage();
-                }
-                JsonNode prediction = new InferenceClient(inferenceUrl).predict(positional.get(0), Path.of(positional.get(1)));
-                System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(prediction));
-                return 0;
-            }
-            default -> {
-                return usage();
-            }
+    static int execute(String... args) {
+        return new CommandLine(new GraftCli())
+                .setExecutionExceptionHandler((e, commandLine, parsed) -> {
+                    String message = e.getMessage() != null ? e.getMessage() : e.toString();
+                    System.err.println("graft: " + (e instanceof ConnectException
+                            ? "cannot connect (is Graft running? bin/graft up): " + message : message));
+                    return 1;
+                })
+                .execute(args);
+    }
+
+    private Demo demo() {
+        return new Demo(dataRoot, new TrainingFollower(bootstrap, System.out), new InferenceClient(inferenceUrl), System.out,
+                DemoBucket.fromEnvironment());
+    }
+
+    @Command(name = "demo", description = "Fashion-MNIST: export images, train a classifier and a price regressor on it, predict")
+    static final class DemoCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Option(names = "--train-per-class") Integer trainPerClass;
+        @Option(names = "--validation-per-class") Integer validationPerClass;
+        @Option(names = "--test-per-class") Integer testPerClass;
+        @Option(names = "--size", description = "image side in pixels") Integer size;
+        @Option(names = "--epochs") Integer epochs;
+
+        @Override
+        public Integer call() throws Exception {
+            Demo.Settings d = Demo.Settings.DEFAULT;
+            Demo.Settings settings = new Demo.Settings(or(trainPerClass, d.trainPerClass()),
+                    or(validationPerClass, d.validationPerClass()), or(testPerClass, d.testPerClass()), or(size, d.size()),
+                    or(epochs, d.epochs()));
+            return graft.demo().run(settings) ? 0 : 1;
         }
     }
 
-    private static String env(String name, String fallback) {
-        String value = System.getenv(name);
-        return value == null || value.isBlank() ? fallback : value;
+    @Command(name = "eval", description = "Quality on the whole Fashion-MNIST, or from scratch vs on an earlier model (--per-class)")
+    static final class EvalCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Option(names = "--train-per-class") Integer trainPerClass;
+        @Option(names = "--test-per-class") Integer testPerClass;
+        @Option(names = "--epochs") Integer epochs;
+        @Option(names = "--per-class", description = "compare on N images per class") Integer perClass;
+        @Option(names = "--base", paramLabel = "model:NAME[@VERSION]", description = "the earlier model of the comparison")
+        String base;
+
+        @Override
+        public Integer call() throws Exception {
+            Evaluation evaluation = new Evaluation(graft.dataRoot, new Demo(graft.dataRoot,
+                    new TrainingFollower(graft.bootstrap, System.out), new InferenceClient(graft.inferenceUrl), System.out),
+                    System.out);
+            if (perClass != null) {
+                Evaluation.Settings c = Evaluation.Settings.comparison(perClass);
+                return evaluation.compare(new Evaluation.Settings(c.trainPerClass(), c.testPerClass(), or(epochs, c.epochs()),
+                        c.batchSize(), Optional.ofNullable(base).orElse(c.transferBase()))) ? 0 : 1;
+            }
+            Evaluation.Settings f = Evaluation.Settings.full();
+            return evaluation.full(new Evaluation.Settings(or(trainPerClass, f.trainPerClass()),
+                    or(testPerClass, f.testPerClass()), or(epochs, f.epochs()), f.batchSize(), null)) ? 0 : 1;
+        }
     }
 
-    private static int usage() {
-        System.err.println("""
-                usage: graft demo [--train-per-class N] [--validation-per-class N] [--test-per-class N] [--size PX] [--epochs N]
-                       graft eval [--train-per-class N] [--test-per-class N] [--epochs N]
-                       graft eval --per-class N [--epochs N] [--base model:NAME[@VERSION]]
-                       graft train REQUEST.json [--timeout-minutes N]
-                       graft cancel REQUEST_ID
-                       graft predict MODEL IMAGE
-                environment: KAFKA_BOOTSTRAP_SERVERS (127.0.0.1:9092), GRAFT_INFERENCE_URL (http://127.0.0.1:8080),
-                             GRAFT_DATA_ROOT (.graft/data), GRAFT_DEMO_BUCKET (demo data uploaded there; GRAFT_S3_* reach it)""");
-        return 2;
+    @Command(name = "train", description = "Publish a training request (a requestId is added if it has none) and follow it")
+    static final class TrainCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Parameters(paramLabel = "REQUEST.json") Path file;
+        @Option(names = "--timeout-minutes", defaultValue = "720") long timeoutMinutes;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode request = Json.MAPPER.readTree(Files.readString(file));
+            if (!(request instanceof ObjectNode object)) {
+                System.err.println(file + " must hold one JSON object");
+                return 2;
+            }
+            if (!object.path("requestId").isTextual()) {
+                object.put("requestId", object.path("model").asText("model") + "-"
+                        + Long.toString(System.currentTimeMillis(), 36));
+            }
+            String requestId = object.get("requestId").asText();
+            System.out.println("Publishing request " + requestId + " and following its progress (Ctrl-C stops"
+                    + " following, not the training)");
+            TrainingFollower.Outcome outcome = new TrainingFollower(graft.bootstrap, System.out).trainAndFollow(requestId,
+                    Json.write(object), Duration.ofMinutes(timeoutMinutes));
+            return outcome.succeeded() ? 0 : 1;
+        }
+    }
+
+    @Command(name = "cancel", description = "Cancel a training: a running one stops at its next batch, a waiting one is answered")
+    static final class CancelCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Parameters(paramLabel = "REQUEST_ID") String requestId;
+
+        @Override
+        public Integer call() throws Exception {
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, graft.bootstrap), new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>(Topics.TRAINING_CANCELLATIONS, requestId,
+                        Json.write(Map.of("requestId", requestId)))).get();
+            }
+            System.out.println("Cancellation of " + requestId + " sent: a running training stops at its next batch"
+                    + " (CANCELLED event), a waiting one when its turn comes");
+            return 0;
+        }
+    }
+
+    @Command(name = "predict", description = "Post an image to the inference service and print the prediction")
+    static final class PredictCommand implements Callable<Integer> {
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Parameters(index = "0", paramLabel = "MODEL") String model;
+        @Parameters(index = "1", paramLabel = "IMAGE") Path image;
+
+        @Override
+        public Integer call() throws Exception {
+            JsonNode prediction = new InferenceClient(graft.inferenceUrl).predict(model, image);
+            System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(prediction));
+            return 0;
+        }
+    }
+
+    private static int or(Integer value, int fallback) {
+        return value != null ? value : fallback;
     }
 }

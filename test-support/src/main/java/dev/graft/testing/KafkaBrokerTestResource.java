@@ -1,6 +1,7 @@
 package dev.graft.testing;
 
 import dev.graft.kafka.LocalKafkaBroker;
+import org.apache.commons.io.FileUtils;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
@@ -8,9 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Starts a real Kafka broker for a @QuarkusTest (Dev Services would need Docker) and points the
@@ -37,11 +36,7 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
             broker.close();
         }
         if (dataDir != null) {
-            try (Stream<Path> paths = Files.walk(dataDir)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temp folder left behind is harmless
-            }
+            FileUtils.deleteQuietly(dataDir.toFile());   // a temp folder left behind is harmless
         }
     }
 }

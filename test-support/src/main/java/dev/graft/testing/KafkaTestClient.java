@@ -1,7 +1,5 @@
 package dev.graft.testing;
 
-import dev.graft.kafka.LocalKafkaBroker;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;

@@ -1,5 +1,6 @@
 package dev.graft.inference.bench;
 
+import org.apache.commons.io.file.PathUtils;
 import dev.graft.inference.TestModels;
 import dev.graft.shared.engine.Engine;
 import dev.graft.kafka.LocalKafkaBroker;
@@ -43,7 +44,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -226,9 +226,7 @@ public final class ServingBenchmark {
                 producer.close();
             }
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PathUtils.deleteDirectory(work);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.graft.inference.health;
 
+import org.apache.commons.io.FileUtils;
 import dev.graft.inference.TestModels;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
@@ -19,10 +20,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
@@ -73,11 +72,7 @@ class KafkaOutageTest {
 
         @Override
         public void stop() {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temporary folder
-            }
+            FileUtils.deleteQuietly(dir.toFile());   // a temporary folder
         }
     }
 

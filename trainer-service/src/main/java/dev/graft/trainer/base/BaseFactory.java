@@ -1,5 +1,7 @@
 package dev.graft.trainer.base;
 
+import jakarta.inject.Inject;
+import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.engine.Engine;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
@@ -15,7 +17,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooModel;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.File;
 import java.io.IOException;
@@ -46,10 +47,13 @@ public class BaseFactory {
     private final DatasetReader files;
     private final Duration downloadTimeout;
 
-    public BaseFactory(ModelStore store, DatasetReader files,
-                       @ConfigProperty(name = "graft.zoo.cache-dir") Optional<String> cacheDir,
-                       @ConfigProperty(name = "graft.zoo.mirror") Optional<String> mirror,
-                       @ConfigProperty(name = "graft.zoo.download-timeout", defaultValue = "PT10M") Duration downloadTimeout) {
+    @Inject
+    public BaseFactory(ModelStore store, DatasetReader files, TrainerConfig config) {
+        this(store, files, config.zoo().cacheDir(), config.zoo().mirror(), config.zoo().downloadTimeout());
+    }
+
+    public BaseFactory(ModelStore store, DatasetReader files, Optional<String> cacheDir, Optional<String> mirror,
+                       Duration downloadTimeout) {
         Engine.init();   // before any network: the recipe and its checkpoints build theirs after the bases
         this.store = store;
         this.files = files;

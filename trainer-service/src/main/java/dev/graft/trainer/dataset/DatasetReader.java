@@ -1,7 +1,8 @@
 package dev.graft.trainer.dataset;
 
+import jakarta.inject.Inject;
+import dev.graft.trainer.config.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,7 +26,12 @@ public class DatasetReader {
     private final Path dataRoot;
     private final RemoteDatasets remote;
 
-    public DatasetReader(@ConfigProperty(name = "graft.data-root") String dataRoot, RemoteDatasets remote) {
+    @Inject
+    public DatasetReader(TrainerConfig config, RemoteDatasets remote) {
+        this(config.dataRoot(), remote);
+    }
+
+    public DatasetReader(String dataRoot, RemoteDatasets remote) {
         this.dataRoot = Path.of(dataRoot).toAbsolutePath().normalize();
         this.remote = remote;
     }

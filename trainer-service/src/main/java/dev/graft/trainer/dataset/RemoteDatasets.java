@@ -1,5 +1,6 @@
 package dev.graft.trainer.dataset;
 
+import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.store.Blobs;
 import dev.graft.shared.store.ModelStoreException;
@@ -7,7 +8,6 @@ import dev.graft.shared.store.S3Settings;
 import dev.graft.shared.store.StorageUri;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -41,9 +41,11 @@ public class RemoteDatasets {
     private final Map<String, Blobs> buckets = new HashMap<>();
 
     @Inject
-    public RemoteDatasets(@ConfigProperty(name = "graft.data.allowed-buckets") Optional<List<String>> allowedBuckets,
-                          S3Settings s3, @ConfigProperty(name = "graft.trainer.cache-dir") Path cacheDir,
-                          @ConfigProperty(name = "graft.trainer.max-dataset-bytes") long maxBytes) {
+    public RemoteDatasets(TrainerConfig config, S3Settings s3) {
+        this(config.data().allowedBuckets(), s3, config.trainer().cacheDir(), config.trainer().maxDatasetBytes());
+    }
+
+    public RemoteDatasets(Optional<List<String>> allowedBuckets, S3Settings s3, Path cacheDir, long maxBytes) {
         this.allowedBuckets = Set.copyOf(allowedBuckets.orElse(List.of()).stream().map(String::trim)
                 .filter(b -> !b.isEmpty()).toList());
         this.s3 = s3;

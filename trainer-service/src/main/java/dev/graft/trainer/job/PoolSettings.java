@@ -1,7 +1,8 @@
 package dev.graft.trainer.job;
 
+import jakarta.inject.Inject;
+import dev.graft.trainer.config.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -17,9 +18,12 @@ public class PoolSettings {
     private final String group;
     private final Duration lockDuration;
 
-    public PoolSettings(@ConfigProperty(name = "graft.trainer.id") String trainerId,
-                        @ConfigProperty(name = "graft.trainer.group") String group,
-                        @ConfigProperty(name = "graft.trainer.lock-duration") Duration lockDuration) {
+    @Inject
+    public PoolSettings(TrainerConfig config) {
+        this(config.trainer().id(), config.trainer().group(), config.trainer().lockDuration());
+    }
+
+    public PoolSettings(String trainerId, String group, Duration lockDuration) {
         this.trainerId = trainerId;
         // a restarted trainer keeps its name but is a new holder: its predecessor's claims go stale, not on
         this.holder = trainerId + "/" + UUID.randomUUID().toString().substring(0, 8);

@@ -1,13 +1,12 @@
 package dev.graft.trainer.storage;
 
+import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.S3Settings;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import java.nio.file.Path;
 
 /**
  * The storage this trainer works on: the model store it publishes to ({@code graft.store.uri}, a
@@ -22,10 +21,8 @@ public class StorageProducer {
 
     @Produces
     @Singleton
-    ModelStore modelStore(@ConfigProperty(name = "graft.store.uri") String uri,
-                          @ConfigProperty(name = "graft.trainer.cache-dir") Path cacheDir,
-                          @ConfigProperty(name = "graft.store.cache-max-bytes") long cacheMaxBytes,
-                          S3Settings s3) {
-        return ModelStore.open(uri, s3, cacheDir.resolve("models"), cacheMaxBytes);
+    ModelStore modelStore(TrainerConfig config, S3Settings s3) {
+        return ModelStore.open(config.store().uri(), s3, config.trainer().cacheDir().resolve("models"),
+                config.store().cacheMaxBytes());
     }
 }

@@ -1,12 +1,12 @@
 package dev.graft.trainer.storage;
 
+import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.store.Blobs;
 import dev.graft.shared.store.FolderBlobs;
 import dev.graft.shared.store.S3Settings;
 import dev.graft.shared.store.StorageUri;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,9 +22,8 @@ public class TrainerState {
     private final Path localDir;
 
     @Inject
-    public TrainerState(@ConfigProperty(name = "graft.trainer.state-root") String root,
-                        @ConfigProperty(name = "graft.trainer.cache-dir") Path cacheDir, S3Settings s3) {
-        this(StorageUri.parse(root).open(s3), cacheDir.resolve("state"));
+    public TrainerState(TrainerConfig config, S3Settings s3) {
+        this(StorageUri.parse(config.trainer().stateRoot()).open(s3), config.trainer().cacheDir().resolve("state"));
     }
 
     public TrainerState(Blobs blobs, Path localDir) {

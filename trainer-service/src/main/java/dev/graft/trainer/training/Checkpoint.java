@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.shared.json.Json;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -247,8 +248,8 @@ public final class Checkpoint {
         if (!Files.exists(path)) {
             return;
         }
-        try (Stream<Path> files = Files.walk(path)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try {
+            PathUtils.delete(path);   // a file or a whole folder
         } catch (IOException e) {
             LOG.warnf("could not delete %s: %s", path, e.getMessage());
         }

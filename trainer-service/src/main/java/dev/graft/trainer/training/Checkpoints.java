@@ -1,10 +1,11 @@
 package dev.graft.trainer.training;
 
+import jakarta.inject.Inject;
+import dev.graft.trainer.config.TrainerConfig;
 import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.trainer.storage.FolderMirror;
 import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;
@@ -22,8 +23,12 @@ public class Checkpoints {
     private final TrainerState state;
     private final Duration interval;
 
-    public Checkpoints(TrainerState state,
-                       @ConfigProperty(name = "graft.trainer.checkpoint-interval") Duration interval) {
+    @Inject
+    public Checkpoints(TrainerState state, TrainerConfig config) {
+        this(state, config.trainer().checkpointInterval());
+    }
+
+    public Checkpoints(TrainerState state, Duration interval) {
         this.state = state;
         this.interval = interval;
     }

@@ -1,5 +1,7 @@
 package dev.graft.trainer.training;
 
+import jakarta.inject.Inject;
+import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.manifest.BaseLineage;
 import dev.graft.shared.manifest.InputShape;
@@ -29,7 +31,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -80,12 +81,13 @@ public class TransferRecipe {
     private final long maxFeatureCacheBytes;
     private final ImageLimits imageLimits;
 
-    public TransferRecipe(BaseFactory bases, DatasetReader datasets,
-                          @ConfigProperty(name = "graft.trainer.max-dataset-bytes", defaultValue = "4294967296")
-                          long maxDatasetBytes,
-                          @ConfigProperty(name = "graft.trainer.max-feature-cache-bytes", defaultValue = "2147483648")
-                          long maxFeatureCacheBytes,
-                          @ConfigProperty(name = ImageLimits.FORMATS_PROPERTY, defaultValue = ImageLimits.DEFAULT_FORMATS)
+    @Inject
+    public TransferRecipe(BaseFactory bases, DatasetReader datasets, TrainerConfig config) {
+        this(bases, datasets, config.trainer().maxDatasetBytes(), config.trainer().maxFeatureCacheBytes(),
+                config.image().formats());
+    }
+
+    public TransferRecipe(BaseFactory bases, DatasetReader datasets, long maxDatasetBytes, long maxFeatureCacheBytes,
                           String imageFormats) {
         this.bases = bases;
         this.datasets = datasets;

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import org.apache.commons.io.file.PathUtils;
 import dev.graft.trainer.storage.TrainerState;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
@@ -10,14 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * The pool past this machine, by simulation: 1 to 32 of the trainer's own share-group intakes in one
@@ -97,9 +96,7 @@ public final class PoolBenchmark {
                 intake.stop(null);
             }
         } finally {
-            try (Stream<Path> files = Files.walk(work)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PathUtils.deleteDirectory(work);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.graft.trainer.messaging;
 
+import org.apache.commons.io.FileUtils;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
@@ -19,12 +20,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,11 +86,7 @@ class KafkaOutageTest {
             if (broker != null) {
                 broker.close();
             }
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException ignored) {
-                // a temporary folder
-            }
+            FileUtils.deleteQuietly(dir.toFile());   // a temporary folder
         }
     }
 

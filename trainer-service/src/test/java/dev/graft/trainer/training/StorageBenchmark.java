@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import org.apache.commons.io.file.PathUtils;
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -91,9 +91,7 @@ public final class StorageBenchmark {
             System.out.printf(Locale.ROOT, "inference cache bounded at %.1f MB after loading all %d versions (%.1f MB):"
                     + " %.1f MB held%n", bound / 1e6, versions, total / 1e6, cache.sizeBytes() / 1e6);
         } finally {
-            try (var files = Files.walk(root)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            PathUtils.deleteDirectory(root);
         }
     }
 

@@ -1,0 +1,146 @@
+package dev.graft.inference.config;
+
+import dev.graft.shared.image.ImageLimits;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * Every {@code graft.*} setting of the inference service, each default stated here once. Each one can
+ * also be set from the environment by the usual rule: {@code graft.serving.keep-versions} is
+ * {@code GRAFT_SERVING_KEEP_VERSIONS}. S3 access ({@code graft.s3.*}, shared with the trainer) is
+ * read by {@code S3Settings}.
+ */
+@ConfigMapping(prefix = "graft")
+public interface InferenceConfig {
+
+    Store store();
+
+    /** How versions are chosen and kept, how requests are batched and limited. */
+    Serving serving();
+
+    Image image();
+
+    Admin admin();
+
+    Predict predict();
+
+    interface Store {
+        /** A folder, or {@code s3://BUCKET/PREFIX/} read through the local cache. */
+        @WithDefault(".graft/models")
+        String uri();
+
+        /** Artifacts from object storage are downloaded, verified and loaded from here. */
+        @WithDefault(".graft/cache/inference")
+        Path cacheDir();
+
+        /** The cache's size; least recently used artifacts go beyond it. */
+        @WithDefault("10737418240")
+        long cacheMaxBytes();
+    }
+
+    interface Image {
+        /** Formats (ImageIO names) accepted; the trainer's list must be within it. */
+        @WithDefault(ImageLimits.DEFAULT_FORMATS)
+        String formats();
+    }
+
+    interface Admin {
+        /** Pinning and unpinning need this key when it is set. */
+        Optional<String> apiKey();
+
+        /** The header that carries either key. */
+        @WithDefault("X-Graft-Api-Key")
+        String apiKeyHeader();
+    }
+
+    interface Predict {
+        /** Predictions need this key (or the admin key) when it is set; open otherwise. */
+        Optional<String> apiKey();
+    }
+
+    interface Serving {
+        /** Versions of each model kept loaded, the serving one included; older ones are loaded again on demand. */
+        @WithDefault("2")
+        int keepVersions();
+
+        /** Predictions on synthetic input that warm a loaded version up before it may serve. */
+        @WithDefault("3")
+        int warmupPredictions();
+
+        /**
+         * How often the store is listed beside the model-version events: versions written without an event
+         * serve, removed ones are retired. 0 lists it only at start-up.
+         */
+        @WithDefault("30s")
+        Duration rescanInterval();
+
+        /** Loads that failed for a passing reason (storage unreadable) are tried again with a growing pause. */
+        LoadRetries loadRetries();
+
+        /** Models that must serve a warmed version before /q/health/ready is UP. */
+        Optional<List<String>> requiredModels();
+
+        /** Settings of every model that has no override under {@code graft.serving.models."NAME"}. */
+        Defaults defaults();
+
+        /** Per-model overrides of {@link #defaults()}. */
+        Map<String, Overrides> models();
+
+        Limits limits();
+
+        interface Defaults {
+            /** latest: every new version serves once warmed; gated: only if it beats the serving one. */
+            @WithDefault("latest")
+            ServingSettings.Policy promotion();
+
+            /** The most images one forward pass takes; 1 turns dynamic batching off. */
+            @WithDefault("16")
+            int maxBatchSize();
+
+            /** The longest a request waits for others to share its forward pass. */
+            @WithDefault("5ms")
+            Duration maxWait();
+        }
+
+        interface Overrides {
+            Optional<ServingSettings.Policy> promotion();
+
+            OptionalInt maxBatchSize();
+
+            Optional<Duration> maxWait();
+        }
+
+        interface LoadRetries {
+            /** Attempts in all, the first included; deterministic failures (sha256, manifest) get one. */
+            @WithDefault("5")
+            int maxAttempts();
+
+            /** The pause after the first failure; it doubles after each further one. */
+            @WithDefault("2s")
+            Duration initialBackoff();
+
+            @WithDefault("30s")
+            Duration maxBackoff();
+        }
+
+        interface Limits {
+            /** Checked from the image header before any pixel is decoded. */
+            @WithDefault("8192")
+            int maxImageSide();
+
+            @WithDefault("40000000")
+            long maxImagePixels();
+
+            /** Images in one request (multipart files, JSON images, V2 batch). */
+            @WithDefault("64")
+            int maxImagesPerRequest();
+        }
+    }
+}
