@@ -67,6 +67,9 @@ class ServingPolicyTest {
         Decision decision = latest(null, 3, v(1, DISCOVERED), v(2, RETIRED), v(3, SERVING));
         assertThat(decision.load()).isNull();
         assertThat(decision.serve()).isEqualTo(3);
+        Decision removed = latest(null, 3, v(1, READY), v(2, RETIRED), removed(3, SERVING));
+        assertThat(removed.serve()).as("not even when the serving one was removed from the store").isEqualTo(3);
+        assertThat(removed.load()).isNull();
     }
 
     @Test
