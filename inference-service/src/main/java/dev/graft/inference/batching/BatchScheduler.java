@@ -1,5 +1,6 @@
 package dev.graft.inference.batching;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspaceManager;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -154,8 +155,11 @@ public final class BatchScheduler implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             // ND4J keeps workspaces per thread and frees them only on request: a retired version's
-            // thread would otherwise take its workspaces' native memory with it, a swap at a time
-            Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+            // thread would otherwise take its workspaces' native memory with it, a swap at a time. One by
+            // one: destroyAllWorkspacesForCurrentThread() also asks for a full collection (the version's
+            // release asks for one, once, unless the service is stopping)
+            MemoryWorkspaceManager workspaces = Nd4j.getWorkspaceManager();
+            workspaces.getAllWorkspacesForCurrentThread().forEach(workspaces::destroyWorkspace);   // a copy
         }
     }
 

@@ -148,13 +148,13 @@ final class LoadedVersions {
         return Optional.ofNullable(of(model).remove(version));
     }
 
-    /** Returns every map reference (at shutdown). */
+    /** Returns every map reference, at shutdown. */
     void releaseAll() {
         List<LoadedModel> all = new ArrayList<>();
         synchronized (this) {
             byModel.values().forEach(versions -> all.addAll(versions.values()));
             byModel.clear();
         }
-        all.forEach(LoadedModel::release);   // outside the lock: the listener takes the model's lock
+        all.forEach(LoadedModel::releaseAtShutdown);   // outside the lock: the listener takes the model's lock
     }
 }
