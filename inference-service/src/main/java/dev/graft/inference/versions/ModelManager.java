@@ -65,22 +65,28 @@ public class ModelManager {
         return models.computeIfAbsent(model, m -> new ModelVersions(m, metrics, memory, settings.keepVersions()));
     }
 
-    /** An announced version (a model-version event). Completes when the policy is satisfied. */
+    /**
+     * An announced version (a model-version event). Completes when the policy is satisfied. The store
+     * is listed only for a version not known to be there: a replica reads the topic from the start,
+     * and most of those events name versions the first scan already found.
+     */
     public CompletableFuture<Void> offer(String model, int version) {
         return CompletableFuture.runAsync(() -> {
             ModelVersions versions = versions(model);
-            versions.announced(version, listedOrAssumed(model, version));
+            if (versions.settled(version)) {
+                return;
+            }
+            boolean inStore;
+            try {
+                List<Integer> stored = store.versions(model);
+                versions.listed(stored);
+                inStore = stored.contains(version);
+            } catch (ModelStoreException e) {
+                inStore = true;   // the store cannot be read: the event is believed and the load will tell
+            }
+            versions.announced(version, inStore);
             reconcile(versions);
         }, decisions);
-    }
-
-    /** Whether the store lists the version; if the store cannot be read, the event is believed and the load will tell. */
-    private boolean listedOrAssumed(String model, int version) {
-        try {
-            return store.versions(model).contains(version);
-        } catch (ModelStoreException e) {
-            return true;
-        }
     }
 
     /** The store's listing of one model (a scan). Completes when the policy is satisfied. */

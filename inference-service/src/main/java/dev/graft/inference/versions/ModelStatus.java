@@ -47,7 +47,8 @@ public record ModelStatus(String model, Integer version, String promotion, Integ
                                 Integer attempts, Instant nextAttempt) {
     }
 
-    static ModelStatus of(String model, ModelManifest serving, String promotion, Integer pinned, List<Integer> loaded,
+    /** @param m the serving version's manifest, null while none serves */
+    static ModelStatus of(String model, ModelManifest m, String promotion, Integer pinned, List<Integer> loaded,
                           List<VersionStatus> versions) {
         String servingState = VersionState.SERVING.jsonName();
         List<VersionNote> heldBack = versions.stream().filter(v -> v.heldBack() != null && !servingState.equals(v.state()))
@@ -55,7 +56,6 @@ public record ModelStatus(String model, Integer version, String promotion, Integ
         List<VersionNote> failed = versions.stream().filter(v -> VersionState.FAILED.jsonName().equals(v.state()))
                 .map(v -> new VersionNote(v.version(), v.reason())).toList();
         Integer newest = versions.isEmpty() ? null : versions.get(versions.size() - 1).version();
-        ModelManifest m = serving;
         return new ModelStatus(model, m != null ? m.version() : null, promotion, pinned, loaded, newest, heldBack, failed,
                 m != null ? m.task() : null, m != null ? m.labels() : null, m != null ? m.targetNormalization() : null,
                 m != null ? m.inputShape() : null, m != null ? m.metrics() : null, m != null ? m.requestId() : null,

@@ -70,6 +70,12 @@ final class ModelVersions {
         metrics.versionState(model, record.version, next.jsonName());
     }
 
+    /** Known, in the store and not failed: an announcement of it changes nothing. */
+    synchronized boolean settled(int version) {
+        VersionRecord record = versions.get(version);
+        return record != null && record.inStore && record.state() != VersionState.FAILED;
+    }
+
     /** An announcement: a version that failed gets a fresh start (it may have been announced before it was stored). */
     synchronized void announced(int version, boolean inStore) {
         VersionRecord record = versions.get(version);

@@ -1,7 +1,5 @@
 package dev.graft.inference.versions;
 
-import dev.graft.shared.store.StorageUnavailableException;
-
 /** A model or version that cannot serve a request; the message says why and what would. */
 public class VersionUnavailableException extends RuntimeException {
 
@@ -21,11 +19,6 @@ public class VersionUnavailableException extends RuntimeException {
     public VersionUnavailableException(Reason reason, String message, Throwable cause) {
         super(message, cause);
         this.reason = reason;
-    }
-
-    /** The store could not be read for a while (unreachable, 5xx): trying again later may work. */
-    public boolean passing() {
-        return getCause() instanceof StorageUnavailableException;
     }
 
     public Reason reason() {
