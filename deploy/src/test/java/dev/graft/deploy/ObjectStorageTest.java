@@ -170,7 +170,7 @@ class ObjectStorageTest {
         ModelManifest first = store.manifest("shapes", 1);
         Path artifact = store.verify(first);
         ModelManifest second = store.publish(ModelManifest.draft(first.model(), first.task(), first.labels(),
-                first.targetNormalization(), first.inputShape(), first.metrics(), first.base(), "copied-by-the-test"),
+                first.targetNormalization(), first.inputShape(), first.preprocessingMode(), first.metrics(), first.base(), "copied-by-the-test"),
                 p -> Files.copy(artifact, p));
         s3.stop();
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {

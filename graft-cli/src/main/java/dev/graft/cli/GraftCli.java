@@ -14,6 +14,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,10 +25,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-/** {@code bin/graft}'s Java commands: demo, eval, train, cancel, predict. Exit codes: 0 done, 1 failed, 2 usage. */
+/** {@code bin/graft}'s Java commands: demo, eval, train, cancel, predict, import. Exit codes: 0 done, 1 failed, 2 usage. */
 @Command(name = "graft", mixinStandardHelpOptions = true,
         subcommands = {GraftCli.DemoCommand.class, GraftCli.EvalCommand.class, GraftCli.TrainCommand.class,
-                GraftCli.CancelCommand.class, GraftCli.PredictCommand.class},
+                GraftCli.CancelCommand.class, GraftCli.PredictCommand.class, GraftCli.ImportCommand.class},
         footer = "Environment: GRAFT_DEMO_BUCKET (demo data uploaded there; GRAFT_S3_* reach it)")
 public final class GraftCli implements Runnable {
     @CommandLine.Spec
@@ -156,6 +160,41 @@ public final class GraftCli implements Runnable {
             }
             System.out.println("Cancellation of " + requestId + " sent: a running training stops at its next batch"
                     + " (CANCELLED event), a waiting one when its turn comes");
+            return 0;
+        }
+    }
+
+    @Command(name = "import", description = "Store the ImageNet ResNet50 classifier as model resnet50-imagenet and wait until it serves")
+    static final class ImportCommand implements Callable<Integer> {
+        private static final String MODEL = "resnet50-imagenet";
+        @CommandLine.ParentCommand
+        GraftCli graft;
+        @Parameters(paramLabel = MODEL) String model;
+        @Option(names = "--trainer-url", defaultValue = "${env:GRAFT_TRAINER_URL:-http://127.0.0.1:8081}",
+                description = "a trainer (GRAFT_TRAINER_URL; default ${DEFAULT-VALUE})")
+        String trainerUrl;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!MODEL.equals(model)) {
+                System.err.println("graft: only " + MODEL + " can be imported");
+                return 2;
+            }
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(trainerUrl + "/api/imports/" + MODEL)).POST(HttpRequest.BodyPublishers.noBody())
+                    .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = Json.MAPPER.readTree(answer.body());
+            if (answer.statusCode() != 200) {
+                System.err.println("graft: import failed: " + body.path("error").asText(answer.body()));
+                return 1;
+            }
+            int version = body.path("version").asInt();
+            System.out.println("Stored " + MODEL + " version " + version + " (" + body.path("labels").size()
+                    + " ImageNet labels, " + body.path("inputShape").path("height").asInt() + "x"
+                    + body.path("inputShape").path("width").asInt() + ", " + body.path("preprocessing").asText()
+                    + " preprocessing); waiting until it serves");
+            new InferenceClient(graft.inferenceUrl).awaitServing(MODEL, version, Duration.ofMinutes(3));
+            System.out.println("Serving: bin/graft predict " + MODEL + " PHOTO (bin/graft photos fetches four)");
             return 0;
         }
     }

@@ -7,6 +7,7 @@ import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class TrainingFollowerTest {
             }
             assertThat(outcome).as("the version event has not come yet").isNotDone();
             ModelManifest manifest = ModelManifest.draft("m", Task.CLASSIFICATION, List.of("a", "b"), null,
-                    InputShape.rgb(8, 8), Map.of(), null, "r-1").published(3, "model.zip", 1, "00");
+                    InputShape.rgb(8, 8), Preprocessing.UNIT, Map.of(), null, "r-1").published(3, "model.zip", 1, "00");
             trainer.send(Topics.MODEL_VERSIONS, "m", Json.write(ModelVersionEvent.of(manifest)));
 
             TrainingFollower.Outcome done = outcome.get();

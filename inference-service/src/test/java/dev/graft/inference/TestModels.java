@@ -6,6 +6,7 @@ import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.inference.versions.ModelLoader;
 import dev.graft.inference.versions.ModelManager;
 import dev.graft.shared.manifest.BaseLineage;
+import dev.graft.shared.manifest.Preprocessing;
 import java.nio.file.Path;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
@@ -17,7 +18,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
@@ -61,7 +64,7 @@ public final class TestModels {
                                                   Promotion promotion) {
         ComputationGraph graph = network(3, seed);
         return store.publish(ModelManifest.draft(model, Task.CLASSIFICATION, List.of("red", "green", "blue"), null,
-                        SHAPE, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "test")
+                        SHAPE, Preprocessing.UNIT, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "test")
                         .withPromotion(promotion),
                 file -> ModelSerializer.writeModel(graph, file.toFile(), false));
     }
@@ -75,9 +78,32 @@ public final class TestModels {
 
     public static ModelManifest publishRegressor(ModelStore store, String model, TargetNormalization normalization,
                                                  ComputationGraph graph) {
+        return publishRegressor(store, model, normalization, graph, Preprocessing.UNIT);
+    }
+
+    public static ModelManifest publishRegressor(ModelStore store, String model, TargetNormalization normalization,
+                                                 ComputationGraph graph, Preprocessing preprocessing) {
         return store.publish(ModelManifest.draft(model, Task.REGRESSION, List.of(), normalization, SHAPE,
-                        Map.of("mae", 3.0), new BaseLineage("small-convnet", "random", "conv"), "test"),
+                        preprocessing, Map.of("mae", 3.0), new BaseLineage("small-convnet", "random", "conv"), "test"),
                 file -> ModelSerializer.writeModel(graph, file.toFile(), false));
+    }
+
+    /**
+     * A regressor that answers the mean of its input's first channel, so a test reads back what the
+     * service fed it: average pooling, then a linear unit with weights 1, 0, 0.
+     */
+    public static ComputationGraph firstChannelMean() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("input")
+                .setInputTypes(InputType.convolutional(SHAPE.height(), SHAPE.width(), 3))
+                .addLayer("pool", new GlobalPoolingLayer(PoolingType.AVG), "input")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nOut(1)
+                        .activation(Activation.IDENTITY).build(), "pool")
+                .setOutputs("out").build());
+        graph.init();
+        graph.getLayer("out").setParam("W", org.nd4j.linalg.factory.Nd4j.create(new float[]{1, 0, 0}, new long[]{3, 1}));
+        graph.getLayer("out").setParam("b", org.nd4j.linalg.factory.Nd4j.zeros(1, 1));
+        return graph;
     }
 
     public static byte[] png(int rgb, int size) {

@@ -80,9 +80,16 @@ public record TrainingRequest(
     public record EarlyStopping(Integer patience) {
     }
 
-    /** @param weights {@code random}, {@code imagenet} or {@code model:NAME[@VERSION]} */
+    /**
+     * @param weights       {@code random}, {@code imagenet}, {@code keras:PATH}, {@code tfjs:PATH} or {@code model:NAME[@VERSION]}
+     * @param preprocessing how input pixels are scaled (unit, caffe, torch, tf, vgg); absent: the base's own
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Base(String architecture, String weights, Integer inputHeight, Integer inputWidth) {
+    public record Base(String architecture, String weights, Integer inputHeight, Integer inputWidth,
+                       String preprocessing) {
+        public Base(String architecture, String weights, Integer inputHeight, Integer inputWidth) {
+            this(architecture, weights, inputHeight, inputWidth, null);
+        }
     }
 
     /**

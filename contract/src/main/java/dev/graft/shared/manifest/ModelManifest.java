@@ -10,6 +10,8 @@ import java.util.Map;
  * to the artifact; the store fills in version, artifact, size and sha256 when it publishes.
  *
  * @param labels              class names in output order (classification), else empty
+ * @param preprocessing       the id of how its input pixels are scaled ({@link Preprocessing}); absent in
+ *                            manifests older than the ids, read as {@code unit}
  * @param targetNormalization how regression outputs map back to real units (regression), else null
  * @param metrics             final validation metrics, e.g. accuracy, loss, mae
  * @param promotion           the request's rule for serving this version under a gated policy; null for the default
@@ -31,12 +33,6 @@ public record ModelManifest(
         long sizeBytes,
         String sha256) {
 
-    /**
-     * The image pipeline every model is trained and served with (imaging's {@code ImagePreprocessor});
-     * change it whenever that pipeline changes, so that older models are refused rather than fed unlike inputs.
-     */
-    public static final String PREPROCESSING = "rgb-bilinear-unit-nchw";
-
     public ModelManifest {
         labels = labels == null ? List.of() : List.copyOf(labels);
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
@@ -45,9 +41,15 @@ public record ModelManifest(
     /** A manifest before publication: the store assigns version, artifact, size and checksum. */
     public static ModelManifest draft(String model, Task task, List<String> labels,
                                       TargetNormalization targetNormalization, InputShape inputShape,
-                                      Map<String, Double> metrics, BaseLineage base, String requestId) {
+                                      Preprocessing preprocessing, Map<String, Double> metrics, BaseLineage base,
+                                      String requestId) {
         return new ModelManifest(model, 0, task, labels, targetNormalization, inputShape,
-                PREPROCESSING, metrics, base, requestId, Instant.now(), null, null, 0, null);
+                preprocessing.id(), metrics, base, requestId, Instant.now(), null, null, 0, null);
+    }
+
+    /** How this model's input pixels are scaled; an unknown id throws, naming the valid ones. */
+    public Preprocessing preprocessingMode() {
+        return Preprocessing.of(preprocessing);
     }
 
     public ModelManifest withPromotion(Promotion rule) {

@@ -2,6 +2,7 @@ package dev.graft.shared.events;
 
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.shared.manifest.Task;
@@ -80,7 +81,7 @@ class TrainingRequestJsonTest {
     @Test
     void aModelVersionEventCarriesTheManifestAndRoundTrips() {
         ModelManifest manifest = ModelManifest.draft("prices", Task.REGRESSION, List.of(),
-                        new TargetNormalization(150, 60), InputShape.rgb(48, 48), Map.of("mae", 9.1), null, "r-1")
+                        new TargetNormalization(150, 60), InputShape.rgb(48, 48), Preprocessing.UNIT, Map.of("mae", 9.1), null, "r-1")
                 .published(3, "model.zip", 1234, "ab".repeat(32));
 
         ModelVersionEvent event = ModelVersionEvent.of(manifest);

@@ -1,7 +1,7 @@
 package dev.graft.shared.image;
 
 import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Preprocessing;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,13 +26,10 @@ import java.util.Locale;
 
 /**
  * The one image pipeline used for training and for serving: decode, convert to RGB, bilinear resize
- * to the model's input, scale 0..255 to 0..1, NCHW float. If the two sides differed, a model would
- * be served inputs unlike those it was trained on.
+ * to the model's input, scale each channel as the model's {@link Preprocessing} says, NCHW float. If
+ * the two sides differed, a model would be served inputs unlike those it was trained on.
  */
 public final class ImagePreprocessor {
-    /** Recorded in every manifest; change it there whenever the pipeline below changes. */
-    public static final String ID = ModelManifest.PREPROCESSING;
-
     private ImagePreprocessor() {
     }
 
@@ -98,28 +95,33 @@ public final class ImagePreprocessor {
         }
     }
 
-    /** A batch [n, 3, height, width] of images scaled to 0..1. */
-    public static INDArray toBatch(List<BufferedImage> images, InputShape shape) {
+    /** A batch [n, 3, height, width] of images, each pixel scaled as {@code preprocessing} says. */
+    public static INDArray toBatch(List<BufferedImage> images, InputShape shape, Preprocessing preprocessing) {
         int h = shape.height();
         int w = shape.width();
         int plane = h * w;
+        // channel planes in the model's order: Caffe-trained bases take blue first
+        int[] shifts = preprocessing.bgr() ? new int[]{0, 8, 16} : new int[]{16, 8, 0};
+        float[][] tables = {preprocessing.table(0), preprocessing.table(1), preprocessing.table(2)};
         float[] data = new float[images.size() * InputShape.RGB * plane];
         int offset = 0;
         for (BufferedImage image : images) {
             int[] argb = resizeRgb(image, h, w).getRGB(0, 0, w, h, null, 0, w);
-            for (int i = 0; i < plane; i++) {
-                int p = argb[i];
-                data[offset + i] = ((p >> 16) & 0xff) / 255f;
-                data[offset + plane + i] = ((p >> 8) & 0xff) / 255f;
-                data[offset + 2 * plane + i] = (p & 0xff) / 255f;
+            for (int c = 0; c < InputShape.RGB; c++) {
+                float[] table = tables[c];
+                int shift = shifts[c];
+                int start = offset + c * plane;
+                for (int i = 0; i < plane; i++) {
+                    data[start + i] = table[(argb[i] >> shift) & 0xff];
+                }
             }
             offset += InputShape.RGB * plane;
         }
         return Nd4j.create(data, new long[]{images.size(), InputShape.RGB, h, w}, DataType.FLOAT);
     }
 
-    public static INDArray toBatch(BufferedImage image, InputShape shape) {
-        return toBatch(List.of(image), shape);
+    public static INDArray toBatch(BufferedImage image, InputShape shape, Preprocessing preprocessing) {
+        return toBatch(List.of(image), shape, preprocessing);
     }
 
     private static BufferedImage resizeRgb(BufferedImage image, int height, int width) {

@@ -1,5 +1,6 @@
 package dev.graft.shared.image;
 
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.InputShape;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -33,7 +34,7 @@ class ImageOdditiesTest {
     }
 
     private static float[] pixel(byte[] bytes) {
-        return ImagePreprocessor.toBatch(ImagePreprocessor.decode(bytes, ImageLimits.DATASET), ONE).data().asFloat();
+        return ImagePreprocessor.toBatch(ImagePreprocessor.decode(bytes, ImageLimits.DATASET), ONE, Preprocessing.UNIT).data().asFloat();
     }
 
     @Test
@@ -68,7 +69,7 @@ class ImageOdditiesTest {
             grey.getRaster().setSample(i % 8, i / 8, 0, 200);
         }
         INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(grey, "jpeg"), ImageLimits.DATASET),
-                InputShape.rgb(8, 8));
+                InputShape.rgb(8, 8), Preprocessing.UNIT);
         float[] values = batch.data().asFloat();
         assertThat(Arrays.copyOfRange(values, 0, 64)).containsExactly(Arrays.copyOfRange(values, 64, 128));
         assertThat(values[0]).isCloseTo(200 / 255f, within(3f / 255));
@@ -79,7 +80,7 @@ class ImageOdditiesTest {
         BufferedImage dot = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
         dot.setRGB(0, 0, 0x336699);
         float[] values = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(dot, "png"), ImageLimits.DATASET),
-                InputShape.rgb(4, 4)).data().asFloat();
+                InputShape.rgb(4, 4), Preprocessing.UNIT).data().asFloat();
         assertThat(values).hasSize(48);
         assertThat(values[0]).isEqualTo(0x33 / 255f);
         assertThat(values[47]).isEqualTo(0x99 / 255f);

@@ -1,5 +1,6 @@
 package dev.graft.shared.image;
 
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.InputShape;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -45,7 +47,7 @@ class ImagePreprocessorTest {
         grey.getRaster().setSample(0, 0, 0, 51);
         grey.getRaster().setSample(1, 0, 0, 255);
 
-        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(grey, "png")), InputShape.rgb(1, 2));
+        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(grey, "png")), InputShape.rgb(1, 2), Preprocessing.UNIT);
 
         assertThat(batch.shape()).containsExactly(1, 3, 1, 2);
         for (int c = 0; c < 3; c++) {
@@ -54,12 +56,43 @@ class ImagePreprocessorTest {
         }
     }
 
+    /** Each id's tensor for one pixel (R 200, G 100, B 50), as Keras' preprocess_input modes and DL4J's VGG16 one give it. */
+    @Test
+    void eachPreprocessingIdGivesItsBasesTensor() {
+        BufferedImage pixel = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        pixel.setRGB(0, 0, 0xc86432);
+        Map<Preprocessing, double[]> expected = Map.of(
+                Preprocessing.UNIT, new double[]{200 / 255.0, 100 / 255.0, 50 / 255.0},
+                Preprocessing.CAFFE, new double[]{50 - 103.939, 100 - 116.779, 200 - 123.68},
+                Preprocessing.TORCH, new double[]{(200 / 255.0 - 0.485) / 0.229, (100 / 255.0 - 0.456) / 0.224,
+                        (50 / 255.0 - 0.406) / 0.225},
+                Preprocessing.TF, new double[]{200 / 127.5 - 1, 100 / 127.5 - 1, 50 / 127.5 - 1},
+                Preprocessing.VGG, new double[]{200 - 123.68, 100 - 116.779, 50 - 103.939});
+        assertThat(expected).containsOnlyKeys(Preprocessing.values());
+        expected.forEach((preprocessing, channels) -> {
+            INDArray batch = ImagePreprocessor.toBatch(pixel, InputShape.rgb(1, 1), preprocessing);
+            for (int c = 0; c < 3; c++) {
+                assertThat(batch.getDouble(0, c, 0, 0)).as(preprocessing.id() + " channel " + c)
+                        .isCloseTo(channels[c], within(1e-4));
+            }
+        });
+    }
+
+    @Test
+    void manifestsWithoutAnIdReadAsUnitAndUnknownIdsAreRefusedListingTheValidOnes() {
+        assertThat(Preprocessing.of(null)).isEqualTo(Preprocessing.UNIT);
+        assertThat(Preprocessing.of("rgb-bilinear-unit-nchw")).isEqualTo(Preprocessing.UNIT);
+        assertThat(Preprocessing.of("CAFFE")).isEqualTo(Preprocessing.CAFFE);
+        assertThatThrownBy(() -> Preprocessing.of("inception"))
+                .hasMessage("unknown preprocessing 'inception'; valid: unit, caffe, torch, tf, vgg");
+    }
+
     @Test
     void colourChannelsKeepTheirOrderInNchw() throws IOException {
         BufferedImage rgb = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
         rgb.setRGB(0, 0, (255 << 16) | (0 << 8) | 102);
 
-        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(rgb, "png")), InputShape.rgb(1, 1));
+        INDArray batch = ImagePreprocessor.toBatch(ImagePreprocessor.decode(encode(rgb, "png")), InputShape.rgb(1, 1), Preprocessing.UNIT);
 
         assertThat(batch.getDouble(0, 0, 0, 0)).isCloseTo(1.0, within(1e-6));
         assertThat(batch.getDouble(0, 1, 0, 0)).isCloseTo(0.0, within(1e-6));
@@ -73,7 +106,7 @@ class ImagePreprocessorTest {
         BufferedImage black = new BufferedImage(100, 60, BufferedImage.TYPE_INT_RGB);
         BufferedImage jpeg = ImagePreprocessor.decode(encode(white, "jpg"));
 
-        INDArray batch = ImagePreprocessor.toBatch(List.of(white, black, jpeg), InputShape.rgb(48, 48));
+        INDArray batch = ImagePreprocessor.toBatch(List.of(white, black, jpeg), InputShape.rgb(48, 48), Preprocessing.UNIT);
 
         assertThat(batch.shape()).containsExactly(3, 3, 48, 48);
         assertThat(batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0)).meanNumber().doubleValue())

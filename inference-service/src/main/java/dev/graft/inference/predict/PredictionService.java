@@ -61,11 +61,11 @@ public class PredictionService {
                     throw images.size() == 1 ? e : new InvalidImageException(e.kind(), "image " + (i + 1) + ": " + e.getMessage(), e);
                 }
             }
-            return ImagePreprocessor.toBatch(decoded, manifest.inputShape());
+            return ImagePreprocessor.toBatch(decoded, manifest.inputShape(), manifest.preprocessingMode());
         });
     }
 
-    /** Already preprocessed input, [n, 3, height, width] scaled to 0..1 as the manifest's input shape says. */
+    /** Already preprocessed input, [n, 3, height, width] as the manifest's input shape and preprocessing say. */
     public Served predictTensor(String model, Integer version, INDArray input, Integer topK) {
         return serve(model, version, (int) input.size(0), topK, manifest -> {
             InputShape shape = manifest.inputShape();

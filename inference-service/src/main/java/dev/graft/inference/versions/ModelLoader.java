@@ -4,7 +4,6 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.batching.BatchScheduler;
 import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.shared.engine.Engine;
-import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
@@ -65,10 +64,7 @@ public class ModelLoader {
         if (manifest.task() == null || manifest.inputShape() == null) {
             throw new IllegalStateException("the manifest lacks a known task or the input shape");
         }
-        if (!ImagePreprocessor.ID.equals(manifest.preprocessing())) {
-            throw new IllegalStateException("the manifest's preprocessing '" + manifest.preprocessing()
-                    + "' is not this service's '" + ImagePreprocessor.ID + "'");
-        }
+        manifest.preprocessingMode();   // an id this service does not know throws, naming the ones it does
         if (manifest.task() == Task.CLASSIFICATION && manifest.labels().size() < 2) {
             throw new IllegalStateException("a classifier's manifest needs at least two labels");
         }

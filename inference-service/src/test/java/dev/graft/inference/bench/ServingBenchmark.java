@@ -9,6 +9,7 @@ import dev.graft.shared.events.Topics;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.BaseLineage;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
@@ -383,7 +384,7 @@ public final class ServingBenchmark {
     private static ModelManifest manifest(String model) {
         return ModelManifest.draft(model, Task.CLASSIFICATION,
                 List.of("T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"),
-                null, SHAPE, Map.of("accuracy", 0.1), new BaseLineage("small-convnet", "random", "pool3"), "bench");
+                null, SHAPE, Preprocessing.UNIT, Map.of("accuracy", 0.1), new BaseLineage("small-convnet", "random", "pool3"), "bench");
     }
 
     private static byte[] png(Random random) throws IOException {
@@ -406,7 +407,7 @@ public final class ServingBenchmark {
     /** Batches of preprocessed images through output() in a tight loop: what no server can beat. */
     private InProcess inProcess(ComputationGraph network, int batchSize) {
         List<BufferedImage> decoded = images.subList(0, batchSize).stream().map(ImagePreprocessor::decode).toList();
-        INDArray batch = ImagePreprocessor.toBatch(decoded, SHAPE);
+        INDArray batch = ImagePreprocessor.toBatch(decoded, SHAPE, Preprocessing.UNIT);
         long warmUntil = System.nanoTime() + 2_000_000_000L;
         while (System.nanoTime() < warmUntil) {
             network.output(false, batch);

@@ -1,5 +1,6 @@
 package dev.graft.inference.endpoint;
 
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.inference.TestModels;
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.shared.image.ImagePreprocessor;
@@ -73,7 +74,7 @@ class OpenInferenceOverHttpTest {
                 .isCloseTo(blueProbabilities.get(0), within(1e-5f));
 
         // the same image as an FP32 tensor, preprocessed by the client, nested rather than flat
-        INDArray tensor = ImagePreprocessor.toBatch(ImagePreprocessor.decode(blue), TestModels.SHAPE);
+        INDArray tensor = ImagePreprocessor.toBatch(ImagePreprocessor.decode(blue), TestModels.SHAPE, Preprocessing.UNIT);
         Map<String, Object> tensorRequest = Map.of("inputs", List.of(Map.of("name", "input", "shape", List.of(1, 3, 8, 8),
                 "datatype", "FP32", "data", List.of(tensor.data().asFloat()))), "outputs", List.of(Map.of("name", "label")));
         given().contentType("application/json").body(tensorRequest)

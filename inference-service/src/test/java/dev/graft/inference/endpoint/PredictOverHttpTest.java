@@ -1,5 +1,8 @@
 package dev.graft.inference.endpoint;
 
+import dev.graft.shared.manifest.Preprocessing;
+import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.inference.TestModels;
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
@@ -106,7 +109,7 @@ class PredictOverHttpTest {
 
         // the value must be the network's normalized output mapped back to real units
         byte[] image = TestModels.png(0x336699, 12);
-        double raw = regressorNet.output(ImagePreprocessor.toBatch(ImagePreprocessor.decode(image), TestModels.SHAPE))[0]
+        double raw = regressorNet.output(ImagePreprocessor.toBatch(ImagePreprocessor.decode(image), TestModels.SHAPE, Preprocessing.UNIT))[0]
                 .getDouble(0, 0);
         double value = given().contentType("image/jpeg").body(image)
                 .post("/api/models/{model}/predict", prices)
@@ -121,6 +124,34 @@ class PredictOverHttpTest {
                 .body("find { it.model == '" + colours + "' }.promotion", is("latest"))
                 .body("find { it.model == '" + prices + "' }.targetNormalization.mean", is(150.0f));
         given().get("/api/models/{model}", prices).then().statusCode(200).body("loadedVersions", is(List.of(1)));
+    }
+
+    /**
+     * A model trained on Caffe's inputs gets them: blue first, 0..255 less the ImageNet means. The model
+     * answers the mean of its first input channel; a manifest without the id (stored before ids) gets 0..1 RGB.
+     */
+    @Test
+    void eachModelIsFedItsOwnPreprocessingAndOldManifestsKeepTheirs() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TargetNormalization identity = new TargetNormalization(0, 1);
+        ModelManifest caffe = TestModels.publishRegressor(store, "caffe-" + run, identity, TestModels.firstChannelMean(),
+                Preprocessing.CAFFE);
+        ModelManifest old = TestModels.publishRegressor(store, "old-" + run, identity, TestModels.firstChannelMean(),
+                Preprocessing.UNIT);
+        Path manifest = store.folder().orElseThrow().resolve(old.model()).resolve("1").resolve("manifest.json");
+        ObjectNode json = (ObjectNode) Json.MAPPER.readTree(manifest.toFile());
+        assertThat(json.remove("preprocessing").asText()).isEqualTo("unit");
+        Json.MAPPER.writeValue(manifest.toFile(), json);
+        announce(bootstrap, caffe);
+        announce(bootstrap, old);
+        awaitServing(caffe.model(), 1);
+        awaitServing(old.model(), 1);
+
+        byte[] orange = TestModels.png(0xc86432, 12);   // R 200, G 100, B 50
+        assertThat(given().contentType("image/png").body(orange).post("/api/models/{model}/predict", caffe.model())
+                .then().statusCode(200).extract().jsonPath().getDouble("value")).isCloseTo(50 - 103.939, within(1e-3));
+        assertThat(given().contentType("image/png").body(orange).post("/api/models/{model}/predict", old.model())
+                .then().statusCode(200).extract().jsonPath().getDouble("value")).isCloseTo(200 / 255.0, within(1e-4));
     }
 
     private static List<Float> probabilities(JsonPath prediction, String path) {

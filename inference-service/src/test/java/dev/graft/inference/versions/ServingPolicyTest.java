@@ -5,6 +5,7 @@ import dev.graft.inference.versions.ServingPolicy.Decision;
 import dev.graft.inference.versions.ServingPolicy.Model;
 import dev.graft.inference.versions.ServingPolicy.Version;
 import dev.graft.shared.manifest.BaseLineage;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Promotion;
@@ -33,7 +34,7 @@ class ServingPolicyTest {
 
     private static Version v(int version, VersionState state, double accuracy, Promotion rule) {
         ModelManifest manifest = ModelManifest.draft("m", Task.CLASSIFICATION, List.of("a", "b"), null, InputShape.rgb(8, 8),
-                Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "r")
+                Preprocessing.UNIT, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "r")
                 .withPromotion(rule).published(version, "model.zip", 1, "0".repeat(64));
         return new Version(version, state, true, manifest);
     }

@@ -1,6 +1,7 @@
 package dev.graft.shared.store;
 
 import dev.graft.shared.manifest.BaseLineage;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
@@ -41,7 +42,7 @@ abstract class ModelStoreContract {
 
     static ModelManifest draft(String model) {
         return ModelManifest.draft(model, Task.CLASSIFICATION, List.of("a", "b"), null, InputShape.rgb(8, 8),
-                Map.of("accuracy", 0.5), new BaseLineage("vgg16", "random", "block5_pool"), "req-1");
+                Preprocessing.UNIT, Map.of("accuracy", 0.5), new BaseLineage("vgg16", "random", "block5_pool"), "req-1");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.graft.trainer.base;
 
+import dev.graft.shared.manifest.Preprocessing;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -17,6 +18,7 @@ import org.deeplearning4j.zoo.model.SqueezeNet;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,23 +32,26 @@ import java.util.Optional;
  */
 public enum Architecture {
     /** The Keras cats-vs-dogs recipe's base: 13 conv layers, 14.7M parameters without its top. */
-    VGG16("vgg16", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 3, 3, 3}, "fc1", "fc2", "predictions")),
+    VGG16("vgg16", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 3, 3, 3}, "fc1", "fc2", "predictions"),
+            Preprocessing.VGG, Preprocessing.CAFFE),
     /** VGG16 with a fourth conv in blocks 3-5 (20M parameters without its top). */
-    VGG19("vgg19", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 4, 4, 4}, "fc1", "predictions")),
+    VGG19("vgg19", 32, "block5_pool", vggKerasNames(new int[]{2, 2, 4, 4, 4}, "fc1", "predictions"),
+            Preprocessing.VGG, Preprocessing.CAFFE),
     /**
      * The hotdog-or-not base: 50 layers with batch norm (23.6M parameters without its top). Its zoo
-     * graph carries the Keras 1 names (res5a_branch2a); the Keras 2 names (conv5_block1_1_conv) map onto
-     * them. The zoo's own top needs 69 px to build; 70 keeps the margin Keras documents.
+     * graph carries the Keras 1 names (res5a_branch2a), ImageNet weights from Keras 2.2 its names; the
+     * Keras 2.3+ names (conv5_block1_1_conv) are listed and every scheme is accepted ({@link ResNet50Names}).
+     * The zoo's own top needs 69 px to build; 70 keeps the margin Keras documents.
      */
-    RESNET50("resnet50", 70, "conv5_block3_out", resnet50KerasNames()),
+    RESNET50("resnet50", 70, "conv5_block3_out", ResNet50Names.ZOO, Preprocessing.CAFFE, Preprocessing.CAFFE),
     /** A compact ImageNet base (0.7M parameters), ~14x faster than VGG16 on a CPU at 48x48. */
-    SQUEEZENET("squeezenet", 32, "fire9", Map.of()),
+    SQUEEZENET("squeezenet", 32, "fire9", Map.of(), Preprocessing.CAFFE, Preprocessing.CAFFE),
     /**
      * The small convnet of the Keras "very little data" tutorial (3x3 convolutions of 32, 32, 64
      * filters, each with ReLU and 2x2 max-pooling): no pretrained weights, trains from scratch fast
      * on a CPU. DL4J's random-weight zoo graphs learn poorly from scratch.
      */
-    SMALL_CONVNET("small-convnet", 8, "block3_pool", Map.of());
+    SMALL_CONVNET("small-convnet", 8, "block3_pool", Map.of(), null, Preprocessing.UNIT);
 
     /** Lineage of a Keras model that names no architecture. */
     public static final String KERAS_ID = "keras";
@@ -59,22 +64,56 @@ public enum Architecture {
     /** Keras name to the DL4J vertex name of the randomly initialised zoo graph. */
     private final Map<String, String> kerasToDl4j;
     private final Map<String, String> dl4jToKeras = new LinkedHashMap<>();
+    private final Preprocessing imagenetPreprocessing;
+    private final Preprocessing kerasPreprocessing;
 
-    Architecture(String id, int minInput, String featureLayer, Map<String, String> kerasToDl4j) {
+    /**
+     * @param imagenetPreprocessing what its {@code imagenet} weights expect (the DL4J zoo's preprocessor for
+     *                              the VGGs; Keras' Caffe mode for ResNet50's npm weights and SqueezeNet's)
+     * @param kerasPreprocessing    what a Keras file of this architecture is fed unless the request says:
+     *                              Keras' applications trained it in Caffe's mode
+     */
+    Architecture(String id, int minInput, String featureLayer, Map<String, String> kerasToDl4j,
+                 Preprocessing imagenetPreprocessing, Preprocessing kerasPreprocessing) {
         this.id = id;
         this.minInput = minInput;
         this.featureLayer = featureLayer;
         this.kerasToDl4j = kerasToDl4j;
+        this.imagenetPreprocessing = imagenetPreprocessing;
+        this.kerasPreprocessing = kerasPreprocessing;
         kerasToDl4j.forEach((keras, dl4j) -> dl4jToKeras.put(dl4j, keras));
     }
 
-    /** The name users know a vertex of this architecture's graph by: its Keras name where it has one. */
-    String userName(String vertex) {
-        return dl4jToKeras.getOrDefault(vertex, vertex);
+    /** Each name a user may give for a layer of {@code conf} other than its vertex name, to that vertex. */
+    Map<String, String> aliases(ComputationGraphConfiguration conf) {
+        if (this == RESNET50) {
+            return ResNet50Names.aliases(conf);
+        }
+        Map<String, String> aliases = new HashMap<>();
+        kerasToDl4j.forEach((keras, dl4j) -> {
+            if (conf.getVertices().containsKey(dl4j)) {
+                aliases.put(keras, dl4j);
+            }
+        });
+        return aliases;
+    }
+
+    /** The name each vertex of {@code conf} is listed by where it is not its own: its Keras name. */
+    Map<String, String> listedNames(ComputationGraphConfiguration conf) {
+        return this == RESNET50 ? ResNet50Names.listed(conf) : dl4jToKeras;
     }
 
     public String id() {
         return id;
+    }
+
+    /** What its ImageNet weights were trained on; null for an architecture without them. */
+    public Preprocessing imagenetPreprocessing() {
+        return imagenetPreprocessing;
+    }
+
+    Preprocessing kerasPreprocessing() {
+        return kerasPreprocessing;
     }
 
     public int minInput() {
@@ -152,14 +191,21 @@ public enum Architecture {
 
     /**
      * The vertex name in {@code graph} for a layer named as users know it: the name itself where the
-     * graph has it (pretrained graphs carry Keras names), else this architecture's mapping.
+     * graph has it (pretrained graphs carry Keras names), else this architecture's other names for it.
      */
     public String resolveLayer(ComputationGraph graph, String name) {
-        String mapped = name == null ? null : kerasToDl4j.get(name.toLowerCase(Locale.ROOT));
-        if (name != null && graph.getVertex(name) == null && mapped != null && graph.getVertex(mapped) != null) {
-            return mapped;
+        if (name != null && graph.getVertex(name) == null) {
+            String vertex = aliases(graph.getConfiguration()).get(name.toLowerCase(Locale.ROOT));
+            if (vertex != null) {
+                return vertex;
+            }
         }
-        return resolveByName(graph, name, id, layerNames(graph));
+        return resolveByName(graph, name, id + otherNamesHint(), layerNames(graph));
+    }
+
+    /** What an error listing this architecture's layers adds about the names it does not list. */
+    String otherNamesHint() {
+        return this == RESNET50 ? " (Keras 2.2 and DL4J zoo names such as res5c_branch2a and bn5c_branch2c work too)" : "";
     }
 
     /** {@code name} itself if {@code graph} has it, else an error naming {@code what} and listing the valid names. */
@@ -182,17 +228,15 @@ public enum Architecture {
 
     /** Names a user may give for the layers of {@code graph}, in network order. */
     public List<String> layerNames(ComputationGraph graph) {
-        return layerNames(graph, kerasToDl4j);
+        return layerNames(graph, listedNames(graph.getConfiguration()));
     }
 
-    private static List<String> layerNames(ComputationGraph graph, Map<String, String> kerasToDl4j) {
-        Map<String, String> dl4jToKeras = new LinkedHashMap<>();
-        kerasToDl4j.forEach((keras, dl4j) -> dl4jToKeras.put(dl4j, keras));
+    private static List<String> layerNames(ComputationGraph graph, Map<String, String> listed) {
         List<String> names = new ArrayList<>();
         for (int index : graph.topologicalSortOrder()) {
             var vertex = graph.getVertices()[index];
             if (vertex.hasLayer()) {
-                names.add(dl4jToKeras.getOrDefault(vertex.getVertexName(), vertex.getVertexName()));
+                names.add(listed.getOrDefault(vertex.getVertexName(), vertex.getVertexName()));
             }
         }
         return names;
@@ -214,41 +258,6 @@ public enum Architecture {
         Map<String, String> names = new LinkedHashMap<>();
         for (int i = 0; i < keras.size(); i++) {
             names.put(keras.get(i), Integer.toString(i));
-        }
-        return Map.copyOf(names);
-    }
-
-    /**
-     * Keras 2's ResNet50 names onto the zoo's Keras 1 names: stage s, block k (a, b, c, ...) and branch
-     * 2a/2b/2c (1, 2, 3; the shortcut branch1 is 0).
-     */
-    private static Map<String, String> resnet50KerasNames() {
-        Map<String, String> names = new LinkedHashMap<>();
-        names.put("conv1_pad", "stem-zero");
-        names.put("conv1_conv", "stem-cnn1");
-        names.put("conv1_bn", "stem-batch1");
-        names.put("conv1_relu", "stem-act1");
-        names.put("pool1_pool", "stem-maxpool1");
-        int[] blocks = {3, 4, 6, 3};
-        for (int stage = 2; stage <= 5; stage++) {
-            for (int block = 1; block <= blocks[stage - 2]; block++) {
-                String keras = "conv" + stage + "_block" + block + "_";
-                String zoo = stage + String.valueOf((char) ('a' + block - 1));
-                if (block == 1) {
-                    names.put(keras + "0_conv", "res" + zoo + "_branch1");
-                    names.put(keras + "0_bn", "bn" + zoo + "_branch1");
-                }
-                for (int conv = 1; conv <= 3; conv++) {
-                    String branch = "_branch2" + (char) ('a' + conv - 1);
-                    names.put(keras + conv + "_conv", "res" + zoo + branch);
-                    names.put(keras + conv + "_bn", "bn" + zoo + branch);
-                    if (conv < 3) {
-                        names.put(keras + conv + "_relu", "act" + zoo + branch);
-                    }
-                }
-                names.put(keras + "add", "short" + zoo + "_branch");
-                names.put(keras + "out", "res" + zoo + "_branch");
-            }
         }
         return Map.copyOf(names);
     }

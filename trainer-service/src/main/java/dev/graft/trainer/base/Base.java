@@ -1,6 +1,7 @@
 package dev.graft.trainer.base;
 
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.List;
@@ -14,9 +15,10 @@ import java.util.List;
  * @param featureVertex the vertex in {@code graph} after which everything is head
  * @param inputShape    the input it will be trained on
  * @param weights       where its weights came from, as the request said it (recorded as lineage)
+ * @param preprocessing how its input pixels are scaled: what its weights were trained on
  */
 public record Base(ComputationGraph graph, Architecture architecture, String featureVertex, InputShape inputShape,
-                   String weights) {
+                   String weights, Preprocessing preprocessing) {
 
     /** Recorded in the model's lineage; a Keras model of no known architecture is "keras". */
     public String architectureId() {

@@ -1,14 +1,21 @@
 package dev.graft.trainer.base;
 
+import dev.graft.shared.manifest.Preprocessing;
 import jakarta.enterprise.context.ApplicationScoped;
+import org.deeplearning4j.common.resources.DL4JResources;
+import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.zoo.PretrainedType;
+import org.deeplearning4j.zoo.ZooModel;
 
+import java.io.File;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** What a request may name as a base: each architecture, the inputs it accepts and its layer names. */
+/** What a request may name as a base: each architecture, the inputs it accepts, its weights and layer names. */
 @ApplicationScoped
 public class BaseCatalog {
 
@@ -16,32 +23,80 @@ public class BaseCatalog {
      * @param minInput     smallest input height and width, in pixels
      * @param maxInput     largest accepted by a request
      * @param featureLayer where the head is attached
-     * @param weights      weights it can start from besides {@code model:NAME[@VERSION]}
+     * @param weights      weights it can start from besides {@code model:NAME[@VERSION]}, keras: and tfjs: files
      * @param layers       names {@code fineTune.unfreezeFrom} accepts: the base's layers, in network order
+     * @param otherNames   other names {@code fineTune.unfreezeFrom} accepts, to the listed name they stand for
+     *                     (ResNet50: Keras 2.2's and the DL4J zoo's)
      */
-    public record BaseInfo(String architecture, int minInput, int maxInput, String featureLayer, List<String> weights,
-                           List<String> layers) {
+    public record BaseInfo(String architecture, int minInput, int maxInput, String featureLayer, List<Weights> weights,
+                           List<String> layers, Map<String, String> otherNames) {
     }
 
-    private final Map<Architecture, BaseInfo> catalog = new ConcurrentHashMap<>();
+    /**
+     * @param source        where they come from
+     * @param present       whether they are on this trainer now (random weights always are)
+     * @param preprocessing how inputs are scaled for them, unless a request says otherwise
+     */
+    public record Weights(String name, String source, boolean present, String preprocessing) {
+    }
+
+    private record Layers(List<String> listed, Map<String, String> otherNames) {
+    }
+
+    private final Map<Architecture, Layers> layers = new ConcurrentHashMap<>();
+    private final ImageNetWeights imageNet;
+
+    public BaseCatalog(ImageNetWeights imageNet) {
+        this.imageNet = imageNet;
+    }
 
     public List<BaseInfo> all() {
         return Arrays.stream(Architecture.values()).map(this::of).toList();
     }
 
-    /** Built once per architecture, on first use: listing layers means building the network at its smallest input. */
+    /** Layers are listed once per architecture, on first use (that builds the network at its smallest input). */
     public BaseInfo of(Architecture architecture) {
-        return catalog.computeIfAbsent(architecture, BaseCatalog::build);
+        Layers names = layers.computeIfAbsent(architecture, BaseCatalog::layers);
+        return new BaseInfo(architecture.id(), architecture.minInput(), Architecture.MAX_INPUT, architecture.featureLayer(),
+                weights(architecture), names.listed(), names.otherNames());
     }
 
-    private static BaseInfo build(Architecture architecture) {
+    private List<Weights> weights(Architecture architecture) {
+        List<Weights> weights = new ArrayList<>();
+        weights.add(new Weights("random", "initialised by the trainer from the request's seed", true, Preprocessing.UNIT.id()));
+        if (architecture == Architecture.RESNET50) {
+            weights.add(new Weights("imagenet", "npm " + ImageNetWeights.PACKAGE + " (Keras' ResNet50), converted by"
+                    + " bin/graft weights into " + imageNet.dir(), imageNet.present(),
+                    architecture.imagenetPreprocessing().id()));
+        } else {
+            architecture.zooModel(architecture.minInput(), architecture.minInput(), 1)
+                    .filter(zoo -> zoo.pretrainedAvailable(PretrainedType.IMAGENET))
+                    .ifPresent(zoo -> weights.add(new Weights("imagenet", "DL4J zoo: " + zoo.pretrainedUrl(PretrainedType.IMAGENET),
+                            zooFile(zoo).isFile(), architecture.imagenetPreprocessing().id())));
+        }
+        return weights;
+    }
+
+    private static File zooFile(ZooModel<?> zoo) {
+        String url = zoo.pretrainedUrl(PretrainedType.IMAGENET);
+        return new File(DL4JResources.getDirectory(ResourceType.ZOO_MODEL, zoo.modelName()),
+                url.substring(url.lastIndexOf('/') + 1));
+    }
+
+    private static Layers layers(Architecture architecture) {
         int size = architecture.minInput();
         var graph = architecture.randomGraph(size, size, 1);
-        boolean imagenet = architecture.zooModel(size, size, 1)
-                .map(zoo -> zoo.pretrainedAvailable(PretrainedType.IMAGENET)).orElse(false);
+        var conf = graph.getConfiguration();
         String feature = architecture.resolveLayer(graph, architecture.featureLayer());
-        return new BaseInfo(architecture.id(), size, Architecture.MAX_INPUT, architecture.featureLayer(),
-                imagenet ? List.of("random", "imagenet") : List.of("random"),
-                BaseLayers.names(graph.getConfiguration(), feature, architecture));
+        List<String> listed = BaseLayers.names(conf, feature, architecture);
+        Map<String, String> vertexToListed = architecture.listedNames(conf);
+        Map<String, String> others = new TreeMap<>();
+        architecture.aliases(conf).forEach((alias, vertex) -> {
+            String name = vertexToListed.getOrDefault(vertex, vertex);
+            if (!alias.equals(name) && listed.contains(name)) {
+                others.put(alias, name);
+            }
+        });
+        return new Layers(listed, others);
     }
 }

@@ -6,6 +6,7 @@ import dev.graft.shared.engine.Engine;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.dataset.DatasetReader;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -35,28 +36,34 @@ import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Builds the base a request names: zoo (random or imagenet weights), a Keras .h5, or a stored Graft model. */
+/**
+ * Builds the base a request names: an architecture with random weights or ImageNet's (ResNet50's from
+ * npm's package, the others' from the DL4J zoo), a Keras .h5, a TF.js layers model, or a stored Graft model.
+ */
 @ApplicationScoped
 public class BaseFactory {
     private static final Pattern MODEL_WEIGHTS = Pattern.compile("model:([^@]+)(?:@([0-9]+))?");
     public static final String KERAS_PREFIX = "keras:";
+    public static final String TFJS_PREFIX = "tfjs:";
     /** Where DL4J's ModelSerializer keeps the network's configuration in a model zip. */
     private static final String NETWORK_CONFIGURATION = "configuration.json";
 
     private final ModelStore store;
     private final DatasetReader files;
+    private final ImageNetWeights imageNet;
     private final Duration downloadTimeout;
 
     @Inject
-    public BaseFactory(ModelStore store, DatasetReader files, TrainerConfig config) {
-        this(store, files, config.zoo().cacheDir(), config.zoo().mirror(), config.zoo().downloadTimeout());
+    public BaseFactory(ModelStore store, DatasetReader files, ImageNetWeights imageNet, TrainerConfig config) {
+        this(store, files, imageNet, config.zoo().cacheDir(), config.zoo().mirror(), config.zoo().downloadTimeout());
     }
 
-    public BaseFactory(ModelStore store, DatasetReader files, Optional<String> cacheDir, Optional<String> mirror,
-                       Duration downloadTimeout) {
+    public BaseFactory(ModelStore store, DatasetReader files, ImageNetWeights imageNet, Optional<String> cacheDir,
+                       Optional<String> mirror, Duration downloadTimeout) {
         Engine.init();   // before any network: the recipe and its checkpoints build theirs after the bases
         this.store = store;
         this.files = files;
+        this.imageNet = imageNet;
         this.downloadTimeout = downloadTimeout;
         cacheDir.ifPresent(dir -> {
             File folder = new File(dir);
@@ -75,9 +82,16 @@ public class BaseFactory {
             return fromStoredModel(spec, model.group(1), model.group(2));
         }
         InputShape shape = InputShape.rgb(spec.inputHeight(), spec.inputWidth());
+        Preprocessing requested = spec.preprocessing() == null ? null : Preprocessing.of(spec.preprocessing());
         if (weights.startsWith(KERAS_PREFIX)) {
-            return KerasBases.load(files.existingFile(weights.substring(KERAS_PREFIX.length())), spec.architecture(),
-                    shape, weights);
+            String file = weights.substring(KERAS_PREFIX.length());
+            return KerasBases.load(KerasBases.importH5(files.existingFile(file)), file, spec.architecture(), shape,
+                    weights, requested);
+        }
+        if (weights.startsWith(TFJS_PREFIX)) {
+            String location = weights.substring(TFJS_PREFIX.length());
+            return KerasBases.load(TfjsModels.importGraph(files.existingFolder(location), shape), location,
+                    spec.architecture(), shape, weights, requested);
         }
         Architecture architecture = Architecture.parse(spec.architecture());
         if (Math.min(shape.height(), shape.width()) < architecture.minInput()) {
@@ -86,12 +100,15 @@ public class BaseFactory {
         }
         ComputationGraph graph = switch (weights) {
             case "random" -> architecture.randomGraph(shape.height(), shape.width(), seed);
-            case "imagenet" -> pretrained(architecture, architecture.zooModel(shape.height(), shape.width(), seed)
+            case "imagenet" -> architecture == Architecture.RESNET50 ? imageNet.graph()
+                    : pretrained(architecture, architecture.zooModel(shape.height(), shape.width(), seed)
                     .orElseThrow(() -> new IllegalArgumentException(architecture.id() + " has no imagenet weights")));
             default -> throw new IllegalArgumentException("unknown weights '" + weights
-                    + "'; use random, imagenet, keras:PATH or model:NAME[@VERSION]");
+                    + "'; use random, imagenet, keras:PATH, tfjs:PATH or model:NAME[@VERSION]");
         };
-        return new Base(graph, architecture, architecture.resolveLayer(graph, architecture.featureLayer()), shape, weights);
+        Preprocessing own = weights.equals("imagenet") ? architecture.imagenetPreprocessing() : Preprocessing.UNIT;
+        return new Base(graph, architecture, architecture.resolveLayer(graph, architecture.featureLayer()), shape, weights,
+                requested != null ? requested : own);
     }
 
     /**
@@ -100,20 +117,11 @@ public class BaseFactory {
      * that version is not in the store (a request may queue behind the training that makes it).
      */
     public Optional<List<String>> storedBaseLayers(TrainingRequest.Base spec) {
-        Matcher model = MODEL_WEIGHTS.matcher(spec.weights());
-        if (!model.matches()) {
+        Optional<ModelManifest> stored = storedManifest(spec);
+        if (stored.isEmpty() || stored.get().base() == null) {
             return Optional.empty();
         }
-        String name = model.group(1);
-        Optional<Integer> version = model.group(2) != null ? Optional.of(Integer.parseInt(model.group(2)))
-                : store.latestVersion(name);
-        if (version.isEmpty() || !store.versions(name).contains(version.get())) {
-            return Optional.empty();
-        }
-        ModelManifest manifest = store.manifest(name, version.get());
-        if (manifest.base() == null) {
-            return Optional.empty();
-        }
+        ModelManifest manifest = stored.get();
         try (ZipFile zip = new ZipFile(store.verify(manifest).toFile())) {
             ZipEntry entry = zip.getEntry(NETWORK_CONFIGURATION);
             if (entry == null) {
@@ -130,6 +138,30 @@ public class BaseFactory {
         }
     }
 
+    /** The manifest of a {@code model:NAME[@VERSION]} base; empty for any other base, or while it is not stored. */
+    public Optional<ModelManifest> storedManifest(TrainingRequest.Base spec) {
+        Matcher model = MODEL_WEIGHTS.matcher(spec.weights());
+        if (!model.matches()) {
+            return Optional.empty();
+        }
+        String name = model.group(1);
+        Optional<Integer> version = model.group(2) != null ? Optional.of(Integer.parseInt(model.group(2)))
+                : store.latestVersion(name);
+        if (version.isEmpty() || !store.versions(name).contains(version.get())) {
+            return Optional.empty();
+        }
+        return Optional.of(store.manifest(name, version.get()));
+    }
+
+    /** A stored base keeps the preprocessing its layers were trained on: a request asking another is refused. */
+    public static void requireOwnPreprocessing(TrainingRequest.Base spec, ModelManifest manifest) {
+        if (spec.preprocessing() != null && Preprocessing.of(spec.preprocessing()) != manifest.preprocessingMode()) {
+            throw new IllegalArgumentException("base.preprocessing '" + spec.preprocessing() + "' differs from "
+                    + spec.weights() + "'s '" + manifest.preprocessingMode().id()
+                    + "', which its layers were trained on; leave base.preprocessing out");
+        }
+    }
+
     private Base fromStoredModel(TrainingRequest.Base spec, String name, String version) {
         int v = version != null ? Integer.parseInt(version) : store.latestVersion(name).orElseThrow(
                 () -> new IllegalArgumentException("base model '" + name + "' has no version in the store at " + store.location()));
@@ -138,6 +170,7 @@ public class BaseFactory {
                     + store.versions(name));
         }
         ModelManifest manifest = store.manifest(name, v);
+        requireOwnPreprocessing(spec, manifest);
         InputShape shape = manifest.inputShape();
         if ((spec.inputHeight() != null && spec.inputHeight() != shape.height())
                 || (spec.inputWidth() != null && spec.inputWidth() != shape.width())) {
@@ -151,7 +184,8 @@ public class BaseFactory {
             ComputationGraph graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
             String lineage = manifest.base().architecture();
             Architecture architecture = Architecture.KERAS_ID.equals(lineage) ? null : Architecture.parse(lineage);
-            return new Base(graph, architecture, manifest.base().featureLayer(), shape, "model:" + name + "@" + v);
+            return new Base(graph, architecture, manifest.base().featureLayer(), shape, "model:" + name + "@" + v,
+                    manifest.preprocessingMode());
         } catch (IOException e) {
             throw new IllegalStateException("cannot load base model " + name + "@" + v + ": " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -39,10 +40,11 @@ public final class BaseLayers {
         Set<String> base = ancestorsAndSelf(conf, featureVertex);
         List<String> order = conf.getTopologicalOrderStr() != null ? conf.getTopologicalOrderStr()
                 : List.copyOf(conf.getVertices().keySet());
+        Map<String, String> listed = architecture != null ? architecture.listedNames(conf) : Map.of();
         List<String> names = new ArrayList<>();
         for (String vertex : order) {
             if (base.contains(vertex) && conf.getVertices().get(vertex) instanceof LayerVertex) {
-                names.add(architecture != null ? architecture.userName(vertex) : vertex);
+                names.add(listed.getOrDefault(vertex, vertex));
             }
         }
         return names;

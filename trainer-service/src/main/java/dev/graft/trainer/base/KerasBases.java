@@ -3,12 +3,14 @@ package dev.graft.trainer.base;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
@@ -24,26 +26,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Keras .h5 (model.save()) as a base, through deeplearning4j-modelimport. Keras saves
- * channels-last networks; Graft feeds channels-first tensors (the shared preprocessing), so the base's
- * layers are switched to NCHW (DL4J keeps conv weights in the same layout for both). The head is
- * attached after the named architecture's feature layer, or else after the last layer whose output
- * is still an image (Keras' include_top=False cut).
+ * A Keras model as a base: a .h5 (model.save()) or a TF.js layers model, through
+ * deeplearning4j-modelimport. Keras saves channels-last networks; Graft feeds channels-first tensors
+ * (the shared preprocessing), so the base's layers are switched to NCHW (DL4J keeps conv weights in
+ * the same layout for both). The head is attached after the named architecture's feature layer, or
+ * else after the last layer whose output is still an image (Keras' include_top=False cut). Its
+ * inputs are scaled as the request says, else as Keras' applications of that architecture were
+ * trained (Caffe's way for ResNet50 and the VGGs), else to 0..1.
  */
 final class KerasBases {
     private KerasBases() {
     }
 
-    static Base load(Path file, String architectureName, InputShape shape, String weights) {
+    static Base load(ComputationGraph imported, String file, String architectureName, InputShape shape, String weights,
+                     Preprocessing requested) {
         Architecture architecture = architectureName == null || architectureName.equals(Architecture.KERAS_ID) ? null
                 : Architecture.parse(architectureName);
-        ComputationGraph graph = channelsFirst(importGraph(file));
+        ComputationGraph graph = channelsFirst(imported);
         String feature = architecture != null ? architecture.resolveLayer(graph, architecture.featureLayer())
                 : lastImageLayer(graph, shape, file);
-        return new Base(graph, architecture, feature, shape, weights);
+        Preprocessing preprocessing = requested != null ? requested
+                : architecture != null ? architecture.kerasPreprocessing() : Preprocessing.UNIT;
+        return new Base(graph, architecture, feature, shape, weights, preprocessing);
     }
 
-    private static ComputationGraph importGraph(Path file) {
+    static ComputationGraph importH5(Path file) {
         try {
             String config;
             try (Hdf5Archive archive = new Hdf5Archive(file.toString())) {
@@ -75,6 +82,9 @@ final class KerasBases {
                     norm.setCnn2DFormat(CNN2DFormat.NCHW);
                 } else if (layer instanceof ZeroPaddingLayer padding) {
                     padding.setDataFormat(CNN2DFormat.NCHW);
+                } else if (layer instanceof GlobalPoolingLayer pooling && pooling.getPoolingDimensions() != null
+                        && pooling.getPoolingDimensions().length == 2) {
+                    pooling.setPoolingDimensions(new int[]{2, 3});   // Keras pools NHWC over 1, 2
                 }
             }
         }
@@ -83,7 +93,7 @@ final class KerasBases {
         return converted;
     }
 
-    private static String lastImageLayer(ComputationGraph graph, InputShape shape, Path file) {
+    private static String lastImageLayer(ComputationGraph graph, InputShape shape, String file) {
         Map<String, InputType> types = graph.getConfiguration().getLayerActivationTypes(
                 InputType.convolutional(shape.height(), shape.width(), shape.channels()));
         String last = null;
@@ -94,7 +104,7 @@ final class KerasBases {
             }
         }
         if (last == null) {
-            throw new IllegalArgumentException("the Keras model " + file.getFileName() + " has no convolutional layer to"
+            throw new IllegalArgumentException("the Keras model " + file + " has no convolutional layer to"
                     + " build on; layers: " + List.copyOf(Architecture.layerNamesOf(graph)));
         }
         return last;

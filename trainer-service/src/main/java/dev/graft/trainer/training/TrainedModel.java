@@ -2,6 +2,7 @@ package dev.graft.trainer.training;
 
 import dev.graft.shared.manifest.BaseLineage;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.TargetNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -15,6 +16,6 @@ import java.util.Map;
  * @param predictedVsActual validation predictions and true values in real units (regression), else null
  */
 public record TrainedModel(ComputationGraph graph, List<String> labels, TargetNormalization targetNormalization,
-                           InputShape inputShape, Map<String, Double> metrics, BaseLineage lineage,
+                           InputShape inputShape, Preprocessing preprocessing, Map<String, Double> metrics, BaseLineage lineage,
                            TrainingReport report, double[][] predictedVsActual) {
 }

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param residuals             validation residual summary in real units (regression)
  * @param phaseSeconds          wall time per phase; "features" is the frozen base's one pass when cached
  * @param frozenPhase           how phase 1 ran: on cached features, or end to end and why
+ * @param fineTunePhase         how phase 2 ran: on the cached output of the frozen layers below it, or end to end and why
  * @param stoppedEarly          phases that early stopping ended, with the epoch
  * @param charts                PNG files stored beside the report
  */
@@ -39,6 +40,7 @@ public record TrainingReport(
         Map<String, Double> residuals,
         Map<String, Double> phaseSeconds,
         String frozenPhase,
+        String fineTunePhase,
         Map<String, Integer> stoppedEarly,
         List<String> charts) {
 
@@ -50,6 +52,6 @@ public record TrainingReport(
     public TrainingReport withCharts(List<String> files) {
         return new TrainingReport(requestId, model, task, labels, trainImages, validationImages, classCounts,
                 validationClassCounts, history, best, finalMetrics, confusionMatrix, residuals, phaseSeconds,
-                frozenPhase, stoppedEarly, List.copyOf(files));
+                frozenPhase, fineTunePhase, stoppedEarly, List.copyOf(files));
     }
 }

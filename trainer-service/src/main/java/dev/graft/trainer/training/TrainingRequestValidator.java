@@ -4,6 +4,7 @@ import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.trainer.base.Architecture;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.dataset.Augmentation;
@@ -53,12 +54,24 @@ public final class TrainingRequestValidator {
         }
 
         TrainingRequest.Base base = r.base();
+        if (base != null && base.preprocessing() != null) {
+            try {
+                Preprocessing asked = Preprocessing.of(base.preprocessing());
+                Preprocessing own = "imagenet".equals(base.weights()) && Architecture.ids().contains(base.architecture())
+                        ? Architecture.parse(base.architecture()).imagenetPreprocessing() : null;
+                require(problems, own == null || own == asked, "base.preprocessing: " + base.architecture()
+                        + "'s imagenet weights were trained on '" + (own == null ? "" : own.id())
+                        + "' inputs; leave base.preprocessing out");
+            } catch (IllegalArgumentException e) {
+                problems.add("base.preprocessing: " + e.getMessage());
+            }
+        }
         if (base == null || base.weights() == null) {
-            problems.add("base.weights is required (random, imagenet, keras:PATH or model:NAME[@VERSION])");
+            problems.add("base.weights is required (random, imagenet, keras:PATH, tfjs:PATH or model:NAME[@VERSION])");
         } else if (!base.weights().startsWith("model:")) {
             // a Keras model may name no architecture (or "keras"): the head goes after its last image layer
-            boolean ownArchitecture = base.weights().startsWith(BaseFactory.KERAS_PREFIX)
-                    && (base.architecture() == null || base.architecture().equals(Architecture.KERAS_ID));
+            boolean file = base.weights().startsWith(BaseFactory.KERAS_PREFIX) || base.weights().startsWith(BaseFactory.TFJS_PREFIX);
+            boolean ownArchitecture = file && (base.architecture() == null || base.architecture().equals(Architecture.KERAS_ID));
             if (base.architecture() == null && !ownArchitecture) {
                 problems.add("base.architecture is required; supported: " + Architecture.ids());
             } else if (!ownArchitecture) {

@@ -17,6 +17,7 @@ import dev.graft.trainer.dataset.ImageTensors;
 import dev.graft.trainer.dataset.LabeledImages;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -118,8 +119,8 @@ public class TransferRecipe {
         String unfreezeVertex = fineTuning ? base.baseLayer(plan.unfreezeFrom()) : null;
 
         InputShape shape = base.inputShape();
-        MultiDataSet train = ImageTensors.load(trainFiles, shape, normalization, maxDatasetBytes, imageLimits);
-        MultiDataSet validation = ImageTensors.load(validationFiles, shape, normalization, maxDatasetBytes, imageLimits);
+        MultiDataSet train = ImageTensors.load(trainFiles, shape, base.preprocessing(), normalization, maxDatasetBytes, imageLimits);
+        MultiDataSet validation = ImageTensors.load(validationFiles, shape, base.preprocessing(), normalization, maxDatasetBytes, imageLimits);
         Optional<Checkpoint.Saved> afterFrozen = fineTuning ? checkpoint.endOfFrozen() : Optional.empty();
         if (afterFrozen.isEmpty() && base.weights().equals("random") && !BatchNorms.names(base.graph()).isEmpty()) {
             BatchNorms.calibrate(base.graph(), sample(train.getFeatures(0), CALIBRATION_SAMPLE, plan.seed()));
@@ -134,7 +135,7 @@ public class TransferRecipe {
         } else {
             graph = withNewHead(base, plan, outputs, classWeights);
             if (plan.frozen().epochs() > 0) {
-                graph = run.frozenPhase(graph, base, checkpoint);
+                graph = run.frozenPhase(graph, base, unfreezeVertex, checkpoint);
             }
             graph = unfrozen(graph);
             if (fineTuning) {
@@ -146,16 +147,11 @@ public class TransferRecipe {
                     ? checkpoint.lastEpoch(plan.fineTune().name()) : Optional.empty();
             lastEpoch.ifPresent(saved -> run.restore(saved.state()));
             // built on a copy: if fine-tuning never beats phase 1, graph keeps phase 1's best weights
-            ComputationGraph phase1 = graph;
-            ComputationGraph fineTuned = lastEpoch.map(Checkpoint.Saved::network).orElseGet(() ->
-                    frozenBelow(unfrozen(phase1), unfreezeVertex, plan.fineTune().learningRate(), plan.seed()));
-            long start = System.nanoTime();
-            if (run.phase(fineTuned, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true,
-                    lastEpoch.orElse(null), checkpoint)) {
+            ComputationGraph fineTuned = frozenBelow(unfrozen(graph), unfreezeVertex, plan.fineTune().learningRate(),
+                    plan.seed());
+            if (run.fineTunePhase(fineTuned, unfreezeVertex, lastEpoch.orElse(null), checkpoint)) {
                 graph = unfrozen(fineTuned);
             }
-            run.ended(plan.fineTune().name(), start,
-                    lastEpoch.map(saved -> saved.state().phase().secondsSoFar()).orElse(0.0));
         }
         return run.finish(graph, base, trainFiles, validationFiles, shape, normalization);
     }
@@ -210,6 +206,9 @@ public class TransferRecipe {
         private final Map<String, Double> phaseSeconds = new LinkedHashMap<>();
         private final Map<String, Integer> stoppedEarly = new LinkedHashMap<>();
         private String frozenMode;
+        private String fineTuneMode;
+        /** The output of the vertex phase 2 trains on, computed with phase 1's features; phase 2 takes it. */
+        private FineTuneFeatures.Cached boundaryFeatures;
         private double bestLoss = Double.POSITIVE_INFINITY;
         private TrainingReport.BestEpoch best;
         /** Seconds of one inference-mode forward pass per image through the whole network, for the ETA. */
@@ -251,7 +250,7 @@ public class TransferRecipe {
          * after the last epoch {@code checkpoint} holds when that was run the same way (the cached
          * features are computed again: one forward pass). Returns the network phase 1 trained.
          */
-        ComputationGraph frozenPhase(ComputationGraph graph, Base base, Checkpoint checkpoint) {
+        ComputationGraph frozenPhase(ComputationGraph graph, Base base, String unfreezeVertex, Checkpoint checkpoint) {
             long start = System.nanoTime();
             InputType.InputTypeConvolutional featureType = featureType(base);
             long[] featureShape = {featureType.getChannels(), featureType.getHeight(), featureType.getWidth()};
@@ -266,10 +265,9 @@ public class TransferRecipe {
             if (cached) {
                 stopIfCancelled("features", 0);
                 listener.phaseStarted("features");
-                ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, base.featureVertex(),
-                        BaseLayers.ancestorsAndSelf(graph.getConfiguration(), base.featureVertex()));
-                INDArray trainFeatures = FrozenFeatures.featurize(baseOnly, train.getFeatures(0));
-                INDArray validationFeatures = FrozenFeatures.featurize(baseOnly, validation.getFeatures(0));
+                INDArray[] features = features(graph, base.featureVertex(), unfreezeVertex);
+                INDArray trainFeatures = features[0];
+                INDArray validationFeatures = features[1];
                 double featurizeSeconds = ended("features", start, 0);
                 forwardSecondsPerImage = featurizeSeconds / images;
                 frozenMode = CACHED + ": the frozen base ran once over " + images + " images in "
@@ -290,6 +288,90 @@ public class TransferRecipe {
                     checkpoint);
             ended(plan.frozen().name(), start, earlier);
             return network;
+        }
+
+        /**
+         * The frozen base's output for the training and validation images. When phase 2 will fine-tune on
+         * the output of one frozen vertex below the feature layer, that output is computed first and kept
+         * for phase 2, and the features from it: the layers below it run once for both phases.
+         */
+        private INDArray[] features(ComputationGraph graph, String featureVertex, String unfreezeVertex) {
+            Optional<String> boundary = unfreezeVertex == null ? Optional.empty() : cacheableBoundary(graph, unfreezeVertex);
+            if (boundary.isEmpty()) {
+                ComputationGraph baseOnly = FrozenFeatures.baseOnly(graph, featureVertex,
+                        BaseLayers.ancestorsAndSelf(graph.getConfiguration(), featureVertex));
+                return new INDArray[]{FrozenFeatures.featurize(baseOnly, train.getFeatures(0)),
+                        FrozenFeatures.featurize(baseOnly, validation.getFeatures(0))};
+            }
+            boundaryFeatures = boundaryFeatures(graph, boundary.get());
+            ComputationGraph top = FineTuneFeatures.top(graph, unfreezeVertex, boundary.get());
+            ComputationGraph middle = FrozenFeatures.baseOnly(top, featureVertex,
+                    BaseLayers.ancestorsAndSelf(top.getConfiguration(), featureVertex));
+            return new INDArray[]{FrozenFeatures.featurize(middle, boundaryFeatures.train()),
+                    FrozenFeatures.featurize(middle, boundaryFeatures.validation())};
+        }
+
+        /** The one frozen vertex fine-tuning from {@code unfreezeVertex} would train on, if its output fits the cache. */
+        private Optional<String> cacheableBoundary(ComputationGraph network, String unfreezeVertex) {
+            INDArray images = train.getFeatures(0);
+            InputType imageType = InputType.convolutional(images.size(2), images.size(3), images.size(1));
+            return plan.augmentation() != null ? Optional.empty()
+                    : FineTuneFeatures.boundary(network, unfreezeVertex).filter(vertex -> FrozenFeatures.bytes(
+                    images.size(0) + validation.getFeatures(0).size(0),
+                    FineTuneFeatures.boundaryType(network, vertex, imageType).getShape(false)) <= maxFeatureCacheBytes);
+        }
+
+        private FineTuneFeatures.Cached boundaryFeatures(ComputationGraph network, String boundary) {
+            long start = System.nanoTime();
+            INDArray trainInputs = FineTuneFeatures.featurize(network, boundary, train.getFeatures(0));
+            INDArray validationInputs = FineTuneFeatures.featurize(network, boundary, validation.getFeatures(0));
+            return new FineTuneFeatures.Cached(boundary, trainInputs, validationInputs, seconds(start));
+        }
+
+        /**
+         * Phase 2 on {@code network} (frozen below {@code unfreezeVertex}): on the cached output of the one
+         * frozen vertex the trained layers take (see {@link FineTuneFeatures}) where there is one and it fits
+         * the cache, else end to end. Resumed as {@code resumed} was run. Returns whether it beat phase 1;
+         * {@code network} then holds its best weights.
+         */
+        boolean fineTunePhase(ComputationGraph network, String unfreezeVertex, Checkpoint.Saved resumed,
+                              Checkpoint checkpoint) {
+            long start = System.nanoTime();
+            double earlier = resumed != null ? resumed.state().phase().secondsSoFar() : 0;
+            Optional<String> boundary = cacheableBoundary(network, unfreezeVertex);
+            // a resumed phase goes on the way it ran
+            boolean cached = boundary.isPresent()
+                    && (resumed == null || FineTuneFeatures.isTop(resumed.network(), boundary.get()));
+            boolean improved;
+            if (cached) {
+                String vertex = boundary.get();
+                // phase 1 left them when it computed its features from them
+                FineTuneFeatures.Cached inputs = boundaryFeatures != null && boundaryFeatures.vertex().equals(vertex)
+                        ? boundaryFeatures : boundaryFeatures(network, vertex);
+                boundaryFeatures = null;
+                fineTuneMode = String.format(Locale.ROOT, "%s: the frozen layers up to %s ran once over %d images in %.1f s"
+                                + " (%d MiB)", CACHED, vertex, inputs.train().size(0) + inputs.validation().size(0),
+                        inputs.seconds(), (inputs.train().length() + inputs.validation().length()) * Float.BYTES >> 20);
+                ComputationGraph top = resumed != null ? resumed.network()
+                        : FineTuneFeatures.top(network, unfreezeVertex, vertex);
+                // as costly per image as end to end: the train metric is taken on a sample
+                improved = phase(top, plan.fineTune(), inputs.train(), inputs.validation(), true, resumed, checkpoint);
+                FineTuneFeatures.copyLayers(top, network);
+            } else {
+                fineTuneMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
+                        : boundary.isPresent() ? "end to end, as it ran before the trainer restarted"
+                        : FineTuneFeatures.boundary(network, unfreezeVertex).isPresent()
+                        ? "end to end: the frozen layers' output is over graft.trainer.max-feature-cache-bytes"
+                        : "end to end: the trained layers take their input from more than one frozen layer, or the images";
+                ComputationGraph trained = resumed != null ? resumed.network() : network;
+                improved = phase(trained, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true, resumed,
+                        checkpoint);
+                if (trained != network) {
+                    network.setParams(trained.params());
+                }
+            }
+            ended(plan.fineTune().name(), start, earlier);
+            return improved;
         }
 
         private void stopIfCancelled(String phase, int epoch) {
@@ -394,7 +476,7 @@ public class TransferRecipe {
                     phaseBest = scores.loss();
                     phaseBestParams = network.params().dup();
                     sinceBest = 0;
-                    if (phaseBest < bestLoss) {
+                    if (beats(phaseBest, bestLoss)) {
                         best = new TrainingReport.BestEpoch(phase.name(), epoch, scores.loss());
                     }
                 } else {
@@ -418,12 +500,20 @@ public class TransferRecipe {
                     break;
                 }
             }
-            if (phaseBest >= bestLoss) {
+            if (!beats(phaseBest, bestLoss)) {
                 return false;
             }
             bestLoss = phaseBest;
             network.setParams(phaseBestParams);
             return true;
+        }
+
+        /**
+         * Whether a phase's best validation loss beats an earlier phase's: by more than float rounding, which
+         * differs between the whole network and the cached part of it that computed the two.
+         */
+        private static boolean beats(double loss, double earlier) {
+            return Double.isInfinite(earlier) ? loss < earlier : loss < earlier - 1e-6 * Math.abs(earlier);
         }
 
         /** Estimated seconds of the phases after {@code current}: a fine-tune epoch costs about three forward passes. */
@@ -459,9 +549,9 @@ public class TransferRecipe {
                     trainFiles.size(), validationFiles.size(),
                     classification ? trainFiles.countsByLabel() : null,
                     classification ? validationFiles.countsByLabel() : null,
-                    List.copyOf(history), best, metrics, confusion, residuals, phaseSeconds, frozenMode,
+                    List.copyOf(history), best, metrics, confusion, residuals, phaseSeconds, frozenMode, fineTuneMode,
                     stoppedEarly.isEmpty() ? null : stoppedEarly, List.of());
-            return new TrainedModel(graph, trainFiles.labels(), normalization, shape, metrics,
+            return new TrainedModel(graph, trainFiles.labels(), normalization, shape, base.preprocessing(), metrics,
                     new BaseLineage(base.architectureId(), base.weights(), base.featureVertex()), report,
                     predictedVsActual);
         }
@@ -535,23 +625,14 @@ public class TransferRecipe {
     }
 
     /**
-     * Freezes every vertex before {@code unfreezeVertex} in network order (Keras' trainable semantics).
+     * Freezes every vertex {@code unfreezeVertex} depends on ({@link FineTuneFeatures#below}); the rest trains.
      * Batch-norm layers above it stay in inference mode, as the Keras guide asks: each becomes the
      * per-channel affine map it computes in inference mode (a frozen 1x1 depthwise convolution), which
      * passes exact gradients to the layers below it. DL4J's own batch-norm backward pass assumes batch
      * statistics and fails after an inference-mode forward pass.
      */
     static ComputationGraph frozenBelow(ComputationGraph graph, String unfreezeVertex, double learningRate, long seed) {
-        List<String> below = new ArrayList<>();
-        for (int index : graph.topologicalSortOrder()) {
-            String name = graph.getVertices()[index].getVertexName();
-            if (name.equals(unfreezeVertex)) {
-                break;
-            }
-            if (!graph.getConfiguration().getNetworkInputs().contains(name)) {
-                below.add(name);
-            }
-        }
+        List<String> below = FineTuneFeatures.below(graph, unfreezeVertex);
         TransferLearning.GraphBuilder builder = new TransferLearning.GraphBuilder(graph)
                 .fineTuneConfiguration(fineTune(learningRate, seed));
         if (!below.isEmpty()) {
@@ -570,6 +651,7 @@ public class TransferRecipe {
             BatchNormalization norm = (BatchNormalization) vertex.getLayerConf().getLayer();
             vertex.getLayerConf().setLayer(new FrozenLayerWithBackprop(new DepthwiseConvolution2D.Builder(1, 1)
                     .nIn(norm.getNOut()).depthMultiplier(1).activation(Activation.IDENTITY).hasBias(true)
+                    .convolutionMode(ConvolutionMode.Truncate)
                     .weightInit(WeightInit.ONES).updater(new NoOp()).name(name).build()));
         }
         ComputationGraph inferenceNorms = new ComputationGraph(conf);

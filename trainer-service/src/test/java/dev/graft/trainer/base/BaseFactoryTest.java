@@ -41,7 +41,7 @@ class BaseFactoryTest {
         }
         Path cache = dir.resolve("zoo-cache");
         BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString(), RemoteDatasets.none()),
-                Optional.of(cache.toString()),
+                new ImageNetWeights(Path.of("target/no-weights")), Optional.of(cache.toString()),
                 Optional.of("http://127.0.0.1:" + closedPort + "/dl4j"), Duration.ofSeconds(30));
 
         long start = System.nanoTime();
@@ -56,7 +56,7 @@ class BaseFactoryTest {
 
     @Test
     void tooSmallInputsAndMissingStoredBasesAreExplained() {
-        BaseFactory factory = new BaseFactory(new ModelStore(dir), new DatasetReader(dir.toString(), RemoteDatasets.none()), Optional.empty(),
+        BaseFactory factory = new BaseFactory(new ModelStore(dir), new DatasetReader(dir.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(),
                 Optional.empty(), Duration.ofSeconds(5));
         assertThatThrownBy(() -> factory.load(new TrainingRequest.Base("vgg16", "random", 16, 64), 1))
                 .hasMessageContaining("vgg16 needs inputs of at least 32x32 pixels, got 16x64");
@@ -65,14 +65,14 @@ class BaseFactoryTest {
         assertThatThrownBy(() -> factory.load(new TrainingRequest.Base("small-convnet", "imagenet", 32, 32), 1))
                 .hasMessageContaining("small-convnet has no imagenet weights");
         assertThatThrownBy(() -> factory.load(new TrainingRequest.Base("small-convnet", "pretrained", 32, 32), 1))
-                .hasMessageContaining("use random, imagenet, keras:PATH or model:NAME[@VERSION]");
+                .hasMessageContaining("use random, imagenet, keras:PATH, tfjs:PATH or model:NAME[@VERSION]");
     }
 
     @Test
     void aKerasH5IsABaseWithItsKerasNamesAndRunsOnChannelsFirstImages() throws Exception {
         KerasFiles.tinyVgg(dir.resolve("tiny.h5"), 16, 1);
         BaseFactory factory = new BaseFactory(new ModelStore(dir.resolve("models")), new DatasetReader(dir.toString(), RemoteDatasets.none()),
-                Optional.empty(), Optional.empty(), Duration.ofSeconds(5));
+                new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(5));
 
         Base own = factory.load(new TrainingRequest.Base(null, "keras:tiny.h5", 16, 16), 1);
         assertThat(own.featureVertex()).isEqualTo("block2_pool");

@@ -2,6 +2,7 @@ package dev.graft.trainer.dataset;
 
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.TargetNormalization;
 import dev.graft.trainer.TestImages;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ class ImageTensorsTest {
         TestImages.classFolders(root.resolve("train"), 2, 1);
         LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
-        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(16, 16), null, 1L << 30, ImageLimits.DATASET);
+        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(16, 16), Preprocessing.UNIT, null, 1L << 30, ImageLimits.DATASET);
 
         assertThat(data.getFeatures(0).shape()).containsExactly(4, 3, 16, 16);
         assertThat(data.getFeatures(0).maxNumber().doubleValue()).isLessThanOrEqualTo(1.0);
@@ -38,10 +39,10 @@ class ImageTensorsTest {
         LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).csvTargets("p.csv", "file", "price");
         TargetNormalization normalization = new TargetNormalization(100, 50);
 
-        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(8, 8), normalization, 1L << 30, ImageLimits.DATASET);
+        MultiDataSet data = ImageTensors.load(images, InputShape.rgb(8, 8), Preprocessing.UNIT, normalization, 1L << 30, ImageLimits.DATASET);
         assertThat(data.getLabels(0).getDouble(0, 0)).isCloseTo(normalization.normalize(images.target()[0]), within(1e-5));
 
-        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), normalization, 1000, ImageLimits.DATASET))
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), Preprocessing.UNIT, normalization, 1000, ImageLimits.DATASET))
                 .hasMessageContaining("graft.trainer.max-dataset-bytes");
     }
 
@@ -51,7 +52,7 @@ class ImageTensorsTest {
         Files.writeString(root.resolve("train/vertical/broken.png"), "truncated");
         LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
-        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, ImageLimits.DATASET))
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), Preprocessing.UNIT, null, 1L << 30, ImageLimits.DATASET))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("broken.png")
                 .hasMessageContaining("not an image");
@@ -71,7 +72,7 @@ class ImageTensorsTest {
         Files.write(root.resolve("train/vertical/cut.jpg"), java.util.Arrays.copyOf(whole, whole.length / 2));
         LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
 
-        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, ImageLimits.DATASET))
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), Preprocessing.UNIT, null, 1L << 30, ImageLimits.DATASET))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("cut.jpg: truncated image");
     }
@@ -82,7 +83,7 @@ class ImageTensorsTest {
         LabeledImages images = new DatasetReader(root.toString(), RemoteDatasets.none()).classFolders("train", null);
         ImageLimits jpegOnly = ImageLimits.DATASET.withFormats(java.util.Set.of("jpg"));
 
-        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), null, 1L << 30, jpegOnly))
+        assertThatThrownBy(() -> ImageTensors.load(images, InputShape.rgb(8, 8), Preprocessing.UNIT, null, 1L << 30, jpegOnly))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0.png: png images are not accepted; send one of: jpeg (graft.image.formats)");
     }

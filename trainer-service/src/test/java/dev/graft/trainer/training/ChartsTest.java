@@ -31,7 +31,7 @@ class ChartsTest {
         TrainingReport report = new TrainingReport("r", "shirts", Task.CLASSIFICATION, List.of("t-shirt", "trouser", "bag"),
                 30, 9, null, null, history("accuracy"), new TrainingReport.BestEpoch("fine-tune", 1, 0.6),
                 Map.of("loss", 0.6, "accuracy", 0.7), new int[][]{{3, 0, 0}, {1, 2, 0}, {0, 1, 2}}, null, Map.of(),
-                "cached", null, List.of());
+                "cached", null, null, List.of());
         List<String> files = Charts.write(report, null, dir);
         assertThat(files).containsExactly(Charts.CURVES, Charts.CONFUSION);
         assertDrawn(dir.resolve(Charts.CURVES), 900, 640);
@@ -44,7 +44,7 @@ class ChartsTest {
         TrainingReport report = new TrainingReport("r", "prices", Task.REGRESSION, List.of(), 30, 4, null, null,
                 history("mae"), null, Map.of("loss", 0.1, "mae", 1.75),
                 null, Evaluator.residualSummary(predictedVsActual[0], predictedVsActual[1]), Map.of(), "cached", null,
-                List.of());
+                null, List.of());
         assertThat(Charts.write(report, predictedVsActual, dir)).containsExactly(Charts.CURVES, Charts.RESIDUALS);
         assertDrawn(dir.resolve(Charts.RESIDUALS), 640, 640);
         assertThat(report.residuals().get("mae")).isEqualTo(1.75);

@@ -6,6 +6,7 @@ import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -51,7 +52,7 @@ public final class EngineBenchmark {
         String python = System.getProperty("graft.bench.python", "/usr/bin/python3");
         Path root = Files.createTempDirectory("graft-engine-bench");
         DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
-        BaseFactory bases = new BaseFactory(new ModelStore(root.resolve("models")), reader, Optional.empty(),
+        BaseFactory bases = new BaseFactory(new ModelStore(root.resolve("models")), reader, new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(),
                 Optional.empty(), Duration.ofMinutes(1));
         System.out.printf(Locale.ROOT, "graft engine benchmark, %d cores, %.0f s per measurement; %s%n",
                 Runtime.getRuntime().availableProcessors(), seconds, Engine.init());

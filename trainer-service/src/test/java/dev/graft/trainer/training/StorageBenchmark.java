@@ -4,6 +4,7 @@ import org.apache.commons.io.file.PathUtils;
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.InputShape;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ArtifactCache;
@@ -12,6 +13,7 @@ import dev.graft.shared.store.S3Settings;
 import dev.graft.shared.store.StorageUri;
 import dev.graft.trainer.TestImages;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -48,7 +50,7 @@ public final class StorageBenchmark {
         TestImages.classFolders(root.resolve("data/validation"), 4, 2);
         ModelStore scratch = new ModelStore(root.resolve("scratch"));
         DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
-        BaseFactory bases = new BaseFactory(scratch, reader, Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
+        BaseFactory bases = new BaseFactory(scratch, reader, new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
         List<Network> networks = List.of(
                 train(bases, reader, "demo classifier (small-convnet@48, 128-unit head)", "small-convnet", 48),
                 train(bases, reader, "VGG16@48 (random weights), 128-unit head", "vgg16", 48));
@@ -120,7 +122,7 @@ public final class StorageBenchmark {
             long start = System.nanoTime();
             ModelManifest manifest = store.publish(ModelManifest.draft("bench-" + network.architecture(),
                             Task.CLASSIFICATION, List.of("a", "b"), null,
-                            InputShape.rgb(network.size(), network.size()), Map.of(),
+                            InputShape.rgb(network.size(), network.size()), Preprocessing.UNIT, Map.of(),
                             null, "bench"),
                     artifact -> ModelSerializer.writeModel(network.graph(), artifact.toFile(), false));
             publish[run] = seconds(start);

@@ -9,6 +9,7 @@ import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.ImageTensors;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -56,7 +57,7 @@ public final class TrainerBenchmark {
         TestImages.classFolders(root.resolve("data/validation"), Math.max(8, perClass / 8), 2);
         ModelStore store = new ModelStore(root.resolve("models"));
         DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
-        BaseFactory bases = new BaseFactory(store, reader, Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
+        BaseFactory bases = new BaseFactory(store, reader, new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
         System.out.printf(Locale.ROOT, "%s at %dx%d, %d training images, batch %d, %d cores%n", architecture, size, size,
                 2 * perClass, batch, Runtime.getRuntime().availableProcessors());
 
@@ -142,10 +143,10 @@ public final class TrainerBenchmark {
         String unfreeze = base.resolveLayer(plan.unfreezeFrom());
         ComputationGraph graph = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
                 TransferRecipe.withNewHead(base, plan, 2, null)), unfreeze, plan.fineTune().learningRate(), plan.seed());
-        MultiDataSet data = ImageTensors.load(reader.classFolders(plan.dataset().train(), null), base.inputShape(), null,
-                1L << 34, ImageLimits.DATASET);
+        MultiDataSet data = ImageTensors.load(reader.classFolders(plan.dataset().train(), null), base.inputShape(),
+                base.preprocessing(), null, 1L << 34, ImageLimits.DATASET);
         MultiDataSet validation = ImageTensors.load(reader.classFolders(plan.dataset().validation(), null),
-                base.inputShape(), null, 1L << 34, ImageLimits.DATASET);
+                base.inputShape(), base.preprocessing(), null, 1L << 34, ImageLimits.DATASET);
         Evaluator evaluator = new Evaluator(Task.CLASSIFICATION, RegressionLoss.MSE, null);
         INDArray features = data.getFeatures(0);
         INDArray labels = data.getLabels(0);

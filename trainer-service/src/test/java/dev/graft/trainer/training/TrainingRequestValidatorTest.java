@@ -92,6 +92,23 @@ class TrainingRequestValidatorTest {
     }
 
     @Test
+    void aPreprocessingIdMustBeKnownAndImagenetWeightsKeepTheirOwn() {
+        TrainingRequest r = valid();
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),
+                r.dataset(), new TrainingRequest.Base(null, "tfjs:models/mobilenet", 96, 96, "inception"), null, r.frozen(),
+                null, null, null, null, 1L)))
+                .hasMessageContaining("base.preprocessing: unknown preprocessing 'inception'; valid: unit, caffe, torch, tf, vgg");
+        assertThatThrownBy(() -> TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),
+                r.dataset(), new TrainingRequest.Base("resnet50", "imagenet", 96, 96, "unit"), null, r.frozen(),
+                null, null, null, null, 1L)))
+                .hasMessageContaining("base.preprocessing: resnet50's imagenet weights were trained on 'caffe' inputs");
+        TrainingPlan tf = TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),
+                r.dataset(), new TrainingRequest.Base(null, "tfjs:models/mobilenet", 96, 96, "tf"), null, r.frozen(),
+                null, null, null, null, 1L));
+        assertThat(tf.base().preprocessing()).isEqualTo("tf");
+    }
+
+    @Test
     void tooSmallInputsNameTheArchitecturesMinimum() {
         TrainingRequest r = valid();
         assertThatThrownBy(() -> TrainingRequestValidator.validate(new TrainingRequest(r.requestId(), r.model(), r.task(),

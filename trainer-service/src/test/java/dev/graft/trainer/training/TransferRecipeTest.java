@@ -3,10 +3,12 @@ package dev.graft.trainer.training;
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import dev.graft.trainer.base.BaseFactory;
+import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
 import org.deeplearning4j.nn.api.Layer;
@@ -52,7 +54,7 @@ class TransferRecipeTest {
     }
 
     static TransferRecipe recipe(long maxFeatureCacheBytes) {
-        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
+        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
                 new DatasetReader(data.toString(), RemoteDatasets.none()), 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
     }
 
@@ -318,7 +320,7 @@ class TransferRecipeTest {
         assertThat(model.lineage().featureLayer()).isEqualTo("res5c_branch");
 
         // phase 2 from conv5_block3_1_conv: that conv trains, the batch norm right after it does not
-        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
+        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
         ComputationGraph fineTuned = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
                 TransferRecipe.withNewHead(base, plan, 2, null)), "res5c_branch2a", 1e-3, 3L);
         INDArray conv = fineTuned.getLayer("res5c_branch2a").params().dup();
@@ -330,6 +332,11 @@ class TransferRecipeTest {
         assertThat(fineTuned.getLayer("res5c_branch2a").params()).isNotEqualTo(conv);
         assertThat(fineTuned.getLayer("bn5c_branch2a").params()).isEqualTo(norm);
         assertThat(fineTuned.getLayer("res5b_branch2a").params()).isEqualTo(below);
+
+        // from a block's first convolution, its shortcut convolution trains too (DL4J's order puts it earlier)
+        assertThat(FineTuneFeatures.below(fineTuned, "res5a_branch2a")).contains("res4f_branch", "bn4f_branch2c")
+                .doesNotContain("res5a_branch1", "bn5a_branch1", "res5a_branch2a");
+        assertThat(FineTuneFeatures.boundary(fineTuned, "res5a_branch2a")).contains("res4f_branch");
     }
 
     @Test
@@ -371,7 +378,7 @@ class TransferRecipeTest {
                 request.task(), request.dataset(), request.base(), request.head(),
                 new TrainingRequest.FrozenPhase(1, 1e-5, 16), request.fineTune(), null, null, null, request.seed()));
         List<EpochResult> ignored = new ArrayList<>();
-        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
+        var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30))
                 .load(plan.base(), plan.seed());
         ComputationGraph original = base.graph().clone();
         TrainedModel model = recipe.run(plan, ignored::add, Checkpoint.none());
@@ -384,11 +391,15 @@ class TransferRecipeTest {
     }
 
     @Test
-    void aStoredClassifierIsTheBaseOfARegressor() {
-        TrainedModel classifier = recipe.run(TrainingRequestValidator.validate(
-                classifier("small-convnet", "block3_conv1")), e -> { }, Checkpoint.none());
+    void aStoredClassifierIsTheBaseOfARegressorWhichKeepsItsPreprocessing() {
+        TrainingRequest asked = classifier("small-convnet", "block3_conv1");
+        TrainingRequest.Base tf = new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE, "tf");
+        TrainedModel classifier = recipe.run(TrainingRequestValidator.validate(new TrainingRequest(asked.requestId(),
+                asked.model(), asked.task(), asked.dataset(), tf, asked.head(), asked.frozen(), asked.fineTune(), null,
+                null, null, asked.seed())), e -> { }, Checkpoint.none());
+        assertThat(classifier.preprocessing()).isEqualTo(Preprocessing.TF);
         ModelManifest stored = store.publish(ModelManifest.draft("stripes", Task.CLASSIFICATION, classifier.labels(), null,
-                        classifier.inputShape(), classifier.metrics(), classifier.lineage(), "r-1"),
+                        classifier.inputShape(), classifier.preprocessing(), classifier.metrics(), classifier.lineage(), "r-1"),
                 file -> ModelSerializer.writeModel(classifier.graph(), file.toFile(), false));
 
         TrainingRequest regressor = new TrainingRequest("r-2", "prices", Task.REGRESSION,
@@ -405,6 +416,43 @@ class TransferRecipeTest {
         assertThat(model.lineage().weights()).isEqualTo("model:stripes@" + stored.version());
         assertThat(model.lineage().architecture()).isEqualTo("small-convnet");
         assertThat(model.graph().getOutputLayer(0).getParam("W").shape()).containsExactly(32, 1);
+        assertThat(model.preprocessing()).as("inherited from the stored base").isEqualTo(Preprocessing.TF);
+
+        TrainingRequest.Base other = new TrainingRequest.Base(null, "model:stripes@" + stored.version(), null, null, "caffe");
+        assertThatThrownBy(() -> recipe.run(TrainingRequestValidator.validate(new TrainingRequest("r-3", "prices",
+                Task.REGRESSION, regressor.dataset(), other, regressor.head(), regressor.frozen(), null, null, null, null,
+                7L)), e -> { }, Checkpoint.none()))
+                .hasMessage("base.preprocessing 'caffe' differs from model:stripes@" + stored.version()
+                        + "'s 'tf', which its layers were trained on; leave base.preprocessing out");
+    }
+
+    /**
+     * Fine-tuning from block3 trains on block2_pool's output computed once; without dropout it makes the
+     * updates fine-tuning on the images makes, and the network it returns has the trained weights.
+     */
+    @Test
+    void cachedFineTuningTrainsTheTopExactlyAsEndToEnd() {
+        TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("r-ft", "stripes", Task.CLASSIFICATION,
+                new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
+                new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
+                new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(1, 0.01, 8),
+                new TrainingRequest.FineTunePhase(3, 0.003, 8, "block3_conv1"), null, null, null, 3L));
+        List<EpochResult> cached = new ArrayList<>();
+        TrainedModel fromCache = recipe.run(plan, cached::add, Checkpoint.none());
+        List<EpochResult> endToEnd = new ArrayList<>();
+        TrainedModel fromImages = recipe(0).run(plan, endToEnd::add, Checkpoint.none());
+
+        assertThat(fromCache.report().fineTunePhase())
+                .startsWith("cached features: the frozen layers up to block2_pool ran once over 64 images");
+        assertThat(fromImages.report().fineTunePhase()).contains("over graft.trainer.max-feature-cache-bytes");
+        assertThat(cached).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(cached.get(i).validationLoss()).as("epoch %d", i).isCloseTo(endToEnd.get(i).validationLoss(), within(1e-4));
+            assertThat(cached.get(i).trainLoss()).as("epoch %d", i).isCloseTo(endToEnd.get(i).trainLoss(), within(1e-4));
+        }
+        // fine-tuning changed block3, and the stored network has what it learned
+        assertThat(fromCache.report().best().phase()).isEqualTo("fine-tune");
+        assertThat(fromCache.graph().params().sub(fromImages.graph().params()).amaxNumber().doubleValue()).isLessThan(1e-3);
     }
 
     @Test
