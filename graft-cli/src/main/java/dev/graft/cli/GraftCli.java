@@ -99,7 +99,9 @@ public final class GraftCli implements Runnable {
         @Option(names = "--test-per-class") Integer testPerClass;
         @Option(names = "--epochs") Integer epochs;
         @Option(names = "--per-class", description = "compare on N images per class") Integer perClass;
-        @Option(names = "--base", paramLabel = "model:NAME[@VERSION]", description = "the earlier model of the comparison")
+        @Option(names = "--curve", description = "the demo's classifier at larger inputs and more epochs: accuracy against time")
+        boolean curve;
+        @Option(names = "--base", paramLabel = "imagenet|model:NAME[@VERSION]", description = "what the comparison transfers from (default: ResNet50 ImageNet, the demo's base)")
         String base;
 
         @Override
@@ -107,6 +109,9 @@ public final class GraftCli implements Runnable {
             Evaluation evaluation = new Evaluation(graft.dataRoot, new Demo(graft.dataRoot,
                     new TrainingFollower(graft.bootstrap, System.out), new InferenceClient(graft.inferenceUrl), System.out),
                     System.out);
+            if (curve) {
+                return evaluation.curve(Demo.Settings.DEFAULT) ? 0 : 1;
+            }
             if (perClass != null) {
                 Evaluation.Settings c = Evaluation.Settings.comparison(perClass);
                 return evaluation.compare(new Evaluation.Settings(c.trainPerClass(), c.testPerClass(), or(epochs, c.epochs()),

@@ -366,9 +366,8 @@ public class TransferRecipe {
                 ComputationGraph trained = resumed != null ? resumed.network() : network;
                 improved = phase(trained, plan.fineTune(), train.getFeatures(0), validation.getFeatures(0), true, resumed,
                         checkpoint);
-                if (trained != network) {
-                    network.setParams(trained.params());
-                }
+                // assigned, not set: DL4J's setParams fails on the batch norms kept in inference mode
+                network.params().assign(trained.params());
             }
             ended(plan.fineTune().name(), start, earlier);
             return improved;

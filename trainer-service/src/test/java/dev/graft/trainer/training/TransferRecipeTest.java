@@ -123,11 +123,16 @@ class TransferRecipeTest {
 
     /** Two frozen and four fine-tune epochs without dropout, so an uninterrupted and a resumed run make identical updates. */
     private static TrainingPlan fineTunePlan(String requestId) {
+        return fineTunePlan(requestId, "block1_conv1");
+    }
+
+    /** From block1_conv1 fine-tuning runs end to end; from block3_conv1 on block2_pool's cached output. */
+    private static TrainingPlan fineTunePlan(String requestId, String unfreezeFrom) {
         return TrainingRequestValidator.validate(new TrainingRequest(requestId, "stripes",
                 Task.CLASSIFICATION, new TrainingRequest.Dataset("stripes/train", "stripes/validation", null, null, null),
                 new TrainingRequest.Base("small-convnet", "random", TestImages.SIZE, TestImages.SIZE),
                 new TrainingRequest.Head(16, 0.0), new TrainingRequest.FrozenPhase(2, 0.01, 16),
-                new TrainingRequest.FineTunePhase(4, 0.003, 16, "block1_conv1"), null, null, null, 5L));
+                new TrainingRequest.FineTunePhase(4, 0.003, 16, unfreezeFrom), null, null, null, 5L));
     }
 
     /**
@@ -151,10 +156,12 @@ class TransferRecipeTest {
                 .hasMessageContaining("after " + phase + " epoch " + epoch + ", kept as a checkpoint");
     }
 
-    @Test
-    void aTrainingStoppedDuringFineTuningResumesFromItsLastEpochAsIfNeverStopped(@TempDir Path checkpoints) {
+    @ParameterizedTest
+    @ValueSource(strings = {"block1_conv1", "block3_conv1"})
+    void aTrainingStoppedDuringFineTuningResumesFromItsLastEpochAsIfNeverStopped(String unfreezeFrom,
+                                                                                 @TempDir Path checkpoints) {
         // no dropout, so the uninterrupted and the resumed training make identical updates
-        TrainingPlan plan = fineTunePlan("r-resume");
+        TrainingPlan plan = fineTunePlan("r-resume", unfreezeFrom);
         List<EpochResult> uninterrupted = new ArrayList<>();
         TrainedModel reference = recipe.run(plan, uninterrupted::add, Checkpoint.none());
 
@@ -188,6 +195,11 @@ class TransferRecipeTest {
         assertThat(resumed.metrics().get("loss")).isCloseTo(reference.metrics().get("loss"), within(1e-4));
         assertThat(resumed.report().best().phase()).isEqualTo(reference.report().best().phase());
         assertThat(resumed.report().best().epoch()).isEqualTo(reference.report().best().epoch());
+        // ran the same way both times (the cached run's times differ)
+        assertThat(resumed.report().fineTunePhase().replaceAll(" in [0-9.]+ s", ""))
+                .isEqualTo(reference.report().fineTunePhase().replaceAll(" in [0-9.]+ s", ""))
+                .startsWith(unfreezeFrom.equals("block3_conv1") ? "cached features" : "end to end");
+        assertThat(resumed.graph().params().sub(reference.graph().params()).amaxNumber().doubleValue()).isLessThan(1e-3);
     }
 
     @Test
