@@ -248,7 +248,7 @@ public final class Demo {
                 predictedPrice = inference.predict(regressor, dir.resolve(file)).path("value").asDouble();
             }
             tally.add(label, predicted, truePrices.get(file), predictedPrice);
-            if (i % every == 0) {
+            if (shown > 0 && i % every == 0) {
                 out.printf(Locale.ROOT, "%-34s %-11s %-11s %6.2f  %9.2f %9.2f%s%n", file, label, predicted, probability,
                         truePrices.get(file), predictedPrice,
                         classifier == null || predicted.equals(label) ? "" : "  <- wrong class");

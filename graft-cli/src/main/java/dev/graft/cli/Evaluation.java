@@ -140,11 +140,14 @@ public final class Evaluation {
             }
             jobs.awaitServing(model, outcome.version().version());
             Demo.Scores scores = jobs.score(dir, model, null, 0);
-            rows.add(String.format(Locale.ROOT, "  %4d px  %d + %d epochs from %-20s  test %5.1f%%  %4.0f s", p.size(),
-                    p.frozenEpochs(), p.fineTuneEpochs(), p.unfreezeFrom(), 100 * scores.accuracy(), seconds));
+            rows.add(String.format(Locale.ROOT, "  %4d px  %d + %d epochs from %-20s  validation %5.1f%%  test %5.1f%%  %4.0f s",
+                    p.size(), p.frozenEpochs(), p.fineTuneEpochs(), p.unfreezeFrom(),
+                    100 * outcome.version().validationMetrics().getOrDefault("accuracy", Double.NaN),
+                    100 * scores.accuracy(), seconds));
         }
-        out.printf(Locale.ROOT, "%n%s%nThe demo's classifier, %d training images per class, on %d test images:%n",
-                Machine.describe(), settings.trainPerClass(), 10 * settings.testPerClass());
+        out.printf(Locale.ROOT, "%n%s%nThe demo's classifier, %d training images per class; validation on %d images,"
+                        + " test on %d; time from request to stored version:%n", Machine.describe(), settings.trainPerClass(),
+                10 * settings.validationPerClass(), 10 * settings.testPerClass());
         rows.forEach(out::println);
         return true;
     }

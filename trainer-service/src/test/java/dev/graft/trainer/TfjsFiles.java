@@ -21,7 +21,7 @@ import java.util.Random;
  * the Keras topology and a weights manifest, the weights back to back in shards of {@code shardBytes}
  * (so weights straddle shards). The network is ResNet50's stem and first bottleneck block with
  * tf.keras 2.2.4's names (conv1, bn_conv1, res2a_branch2a, ..., add, activation_3, avg_pool, fc1000)
- * and random weights; fc1000's kernel is stored uint8-quantized and bn_conv1's gamma as float16, so
+ * and random weights; res2a_branch2b's kernel is stored uint8-quantized and bn_conv1's gamma as float16, so
  * {@link #weights()} holds the values a reader must get back after dequantizing.
  */
 public final class TfjsFiles {
@@ -90,8 +90,9 @@ public final class TfjsFiles {
         layer("Dense", "fc1000", "avg_pool", dense);
         weight("fc1000/kernel", new long[]{OUT, CLASSES}, 1f);
         weight("fc1000/bias", new long[]{CLASSES}, 0.1f);
-        // stored as uint8 with this scale and minimum: the reader's values are these steps
-        float[] kernel = weights.get("fc1000/kernel");
+        // stored as uint8 with this scale and minimum: the reader's values are these steps (a convolution's,
+        // not the softmax layer's, whose outputs would not change if every weight moved by the same amount)
+        float[] kernel = weights.get(QUANTIZED);
         for (int i = 0; i < kernel.length; i++) {
             kernel[i] = -1f + Math.round((kernel[i] + 1f) / QUANT_SCALE) * QUANT_SCALE;
             kernel[i] = Math.max(-1f, Math.min(-1f + 255 * QUANT_SCALE, kernel[i]));
@@ -99,6 +100,7 @@ public final class TfjsFiles {
     }
 
     private static final float QUANT_SCALE = 2f / 255;
+    private static final String QUANTIZED = "res2a_branch2b/kernel";
 
     /** What Keras writes for a Conv2D's or Dense's initializers, regularizers and constraints. */
     private static Map<String, Object> initializers() {
@@ -219,7 +221,7 @@ public final class TfjsFiles {
             Arrays.stream(shapes.get(weight.getKey())).forEach(shape::add);
             entry.put("dtype", "float32");
             float[] values = weight.getValue();
-            if (weight.getKey().equals("fc1000/kernel")) {
+            if (weight.getKey().equals(QUANTIZED)) {
                 ObjectNode q = entry.putObject("quantization");
                 q.put("dtype", "uint8");
                 q.put("scale", QUANT_SCALE);

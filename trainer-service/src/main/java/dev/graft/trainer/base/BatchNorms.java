@@ -85,6 +85,27 @@ public final class BatchNorms {
         set(affine, "b", beta.sub(mean.mul(scale)));
     }
 
+    /** The epsilon of the batch norms {@link #fromAffine} writes. */
+    private static final double AFFINE_EPS = 1e-3;
+
+    /** A batch norm of {@code channels} channels, named {@code name}, for {@link #fromAffine} to fill. */
+    public static BatchNormalization forAffine(String name, long channels) {
+        return new BatchNormalization.Builder().nIn(channels).nOut(channels).eps(AFFINE_EPS).useLogStd(false)
+                .name(name).build();
+    }
+
+    /**
+     * Writes into batch-norm {@code norm} the per-channel map {@code affine} (what {@link #asAffine} wrote)
+     * computes, so a fine-tuned network is stored with plain batch norms again: gamma and beta are its
+     * scale and shift, the mean 0 and the variance 1 - eps, so that std = sqrt(var + eps) = 1.
+     */
+    public static void fromAffine(Layer affine, Layer norm) {
+        norm.getParam(BatchNormalizationParamInitializer.GAMMA).assign(affine.paramTable().get("W").reshape(1, -1));
+        norm.getParam(BatchNormalizationParamInitializer.BETA).assign(affine.paramTable().get("b").reshape(1, -1));
+        norm.getParam(BatchNormalizationParamInitializer.GLOBAL_MEAN).assign(0);
+        norm.getParam(BatchNormalizationParamInitializer.GLOBAL_VAR).assign(1 - AFFINE_EPS);
+    }
+
     /** Inference-mode activations of the layers up to (at least) {@code layer}, by layer name. */
     static Map<String, INDArray> forwardTo(ComputationGraph graph, INDArray input, String layer) {
         // DL4J M2.1's feedForward(input, i, train) walks the topological order up to the position given by

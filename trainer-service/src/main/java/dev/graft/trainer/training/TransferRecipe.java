@@ -44,6 +44,7 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,6 +53,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.Locale;
 
 /**
@@ -648,44 +650,67 @@ public class TransferRecipe {
         for (String name : trainableNorms) {
             LayerVertex vertex = (LayerVertex) conf.getVertices().get(name);
             BatchNormalization norm = (BatchNormalization) vertex.getLayerConf().getLayer();
+            // the conf's parameter names are the batch norm's until cleared: DL4J's setParams would look them up
+            vertex.getLayerConf().clearVariables();
             vertex.getLayerConf().setLayer(new FrozenLayerWithBackprop(new DepthwiseConvolution2D.Builder(1, 1)
                     .nIn(norm.getNOut()).depthMultiplier(1).activation(Activation.IDENTITY).hasBias(true)
                     .convolutionMode(ConvolutionMode.Truncate)
                     .weightInit(WeightInit.ONES).updater(new NoOp()).name(name).build()));
         }
-        ComputationGraph inferenceNorms = new ComputationGraph(conf);
-        inferenceNorms.init();
-        for (org.deeplearning4j.nn.api.Layer layer : network.getLayers()) {
+        return withWeights(network, conf, trainableNorms, BatchNorms::asAffine);
+    }
+
+    /**
+     * A graph of {@code conf}, which is {@code from}'s with the layers {@code swapped} replaced, holding
+     * {@code from}'s weights: {@code convert} writes those of each swapped layer, the others are copied.
+     */
+    private static ComputationGraph withWeights(ComputationGraph from, ComputationGraphConfiguration conf,
+                                                Collection<String> swapped,
+                                                BiConsumer<org.deeplearning4j.nn.api.Layer, org.deeplearning4j.nn.api.Layer> convert) {
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        for (org.deeplearning4j.nn.api.Layer layer : from.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
-            if (trainableNorms.contains(name)) {
-                BatchNorms.asAffine(layer, inferenceNorms.getLayer(name));
+            if (swapped.contains(name)) {
+                convert.accept(layer, graph.getLayer(name));
             } else if (layer.numParams() > 0) {
-                inferenceNorms.getLayer(name).setParams(layer.params().dup());
+                graph.getLayer(name).params().assign(layer.params());
             }
         }
-        return inferenceNorms;
+        return graph;
     }
 
     /**
      * The same network and weights with every frozen wrapper removed, so the next phase, and a later
-     * training using this model as its base, decide afresh what to freeze.
+     * training using this model as its base, decide afresh what to freeze. A batch norm fine-tuning kept
+     * in inference mode (an affine map, see {@link #frozenBelow}) becomes a batch norm again computing
+     * that map, so the stored model is the architecture it was, and a later training freezes it as one.
      */
     static ComputationGraph unfrozen(ComputationGraph graph) {
         ComputationGraphConfiguration conf = graph.getConfiguration().clone();
         conf.getVertices().replaceAll((name, vertex) -> vertex instanceof FrozenVertex frozen ? frozen.getUnderlying() : vertex);
-        conf.getVertices().values().forEach(vertex -> {
+        Set<String> affine = new java.util.HashSet<>();
+        conf.getVertices().forEach((name, vertex) -> {
             if (vertex instanceof LayerVertex layerVertex) {
                 var layer = layerVertex.getLayerConf().getLayer();
                 if (layer instanceof FrozenLayer frozen) {
                     layerVertex.getLayerConf().setLayer(frozen.getLayer());
+                } else if (layer instanceof FrozenLayerWithBackprop frozen
+                        && frozen.getUnderlying() instanceof DepthwiseConvolution2D map) {
+                    layerVertex.getLayerConf().clearVariables();
+                    layerVertex.getLayerConf().setLayer(BatchNorms.forAffine(name, map.getNIn()));
+                    affine.add(name);
                 } else if (layer instanceof FrozenLayerWithBackprop frozen) {
                     layerVertex.getLayerConf().setLayer(frozen.getUnderlying());
                 }
             }
         });
-        ComputationGraph copy = new ComputationGraph(conf);
-        copy.init(graph.params().dup(), false);
-        return copy;
+        if (affine.isEmpty()) {
+            ComputationGraph copy = new ComputationGraph(conf);
+            copy.init(graph.params().dup(), false);
+            return copy;
+        }
+        return withWeights(graph, conf, affine, BatchNorms::fromAffine);
     }
 
     /** Inference in bounded batches, so validation memory does not grow with the validation set. */

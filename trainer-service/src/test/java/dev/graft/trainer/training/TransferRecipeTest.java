@@ -333,6 +333,8 @@ class TransferRecipeTest {
 
         // phase 2 from conv5_block3_1_conv: that conv trains, the batch norm right after it does not
         var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
+        // as the recipe does for random weights: else activations overflow through 50 layers
+        dev.graft.trainer.base.BatchNorms.calibrate(base.graph(), Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 3, 70, 70));
         ComputationGraph fineTuned = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
                 TransferRecipe.withNewHead(base, plan, 2, null)), "res5c_branch2a", 1e-3, 3L);
         INDArray conv = fineTuned.getLayer("res5c_branch2a").params().dup();
@@ -344,6 +346,19 @@ class TransferRecipeTest {
         assertThat(fineTuned.getLayer("res5c_branch2a").params()).isNotEqualTo(conv);
         assertThat(fineTuned.getLayer("bn5c_branch2a").params()).isEqualTo(norm);
         assertThat(fineTuned.getLayer("res5b_branch2a").params()).isEqualTo(below);
+
+        // stored with plain batch norms computing what the affine maps computed, and a later training (the
+        // demo's regressor on its classifier) replaces its head as on any ResNet50
+        ComputationGraph stored = TransferRecipe.unfrozen(fineTuned);
+        assertThat(stored.getLayer("bn5c_branch2a").conf().getLayer())
+                .isInstanceOf(org.deeplearning4j.nn.conf.layers.BatchNormalization.class);
+        INDArray images = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 70, 70);
+        assertThat(stored.outputSingle(images).sub(fineTuned.outputSingle(images)).amaxNumber().doubleValue())
+                .isLessThan(1e-5);
+        ComputationGraph regressor = TransferRecipe.withNewHead(new dev.graft.trainer.base.Base(stored,
+                dev.graft.trainer.base.Architecture.RESNET50, "res5c_branch", base.inputShape(), "model:r@1",
+                Preprocessing.UNIT), plan, 3, null);
+        assertThat(regressor.getLayer("bn5c_branch2a").params()).isEqualTo(stored.getLayer("bn5c_branch2a").params());
 
         // from a block's first convolution, its shortcut convolution trains too (DL4J's order puts it earlier)
         assertThat(FineTuneFeatures.below(fineTuned, "res5a_branch2a")).contains("res4f_branch", "bn4f_branch2c")
