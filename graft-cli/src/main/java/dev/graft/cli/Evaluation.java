@@ -183,7 +183,9 @@ public final class Evaluation {
                 ? new TrainingRequest.Base(Demo.ARCHITECTURE, "imagenet", Demo.Settings.DEFAULT.size(), Demo.Settings.DEFAULT.size())
                 : new TrainingRequest.Base(null, s.transferBase(), null, null);
         // the demo's classifier is a ResNet50; an earlier small-convnet model fine-tunes its last block
-        String unfreeze = imagenet || s.transferBase().startsWith("model:" + Demo.CLASSIFIER) ? Demo.TOP_BLOCK : "block3_conv1";
+        String demos = "model:" + Demo.CLASSIFIER;
+        String unfreeze = imagenet || s.transferBase().equals(demos) || s.transferBase().startsWith(demos + "@")
+                ? Demo.TOP_BLOCK : "block3_conv1";
         out.println("\n== transfer: " + (imagenet ? "ResNet50 with its ImageNet weights" : s.transferBase()) + " as base, "
                 + half + " epochs frozen + " + (s.epochs() - half) + " fine-tuning from " + unfreeze);
         start = System.nanoTime();

@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -188,11 +189,17 @@ public final class GraftCli implements Runnable {
             HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create(trainerUrl + "/api/imports/" + MODEL)).POST(HttpRequest.BodyPublishers.noBody())
                     .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode body = Json.MAPPER.readTree(answer.body());
             if (answer.statusCode() != 200) {
-                System.err.println("graft: import failed: " + body.path("error").asText(answer.body()));
+                String body = answer.body();
+                try {
+                    body = Json.MAPPER.readTree(body).path("error").asText(body);
+                } catch (IOException notJson) {
+                    // the body as it came
+                }
+                System.err.println("graft: import failed (HTTP " + answer.statusCode() + "): " + body);
                 return 1;
             }
+            JsonNode body = Json.MAPPER.readTree(answer.body());
             int version = body.path("version").asInt();
             System.out.println("Stored " + MODEL + " version " + version + " (" + body.path("labels").size()
                     + " ImageNet labels, " + body.path("inputShape").path("height").asInt() + "x"

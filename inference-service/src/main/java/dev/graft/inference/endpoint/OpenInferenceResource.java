@@ -38,7 +38,7 @@ import java.util.Map;
 /**
  * The Open Inference Protocol (KServe V2) over REST, so KServe-style clients work unchanged. A model
  * takes either input {@code image} (BYTES: base64-encoded PNG/JPEG, shape [n]) or {@code input}
- * (FP32: preprocessed [n, 3, height, width] in 0..1). Classifiers answer {@code probabilities}
+ * (FP32: preprocessed [n, 3, height, width], scaled as the manifest's preprocessing says). Classifiers answer {@code probabilities}
  * (FP32 [n, labels]) and {@code label} (BYTES [n]); regressors {@code value} (FP32 [n, 1], real units).
  */
 @Path("/v2")

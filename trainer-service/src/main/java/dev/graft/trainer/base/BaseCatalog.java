@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /** What a request may name as a base: each architecture, the inputs it accepts, its weights and layer names. */
@@ -40,10 +39,7 @@ public class BaseCatalog {
     public record Weights(String name, String source, boolean present, String preprocessing) {
     }
 
-    private record Layers(List<String> listed, Map<String, String> otherNames) {
-    }
-
-    private final Map<Architecture, Layers> layers = new ConcurrentHashMap<>();
+    private final Map<Architecture, BaseLayers.Named> layers = new ConcurrentHashMap<>();
     private final ImageNetWeights imageNet;
 
     public BaseCatalog(ImageNetWeights imageNet) {
@@ -56,7 +52,7 @@ public class BaseCatalog {
 
     /** Layers are listed once per architecture, on first use (that builds the network at its smallest input). */
     public BaseInfo of(Architecture architecture) {
-        Layers names = layers.computeIfAbsent(architecture, BaseCatalog::layers);
+        BaseLayers.Named names = layers.computeIfAbsent(architecture, BaseCatalog::layers);
         return new BaseInfo(architecture.id(), architecture.minInput(), Architecture.MAX_INPUT, architecture.featureLayer(),
                 weights(architecture), names.listed(), names.otherNames());
     }
@@ -83,20 +79,10 @@ public class BaseCatalog {
                 url.substring(url.lastIndexOf('/') + 1));
     }
 
-    private static Layers layers(Architecture architecture) {
+    private static BaseLayers.Named layers(Architecture architecture) {
         int size = architecture.minInput();
         var graph = architecture.randomGraph(size, size, 1);
-        var conf = graph.getConfiguration();
-        String feature = architecture.resolveLayer(graph, architecture.featureLayer());
-        List<String> listed = BaseLayers.names(conf, feature, architecture);
-        Map<String, String> vertexToListed = architecture.listedNames(conf);
-        Map<String, String> others = new TreeMap<>();
-        architecture.aliases(conf).forEach((alias, vertex) -> {
-            String name = vertexToListed.getOrDefault(vertex, vertex);
-            if (!alias.equals(name) && listed.contains(name)) {
-                others.put(alias, name);
-            }
-        });
-        return new Layers(listed, others);
+        return BaseLayers.named(graph.getConfiguration(), architecture.resolveLayer(graph, architecture.featureLayer()),
+                architecture);
     }
 }

@@ -90,6 +90,9 @@ public class BaseFactory {
         }
         if (weights.startsWith(TFJS_PREFIX)) {
             String location = weights.substring(TFJS_PREFIX.length());
+            if (location.isBlank() || location.equals(".") || location.equals("/")) {
+                throw new IllegalArgumentException("tfjs: needs the folder of a model.json under the data root, not the root");
+            }
             return KerasBases.load(TfjsModels.importGraph(files.existingFolder(location), shape), location,
                     spec.architecture(), shape, weights, requested);
         }
@@ -116,7 +119,7 @@ public class BaseFactory {
      * stored network's configuration alone (no weights loaded); empty for any other base, or while
      * that version is not in the store (a request may queue behind the training that makes it).
      */
-    public Optional<List<String>> storedBaseLayers(TrainingRequest.Base spec) {
+    public Optional<BaseLayers.Named> storedBaseLayers(TrainingRequest.Base spec) {
         Optional<ModelManifest> stored = storedManifest(spec);
         if (stored.isEmpty() || stored.get().base() == null) {
             return Optional.empty();
@@ -131,7 +134,7 @@ public class BaseFactory {
                     new String(zip.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8));
             String lineage = manifest.base().architecture();
             Architecture architecture = Architecture.KERAS_ID.equals(lineage) ? null : Architecture.parse(lineage);
-            return Optional.of(BaseLayers.names(conf, manifest.base().featureLayer(), architecture));
+            return Optional.of(BaseLayers.named(conf, manifest.base().featureLayer(), architecture));
         } catch (IOException | RuntimeException e) {
             // an unreadable stored model fails with its reason when the request trains
             return Optional.empty();

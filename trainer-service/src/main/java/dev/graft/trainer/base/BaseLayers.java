@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The part of a network that is base: every vertex the feature vertex depends on, itself included;
@@ -48,6 +49,31 @@ public final class BaseLayers {
             }
         }
         return names;
+    }
+
+    /**
+     * The base's layers by the names they are listed by, and every other name that resolves to one of
+     * them, to that listed name (ResNet50's Keras 2.2 and zoo names).
+     */
+    public record Named(List<String> listed, Map<String, String> otherNames) {
+        public boolean knows(String name) {
+            return listed.contains(name) || otherNames.containsKey(name);
+        }
+    }
+
+    public static Named named(ComputationGraphConfiguration conf, String featureVertex, Architecture architecture) {
+        List<String> listed = names(conf, featureVertex, architecture);
+        Map<String, String> others = new TreeMap<>();
+        if (architecture != null) {
+            Map<String, String> vertexToListed = architecture.listedNames(conf);
+            architecture.aliases(conf).forEach((alias, vertex) -> {
+                String name = vertexToListed.getOrDefault(vertex, vertex);
+                if (!alias.equals(name) && listed.contains(name)) {
+                    others.put(alias, name);
+                }
+            });
+        }
+        return new Named(listed, others);
     }
 
     /** The refusal of a fine-tune layer outside the base, listing those it may be. */

@@ -128,11 +128,11 @@ public final class TfjsModels {
         Map<String, Map<String, INDArray>> byLayer = new HashMap<>();
         for (JsonNode group : manifest) {
             // a group's weights are stored back to back across its shards, in the listed order
-            List<InputStream> shards = new ArrayList<>();
+            List<Path> files = new ArrayList<>();
             for (JsonNode path : group.path("paths")) {
-                shards.add(Files.newInputStream(shard(folder, path.asText())));
+                files.add(shard(folder, path.asText()));
             }
-            try (InputStream in = new SequenceInputStream(Collections.enumeration(shards))) {
+            try (InputStream in = new SequenceInputStream(Collections.enumeration(open(files)))) {
                 for (JsonNode weight : group.path("weights")) {
                     String name = weight.path("name").asText();
                     String[] parts = name.split("/");
@@ -147,6 +147,21 @@ public final class TfjsModels {
         return byLayer;
     }
 
+    private static List<InputStream> open(List<Path> files) throws IOException {
+        List<InputStream> streams = new ArrayList<>();
+        try {
+            for (Path file : files) {
+                streams.add(Files.newInputStream(file));
+            }
+            return streams;
+        } catch (IOException e) {
+            for (InputStream stream : streams) {
+                stream.close();
+            }
+            throw e;
+        }
+    }
+
     /** A shard named by the manifest, which may not point outside the model's folder. */
     private static Path shard(Path folder, String name) throws IOException {
         Path shard = folder.resolve(name).normalize();
@@ -158,11 +173,18 @@ public final class TfjsModels {
     }
 
     private static INDArray read(InputStream in, JsonNode weight) throws IOException {
+        String name = weight.path("name").asText();
+        if (!weight.path("shape").isArray()) {
+            throw new IllegalArgumentException("weight '" + name + "' has no shape");
+        }
         long[] shape = new long[weight.path("shape").size()];
         long count = 1;
         for (int i = 0; i < shape.length; i++) {
             shape[i] = weight.path("shape").get(i).asLong();
-            count *= shape[i];
+            if (shape[i] < 1) {
+                throw new IllegalArgumentException("weight '" + name + "' has shape " + weight.path("shape"));
+            }
+            count = Math.multiplyExact(count, shape[i]);
         }
         JsonNode quantization = weight.path("quantization");
         String stored = quantization.isObject() ? quantization.path("dtype").asText() : weight.path("dtype").asText("float32");

@@ -34,9 +34,13 @@ public class ImageNetImport {
 
     /** A new version of {@link #MODEL}, stored and announced; absent weights throw saying how to get them. */
     public ModelManifest importResNet50() {
+        String feature;
         var graph = weights.graph();
-        String feature = Architecture.RESNET50.resolveLayer(graph, Architecture.RESNET50.featureLayer());
-        graph.close();
+        try {
+            feature = Architecture.RESNET50.resolveLayer(graph, Architecture.RESNET50.featureLayer());
+        } finally {
+            graph.close();
+        }
         ModelManifest draft = ModelManifest.draft(MODEL, Task.CLASSIFICATION, weights.labels(), null,
                 ImageNetWeights.SHAPE, Architecture.RESNET50.imagenetPreprocessing(), Map.of(),
                 new BaseLineage(Architecture.RESNET50.id(), "imagenet", feature), "import-" + MODEL);

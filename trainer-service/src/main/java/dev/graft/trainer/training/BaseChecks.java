@@ -7,9 +7,7 @@ import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.BaseLayers;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -48,25 +46,21 @@ public class BaseChecks {
         }
         String what = base.weights().startsWith(STORED) ? base.weights() : base.architecture();
         known(base).ifPresent(known -> {
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (!known.listed().contains(name) && !known.listed().contains(lower) && !known.otherNames().containsKey(lower)) {
+            if (!known.knows(name) && !known.knows(name.toLowerCase(Locale.ROOT))) {
                 throw new IllegalArgumentException("invalid training request: "
                         + BaseLayers.notInBase(name, what, known.listed()).getMessage());
             }
         });
     }
 
-    private record Known(List<String> listed, Map<String, String> otherNames) {
-    }
-
-    private Optional<Known> known(TrainingRequest.Base base) {
+    private Optional<BaseLayers.Named> known(TrainingRequest.Base base) {
         if (base.weights().startsWith(STORED)) {
-            return bases.storedBaseLayers(base).map(layers -> new Known(layers, Map.of()));
+            return bases.storedBaseLayers(base);
         }
         if (base.weights().startsWith(BaseFactory.KERAS_PREFIX) || base.weights().startsWith(BaseFactory.TFJS_PREFIX)) {
             return Optional.empty();
         }
         BaseCatalog.BaseInfo info = catalog.of(Architecture.parse(base.architecture()));
-        return Optional.of(new Known(info.layers(), info.otherNames()));
+        return Optional.of(new BaseLayers.Named(info.layers(), info.otherNames()));
     }
 }

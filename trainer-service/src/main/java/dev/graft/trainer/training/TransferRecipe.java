@@ -340,10 +340,13 @@ public class TransferRecipe {
                               Checkpoint checkpoint) {
             long start = System.nanoTime();
             double earlier = resumed != null ? resumed.state().phase().secondsSoFar() : 0;
-            Optional<String> boundary = cacheableBoundary(network, unfreezeVertex);
-            // a resumed phase goes on the way it ran
-            boolean cached = boundary.isPresent()
-                    && (resumed == null || FineTuneFeatures.isTop(resumed.network(), boundary.get()));
+            // a resumed phase goes on the way it ran, whatever the cache's limit is now
+            boolean resumedOnImages = resumed != null && resumed.network().getConfiguration().getNetworkInputs()
+                    .equals(network.getConfiguration().getNetworkInputs());
+            Optional<String> boundary = resumed == null ? cacheableBoundary(network, unfreezeVertex)
+                    : resumedOnImages ? Optional.empty()
+                    : Optional.of(resumed.network().getConfiguration().getNetworkInputs().get(0));
+            boolean cached = boundary.isPresent();
             boolean improved;
             if (cached) {
                 String vertex = boundary.get();
@@ -361,7 +364,7 @@ public class TransferRecipe {
                 FineTuneFeatures.copyLayers(top, network);
             } else {
                 fineTuneMode = plan.augmentation() != null ? "end to end: augmentation changes the images every epoch"
-                        : boundary.isPresent() ? "end to end, as it ran before the trainer restarted"
+                        : cacheableBoundary(network, unfreezeVertex).isPresent() ? "end to end, as it ran before the trainer restarted"
                         : FineTuneFeatures.boundary(network, unfreezeVertex).isPresent()
                         ? "end to end: the frozen layers' output is over graft.trainer.max-feature-cache-bytes"
                         : "end to end: the trained layers take their input from more than one frozen layer, or the images";
