@@ -90,11 +90,6 @@ final class FineTuneFeatures {
         return top;
     }
 
-    /** Whether {@code saved} is such a trained part: it takes {@code boundary}'s output rather than images. */
-    static boolean isTop(ComputationGraph saved, String boundary) {
-        return saved.getConfiguration().getNetworkInputs().equals(List.of(boundary));
-    }
-
     /**
      * Copies the weights of every layer of the trained part from one graph to the other (the part on its
      * own, or the whole network: both have its layers by name), in place.
