@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -92,21 +93,41 @@ public final class GraftCli implements Runnable {
         }
     }
 
-    @Command(name = "eval", description = "Quality on the whole Fashion-MNIST, or from scratch vs on an earlier model (--per-class)")
+    @Command(name = "eval", description = "Quality on the whole Fashion-MNIST (--base imagenet: on ResNet50 ImageNet), or from scratch vs transfer (--per-class N,...)")
     static final class EvalCommand implements Callable<Integer> {
         @CommandLine.ParentCommand
         GraftCli graft;
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
         @Option(names = "--train-per-class") Integer trainPerClass;
         @Option(names = "--test-per-class") Integer testPerClass;
         @Option(names = "--epochs") Integer epochs;
-        @Option(names = "--per-class", description = "compare on N images per class") Integer perClass;
+        @Option(names = "--per-class", split = ",", paramLabel = "N[,N...]",
+                description = "compare from scratch and transfer on N images per class, e.g. 10,30,100,300")
+        List<Integer> perClass;
         @Option(names = "--curve", description = "the demo's classifier at larger inputs and more epochs: accuracy against time")
         boolean curve;
-        @Option(names = "--base", paramLabel = "imagenet|model:NAME[@VERSION]", description = "what the comparison transfers from (default: ResNet50 ImageNet, the demo's base)")
+        @Option(names = "--size", description = "the comparison's input size on ResNet50 ImageNet (default: the demo's, 72)")
+        Integer size;
+        @Option(names = "--base", paramLabel = "imagenet|model:NAME[@VERSION]", description = "what the comparison transfers"
+                + " from (default: ResNet50 ImageNet, the demo's base); the full run: imagenet for the demo's recipe on the whole set")
         String base;
 
         @Override
         public Integer call() throws Exception {
+            if (perClass != null && perClass.stream().anyMatch(n -> n < 1 || n > Evaluation.MAX_PER_CLASS)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--per-class takes 1 to "
+                        + Evaluation.MAX_PER_CLASS + " images per class (the comparison reads images 5,000 onwards"
+                        + " of each class's 6,000)");
+            }
+            if (size != null && (perClass == null || size < 70 || (base != null && !Evaluation.IMAGENET.equals(base)))) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--size is the comparison's input size on ResNet50 ImageNet (--per-class), 70 or more");
+            }
+            if (perClass == null && !curve && base != null && !Evaluation.IMAGENET.equals(base)) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "the full run takes --base imagenet, or no --base for the small convnet from scratch");
+            }
             Evaluation evaluation = new Evaluation(graft.dataRoot, new Demo(graft.dataRoot,
                     new TrainingFollower(graft.bootstrap, System.out), new InferenceClient(graft.inferenceUrl), System.out),
                     System.out);
@@ -114,13 +135,13 @@ public final class GraftCli implements Runnable {
                 return evaluation.curve(Demo.Settings.DEFAULT) ? 0 : 1;
             }
             if (perClass != null) {
-                Evaluation.Settings c = Evaluation.Settings.comparison(perClass);
-                return evaluation.compare(new Evaluation.Settings(c.trainPerClass(), c.testPerClass(), or(epochs, c.epochs()),
-                        c.batchSize(), Optional.ofNullable(base).orElse(c.transferBase()))) ? 0 : 1;
+                Evaluation.Settings c = Evaluation.Settings.comparison(perClass.get(0));
+                return evaluation.compare(perClass, or(epochs, c.epochs()), c.batchSize(), new Evaluation.Transfer(
+                        Optional.ofNullable(base).orElse(c.transferBase()), or(size, Demo.Settings.DEFAULT.size()))) ? 0 : 1;
             }
-            Evaluation.Settings f = Evaluation.Settings.full();
+            Evaluation.Settings f = base == null ? Evaluation.Settings.full() : Evaluation.Settings.fullImageNet();
             return evaluation.full(new Evaluation.Settings(or(trainPerClass, f.trainPerClass()),
-                    or(testPerClass, f.testPerClass()), or(epochs, f.epochs()), f.batchSize(), null)) ? 0 : 1;
+                    or(testPerClass, f.testPerClass()), or(epochs, f.epochs()), f.batchSize(), f.transferBase())) ? 0 : 1;
         }
     }
 

@@ -40,6 +40,12 @@ class GraftCliTest {
         assertThat(err.toString()).contains("Missing required parameter: 'IMAGE'");
         assertThat(GraftCli.execute("demo", "--epochs", "many")).isEqualTo(2);
         assertThat(err.toString()).contains("'many' is not an int");
+        assertThat(GraftCli.execute("eval", "--per-class", "10,0")).isEqualTo(2);
+        assertThat(err.toString()).contains("--per-class takes 1 to 800 images per class");
+        assertThat(GraftCli.execute("eval", "--per-class", "10", "--size", "64")).isEqualTo(2);
+        assertThat(err.toString()).contains("--size is the comparison's input size");
+        assertThat(GraftCli.execute("eval", "--base", "model:fashion-classifier")).isEqualTo(2);
+        assertThat(err.toString()).contains("the full run takes --base imagenet");
         assertThat(GraftCli.execute("--help")).isZero();
     }
 
