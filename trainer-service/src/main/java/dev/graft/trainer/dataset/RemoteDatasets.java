@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -102,11 +102,18 @@ public class RemoteDatasets {
         if (name.isEmpty() || location.length() <= StorageUri.SCHEME.length() + folder.bucket().length() + 1) {
             throw new IllegalArgumentException("dataset CSV " + location + " names no object");
         }
+        if (!StorageUri.isPlainKey(name)) {
+            throw new IllegalArgumentException("dataset CSV " + location + ": '" + name + "' is not a plain object name");
+        }
         return mirror(folder).resolve(name);
     }
 
     private synchronized Path mirror(StorageUri uri) {
         Path local = mirrors.resolve(uri.bucket()).resolve(uri.prefix()).normalize();
+        // StorageUri allows only plain segments; checked again here because what follows deletes files
+        if (!local.startsWith(mirrors.resolve(uri.bucket())) || !local.startsWith(mirrors)) {
+            throw new IllegalArgumentException("dataset " + uri + " maps outside the dataset cache " + mirrors);
+        }
         Blobs bucket = buckets.computeIfAbsent(uri.bucket(),
                 name -> StorageUri.parse(StorageUri.SCHEME + name + "/").open(s3));
         List<Blobs.Entry> entries;
@@ -123,14 +130,17 @@ public class RemoteDatasets {
             throw new IllegalArgumentException("dataset " + uri + " holds " + total + " bytes, more than graft.trainer"
                     + ".max-dataset-bytes (" + maxBytes + ")");
         }
-        Set<Path> wanted = new HashSet<>();
-        int downloaded = 0;
+        // every key checked before the first file is written or deleted
+        Map<Path, Blobs.Entry> wanted = new LinkedHashMap<>();
         for (Blobs.Entry entry : entries) {
-            Path file = local.resolve(entry.key().substring(uri.prefix().length())).normalize();
-            if (!file.startsWith(local) || entry.key().endsWith("/")) {
-                continue; // a folder marker, or a key that would land outside the mirror
+            if (!entry.key().endsWith("/")) { // not a folder marker
+                wanted.put(fileFor(uri, local, entry.key()), entry);
             }
-            wanted.add(file);
+        }
+        int downloaded = 0;
+        for (Map.Entry<Path, Blobs.Entry> want : wanted.entrySet()) {
+            Path file = want.getKey();
+            Blobs.Entry entry = want.getValue();
             if (!Files.isRegularFile(file) || size(file) != entry.size()) {
                 try {
                     bucket.download(entry.key(), file);
@@ -141,9 +151,20 @@ public class RemoteDatasets {
                 downloaded++;
             }
         }
-        removeAllBut(local, wanted);
+        removeAllBut(local, wanted.keySet());
         LOG.infof("dataset %s: %d objects, %d downloaded, in %s", uri, wanted.size(), downloaded, local);
         return local;
+    }
+
+    /** Where an object goes in the mirror; refused, before anything is written or deleted, outside it. */
+    static Path fileFor(StorageUri uri, Path local, String key) {
+        String relative = key.substring(uri.prefix().length());
+        Path file = local.resolve(relative).normalize();
+        if (!StorageUri.isPlainKey(relative) || !file.startsWith(local) || file.equals(local)) {
+            throw new IllegalArgumentException("dataset " + uri + " holds the object '" + key.replaceAll("\\p{Cntrl}", "?")
+                    + "', which is not a plain path below the prefix: refused, nothing downloaded or removed");
+        }
+        return file;
     }
 
     private static long size(Path file) {

@@ -1,6 +1,7 @@
 package dev.graft.trainer.storage;
 
 import dev.graft.shared.store.Blobs;
+import dev.graft.shared.store.StorageUri;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,8 +35,16 @@ public final class FolderMirror {
     }
 
     public void pull() {
+        List<String> keys = remote.list(prefix);
+        for (String key : keys) {
+            // only this folder's own files: a key that would land outside it is refused before anything is touched
+            if (!StorageUri.isPlainKey(key.substring(prefix.length()))) {
+                throw new IllegalStateException(remote.location() + key + " is not a plain path below " + prefix
+                        + ": refused to copy it into " + local);
+            }
+        }
         delete(local);
-        for (String key : remote.list(prefix)) {
+        for (String key : keys) {
             remote.download(key, local.resolve(key.substring(prefix.length())));
         }
         pushedUpTo = System.currentTimeMillis();

@@ -104,4 +104,53 @@ class RemoteDatasetsTest {
         assertThatThrownBy(() -> datasets(1L << 30).folder("s3://graft-data/nothing-here/"))
                 .hasMessage("dataset s3://graft-data/nothing-here/ has no objects");
     }
+
+    @Test
+    void aLocationThatCouldNameAFolderOutsideItsPrefixIsRefusedAtValidationWithTheRule() {
+        RemoteDatasets datasets = datasets(1L << 30);
+        for (String location : List.of("s3://graft-data//etc/", "s3://graft-data/../../x/", "s3://graft-data/a/../../x/",
+                "s3://graft-data/a/./b/", "s3://graft-data/a//b/", "s3://graft-data/a\\..\\b/", "s3://graft-data/a\u0000b/",
+                "s3://graft-data/../prices.csv")) {
+            assertThatThrownBy(() -> datasets.check(new TrainingRequest.Dataset(location, null, 0.2, null, null)))
+                    .as(location).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("dataset.train: s3://graft-data/")
+                    .hasMessageContaining("each NAME a plain name");
+        }
+        assertThatThrownBy(() -> datasets.check(new TrainingRequest.Dataset("local", "s3://graft-data//v/", null, null, null)))
+                .hasMessageStartingWith("dataset.validation: s3://graft-data//v/: an empty path segment");
+        assertThatThrownBy(() -> datasets.csv("s3://graft-data/prices/.."))
+                .hasMessageContaining("'..' is not a plain object name");
+    }
+
+    @Test
+    void objectKeysThatAreNotPlainPathsAreRefusedBeforeAnythingIsWrittenOrRemoved() throws Exception {
+        String uri = upload("graft-data", "odd");
+        RemoteDatasets datasets = datasets(1L << 30);
+        Path mirrored = datasets.folder(uri + "train");
+        Path kept = Files.list(mirrored.resolve("vertical")).findFirst().orElseThrow();
+        Path image = Files.list(mirrored.resolve("horizontal")).findFirst().orElseThrow();
+        bucket("graft-data").delete("odd/train/vertical/" + kept.getFileName());
+        // of the keys that are not plain paths, the file-system-backed S3 server keeps only this one verbatim: it
+        // refuses '..' segments and folds '.' and '//' itself, where AWS S3 keeps them (those: the test below)
+        String key = "odd/train/horizontal/a\\..\\b.png";
+        bucket("graft-data").upload(image, key);
+        assertThatThrownBy(() -> datasets.folder(uri + "train"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds the object '" + key + "', which is not a plain path below the prefix: "
+                        + "refused, nothing downloaded or removed");
+        assertThat(kept).as("gone from the bucket, but nothing is removed once a key is refused").exists();
+        assertThat(mirrored.resolve("horizontal/a\\..\\b.png")).doesNotExist();
+    }
+
+    @Test
+    void aKeyThatClimbsOutOfTheMirrorIsRefused(@TempDir Path cache) {
+        Path local = cache.resolve("datasets/graft-data/climb/train");
+        StorageUri uri = StorageUri.parse("s3://graft-data/climb/train/");
+        for (String key : List.of("climb/train/../../sentinel.png", "climb/train/x/../../../../../sentinel.png",
+                "climb/train/..", "climb/train/")) {
+            assertThatThrownBy(() -> RemoteDatasets.fileFor(uri, local, key)).as(key)
+                    .hasMessageContaining("which is not a plain path below the prefix");
+        }
+        assertThat(RemoteDatasets.fileFor(uri, local, "climb/train/a/b.png")).isEqualTo(local.resolve("a/b.png"));
+    }
 }
