@@ -1,5 +1,6 @@
 package dev.graft.cli;
 
+import dev.graft.shared.security.SerialFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.graft.shared.events.Topics;
@@ -54,6 +55,7 @@ public final class GraftCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        SerialFilter.install();
         System.exit(execute(args));
     }
 

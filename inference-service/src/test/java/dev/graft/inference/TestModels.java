@@ -69,6 +69,20 @@ public final class TestModels {
                 file -> ModelSerializer.writeModel(graph, file.toFile(), false));
     }
 
+    /**
+     * A classifier whose artifact {@code damage} changes after the network is written and before the store
+     * hashes it: the sha256 matches, so what is tested is the restore itself.
+     */
+    public static ModelManifest publishDamagedClassifier(ModelStore store, String model, java.util.function.Consumer<Path> damage) {
+        ComputationGraph graph = network(3, 1);
+        return store.publish(ModelManifest.draft(model, Task.CLASSIFICATION, List.of("red", "green", "blue"), null,
+                        SHAPE, Preprocessing.UNIT, Map.of("accuracy", 0.9), new BaseLineage("small-convnet", "random", "conv"), "test"),
+                file -> {
+                    ModelSerializer.writeModel(graph, file.toFile(), false);
+                    damage.accept(file);
+                });
+    }
+
     /** A manager wired as the application wires it, on {@code store}, reporting to {@code registry}. */
     public static ModelManager manager(ModelStore store, ServingSettings settings, MeterRegistry registry) {
         InferenceMetrics metrics = new InferenceMetrics(registry);

@@ -1,6 +1,7 @@
 package dev.graft.inference.endpoint;
 
 import dev.graft.inference.metrics.InferenceMetrics;
+import dev.graft.inference.versions.ModelManager;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,18 +16,24 @@ import java.util.regex.Pattern;
  * Content-Type, unreadable JSON, a bad version header or base64, a missing part, a missing key). The
  * version label is the one the answer names in {@value PredictResource#VERSION_HEADER}, "none" where
  * no version was chosen; the outcome follows the status, which {@link ErrorMappers} sets per kind of
- * failure.
+ * failure. The model label is the URL's only for a model this service knows (from the store or a
+ * version event); every other name counts under {@value #UNKNOWN_MODEL}, so that no client can add
+ * series by inventing names.
  */
 @ApplicationScoped
 public class PredictionCounting {
     static final int ORDER = Integer.MIN_VALUE;
+    /** Not a model name: those start with a letter or digit. */
+    static final String UNKNOWN_MODEL = "_unknown";
     private static final Pattern PREDICT = Pattern.compile("/api/models/([^/]+)/predict/?");
     private static final Pattern INFER = Pattern.compile("/v2/models/([^/]+)(?:/versions/[^/]+)?/infer/?");
 
     private final InferenceMetrics metrics;
+    private final ModelManager models;
 
-    public PredictionCounting(InferenceMetrics metrics) {
+    public PredictionCounting(InferenceMetrics metrics, ModelManager models) {
         this.metrics = metrics;
+        this.models = models;
     }
 
     void install(@Observes Router router) {
@@ -35,8 +42,9 @@ public class PredictionCounting {
     }
 
     private void count(RoutingContext context) {
-        String model = model(context.normalizedPath());
-        if (model != null) {
+        String named = model(context.normalizedPath());
+        if (named != null) {
+            String model = models.knows(named) ? named : UNKNOWN_MODEL;
             long start = System.nanoTime();
             // counted as the headers go out, so a client that has its answer finds it counted
             context.addHeadersEndHandler(headers -> {

@@ -1,5 +1,6 @@
 package dev.graft.inference.versions;
 
+import dev.graft.shared.network.NetworkFiles;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.batching.BatchScheduler;
 import dev.graft.inference.metrics.InferenceMetrics;
@@ -11,7 +12,6 @@ import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.StorageUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -44,7 +44,7 @@ public class ModelLoader {
         check(manifest);
         ComputationGraph graph;
         try {
-            graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
+            graph = NetworkFiles.restore(store.verify(manifest), false);
         } catch (StorageUnavailableException e) {
             throw e;   // passing: the manager tries again
         } catch (IOException | RuntimeException e) {

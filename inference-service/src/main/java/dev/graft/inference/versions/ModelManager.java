@@ -98,6 +98,11 @@ public class ModelManager {
         }, decisions);
     }
 
+    /** Whether this service has heard of the model, whether or not it serves. */
+    public boolean knows(String model) {
+        return models.containsKey(model);
+    }
+
     /** Models this service has heard of, whether or not they serve. */
     public Set<String> knownModels() {
         return Set.copyOf(models.keySet());

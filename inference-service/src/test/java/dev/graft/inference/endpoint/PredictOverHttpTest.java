@@ -216,7 +216,7 @@ class PredictOverHttpTest {
         String model = servingClassifier("limits", 3);
         String url = "/api/models/{model}/predict";
         String unknown = "no-such-model-" + UUID.randomUUID().toString().substring(0, 8);
-        countedOnce(unknown, "unknown_model", "none", () -> given().contentType("image/png").body(TestModels.png(0, 8))
+        countedOnce(PredictionCounting.UNKNOWN_MODEL, "unknown_model", "none", () -> given().contentType("image/png").body(TestModels.png(0, 8))
                 .post("/api/models/" + unknown + "/predict")
                 .then().statusCode(404).body("error", containsString("no model '" + unknown + "' is serving")));
         countedOnce(model, "unknown_model", "none", () -> given().contentType("image/png")
@@ -269,6 +269,37 @@ class PredictOverHttpTest {
                         "data", List.of(Base64.getEncoder().encodeToString(TestModels.png(0, 8)))))))
                 .post("/v2/models/{model}/infer", model).then().statusCode(200));
         given().get("/q/metrics").then().body(containsString("graft_model_version{model=\"" + model + "\"} 1.0"));
+    }
+
+    @Test
+    void fiveHundredInventedModelNamesAddAtMostOneSeries() {
+        String before = given().get("/q/metrics").asString();
+        List<String> names = new java.util.ArrayList<>();
+        byte[] png = TestModels.png(0, 8);
+        Map<String, Object> infer = Map.of("inputs", List.of(Map.of("name", "image", "shape", List.of(1),
+                "datatype", "BYTES", "data", List.of(Base64.getEncoder().encodeToString(png)))));
+        for (int i = 0; i < 500; i++) {
+            String name = "invented-" + UUID.randomUUID();
+            names.add(name);
+            if (i % 2 == 0) {
+                given().contentType("image/png").body(png).post("/api/models/" + name + "/predict").then().statusCode(404);
+            } else {
+                given().contentType("application/json").body(infer).post("/v2/models/" + name + "/infer").then().statusCode(404);
+            }
+        }
+        String after = given().get("/q/metrics").asString();
+        assertThat(series(after, "graft_predictions_total{")).as("prediction counter series")
+                .hasSizeLessThanOrEqualTo(series(before, "graft_predictions_total{").size() + 1);
+        assertThat(series(after, "graft_prediction_latency_seconds_count{")).as("latency histograms")
+                .hasSizeLessThanOrEqualTo(series(before, "graft_prediction_latency_seconds_count{").size() + 1);
+        assertThat(names).noneMatch(after::contains);
+        String unknown = "graft_predictions_total{model=\"" + PredictionCounting.UNKNOWN_MODEL
+                + "\",outcome=\"unknown_model\",version=\"none\"}";
+        assertThat(MetricsText.value(after, unknown) - MetricsText.value(before, unknown)).isEqualTo(500);
+    }
+
+    private static List<String> series(String metrics, String prefix) {
+        return metrics.lines().filter(line -> line.startsWith(prefix)).toList();
     }
 
     @Test
@@ -344,8 +375,14 @@ class PredictOverHttpTest {
         announce(bootstrap, TestModels.publishClassifier(store, model, 4));
         awaitServing(model, 1);
 
-        ModelManifest corrupt = TestModels.publishClassifier(store, model, 5);
-        Files.write(TestModels.artifactFile(store, corrupt), "not a network".getBytes());
+        // hashed as written: the sha256 check passes and the restore itself fails
+        ModelManifest corrupt = TestModels.publishDamagedClassifier(store, model, file -> {
+            try {
+                Files.write(file, "not a network".getBytes());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         announce(bootstrap, corrupt);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().get("/api/models/{model}", model).then()
                 .body("failed[0].version", is(2)).body("failed[0].reason", containsString("cannot load the network")));

@@ -5,6 +5,7 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.testing.Tripwire;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,14 +112,25 @@ class ModelManagerTest {
         Files.writeString(unknownManifest, Files.readString(unknownManifest)
                 .replace("\"task\":\"classification\"", "\"task\":\"segmentation\""));
         manager.offer("m", 5).get();
+        // hashed as written, but not a network: the restore itself fails
+        TestModels.publishDamagedClassifier(store, "m", file -> write(file, "not a network"));
+        manager.offer("m", 6).get();
+        // a network with a Java-serialized object beside it, which DL4J's restore would deserialize
+        int fired = Tripwire.fired();
+        TestModels.publishDamagedClassifier(store, "m", Tripwire::plant);
+        manager.offer("m", 7).get();
 
         assertThat(serving(manager, "m")).isEqualTo(2);
         ModelStatus status = manager.status("m").orElseThrow();
-        assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4, 5);
+        assertThat(status.failed()).extracting(ModelStatus.VersionNote::version).containsExactly(3, 4, 5, 6, 7);
+        assertThat(status.failed().get(0).reason()).contains("artifact is 7 bytes, manifest says");
         assertThat(status.failed().get(1).reason()).containsIgnoringCase("sha256");
         assertThat(status.failed().get(2).reason()).contains("segmentation");
+        assertThat(status.failed().get(3).reason()).startsWith("cannot load the network").doesNotContainIgnoringCase("sha256");
+        assertThat(status.failed().get(4).reason()).contains("holds [preprocessor.bin], which Graft never writes");
+        assertThat(Tripwire.fired()).as("deserializations of the planted object").isEqualTo(fired);
         // deterministic failures fail once: no attempt planned, none on a request or a rescan either
-        assertThat(status.versions()).filteredOn(v -> v.version() >= 3).allSatisfy(v -> {
+        assertThat(status.versions()).filteredOn(v -> v.version() >= 3).hasSize(5).allSatisfy(v -> {
             assertThat(v.state()).isEqualTo("failed");
             assertThat(v.attempts()).isEqualTo(1);
             assertThat(v.nextAttempt()).isNull();
@@ -127,11 +139,19 @@ class ModelManagerTest {
                 e -> assertThat(e.reason()).isEqualTo(VersionUnavailableException.Reason.NOT_LOADABLE))
                 .hasMessageContaining("sha256");
         manager.sync("m", store.versions("m")).get();
-        for (String version : new String[]{"3", "4", "5"}) {
+        for (String version : new String[]{"3", "4", "5", "6", "7"}) {
             assertThat(registry.counter("graft_model_loads", "model", "m", "version", version, "outcome", "failed").count())
                     .as("loads of version " + version).isEqualTo(1.0);
         }
         assertThat(manager.acquire("unknown")).isEmpty();
+    }
+
+    private static void write(Path file, String text) {
+        try {
+            Files.writeString(file, text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

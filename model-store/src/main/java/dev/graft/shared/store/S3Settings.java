@@ -1,5 +1,7 @@
 package dev.graft.shared.store;
 
+import dev.graft.shared.security.Secrets;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,8 +32,9 @@ public record S3Settings(Optional<URI> endpoint, String region, boolean pathStyl
         return new S3Settings(config.apply("graft.s3.endpoint").filter(e -> !e.isBlank()).map(URI::create),
                 config.apply("graft.s3.region").orElse("us-east-1"),
                 config.apply("graft.s3.path-style").map(Boolean::parseBoolean).orElse(false),
-                config.apply("graft.s3.access-key-id").filter(k -> !k.isBlank()),
-                config.apply("graft.s3.secret-access-key").filter(k -> !k.isBlank()),
+                Secrets.requireReal("graft.s3.access-key-id", config.apply("graft.s3.access-key-id").filter(k -> !k.isEmpty())),
+                Secrets.requireReal("graft.s3.secret-access-key",
+                        config.apply("graft.s3.secret-access-key").filter(k -> !k.isEmpty())),
                 config.apply("graft.s3.max-attempts").map(Integer::parseInt).orElse(6),
                 Duration.ofMillis(500), Duration.ofSeconds(10));
     }

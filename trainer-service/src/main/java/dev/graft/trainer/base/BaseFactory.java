@@ -1,5 +1,6 @@
 package dev.graft.trainer.base;
 
+import dev.graft.shared.network.NetworkFiles;
 import jakarta.inject.Inject;
 import dev.graft.trainer.config.TrainerConfig;
 import dev.graft.shared.engine.Engine;
@@ -15,7 +16,6 @@ import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
 import org.deeplearning4j.zoo.ZooModel;
 
@@ -184,7 +184,7 @@ public class BaseFactory {
             throw new IllegalArgumentException("base model " + name + "@" + v + " records no base lineage to cut at");
         }
         try {
-            ComputationGraph graph = ModelSerializer.restoreComputationGraph(store.verify(manifest).toFile(), false);
+            ComputationGraph graph = NetworkFiles.restore(store.verify(manifest), false);
             String lineage = manifest.base().architecture();
             Architecture architecture = Architecture.KERAS_ID.equals(lineage) ? null : Architecture.parse(lineage);
             return new Base(graph, architecture, manifest.base().featureLayer(), shape, "model:" + name + "@" + v,

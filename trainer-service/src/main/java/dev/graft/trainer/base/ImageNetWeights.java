@@ -1,5 +1,6 @@
 package dev.graft.trainer.base;
 
+import dev.graft.shared.network.NetworkFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.InputShape;
@@ -69,7 +70,7 @@ public class ImageNetWeights {
     public ComputationGraph graph() {
         requirePresent();
         try {
-            return ModelSerializer.restoreComputationGraph(dir.resolve(NETWORK).toFile(), false);
+            return NetworkFiles.restore(dir.resolve(NETWORK), false);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the converted ImageNet ResNet50 in " + dir + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.shared.network.NetworkFiles;
 import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.shared.json.Json;
@@ -202,7 +203,7 @@ public final class Checkpoint {
             return Optional.empty();
         }
         try {
-            ComputationGraph network = ModelSerializer.restoreComputationGraph(folder.resolve(NETWORK).toFile(), withUpdater);
+            ComputationGraph network = NetworkFiles.restore(folder.resolve(NETWORK), withUpdater);
             Path best = folder.resolve(BEST);
             INDArray phaseBest = Files.isRegularFile(best) ? Nd4j.readBinary(best.toFile()) : null;
             RunState state = Json.read(Files.readString(folder.resolve(STATE)), RunState.class);

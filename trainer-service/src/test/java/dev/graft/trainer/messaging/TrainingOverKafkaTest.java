@@ -10,6 +10,7 @@ import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.testing.MetricsText;
+import dev.graft.testing.Tripwire;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -209,5 +210,45 @@ class TrainingOverKafkaTest {
         assertThat(store.versions(model)).isEmpty();
         assertThat(java.nio.file.Files.readString(store.folder().orElseThrow().resolve(model))).isEqualTo("not a folder");
         given().when().get("/q/health/ready").then().statusCode(200);
+    }
+
+    @Test
+    void aStoredBaseWithAJavaSerializedObjectInItsZipFailsTheRequestWithoutDeserializingIt() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        TestImages.classFolders(Path.of(dataRoot, run), 6, 1);
+        String tripped = "tripped-" + run;
+        org.deeplearning4j.nn.graph.ComputationGraph graph = new org.deeplearning4j.nn.graph.ComputationGraph(
+                new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().graphBuilder().addInputs("input")
+                        .setInputTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(32, 32, 3))
+                        .addLayer("conv", new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(3, 3).nOut(4).build(), "input")
+                        .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(2)
+                                .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "conv")
+                        .setOutputs("out").build());
+        graph.init();
+        store.publish(ModelManifest.draft(tripped, Task.CLASSIFICATION, List.of("a", "b"), null,
+                        dev.graft.shared.manifest.InputShape.rgb(32, 32), dev.graft.shared.manifest.Preprocessing.UNIT,
+                        java.util.Map.of("accuracy", 0.5), new dev.graft.shared.manifest.BaseLineage("small-convnet", "random", "conv"),
+                        "planted"),
+                file -> {
+                    org.deeplearning4j.util.ModelSerializer.writeModel(graph, file.toFile(), false);
+                    Tripwire.plant(file);
+                });
+        int fired = Tripwire.fired();
+        String before = metrics();
+        String requestId = "on-tripped-" + run;
+        try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
+            kafka.send(Topics.TRAINING_REQUESTS, requestId, request(requestId, "after-" + run, "classification", run, run,
+                    "{\"weights\": \"model:" + tripped + "\"}", "null"));
+            List<TrainingEvent> events = new ArrayList<>();
+            TrainingEvent outcome = outcomeOf(kafka, requestId, events);
+            assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
+            assertThat(outcome.message()).contains("cannot load base model " + tripped + "@1")
+                    .contains("holds [preprocessor.bin], which Graft never writes");
+            assertThat(events).extracting(TrainingEvent::type).containsExactly(TrainingEvent.Type.ACCEPTED,
+                    TrainingEvent.Type.DATASET, TrainingEvent.Type.FAILED);
+        }
+        assertThat(Tripwire.fired()).as("deserializations of the planted object").isEqualTo(fired);
+        assertThat(jobs(metrics(), "failed") - jobs(before, "failed")).isEqualTo(1);
+        assertThat(store.versions("after-" + run)).isEmpty();
     }
 }
