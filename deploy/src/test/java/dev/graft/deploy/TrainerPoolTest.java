@@ -189,7 +189,7 @@ class TrainerPoolTest {
     }
 
     @Test
-    void nineRequestsAreEachTrainedExactlyOnceSpreadOverTheTrainers() throws Exception {
+    void nineRequestsAreEachTrainedExactlyOnceSpreadOverAtLeastTwoTrainers() throws Exception {
         Set<String> ranOn = new TreeSet<>();
         // every trainer exports its job counters from its start, labelled with its name, idle or not
         for (Map.Entry<String, ServiceProcess> trainer : trainers.entrySet()) {
@@ -224,6 +224,7 @@ class TrainerPoolTest {
             }
         }
         System.out.println("pool: nine requests ran on " + ranOn);
+        // two, not three: on a loaded 2-core machine one trainer may poll last every time
         assertThat(ranOn).hasSizeGreaterThanOrEqualTo(2);
         awaitAllAcknowledged();
     }
@@ -279,8 +280,9 @@ class TrainerPoolTest {
             assertThat(resumed.message()).endsWith("after fine-tune epoch " + lastEpochBeforeStop);
             double handover = Duration.between(stoppedAt, resumed.timestamp()).toMillis() / 1000.0;
             System.out.printf("pool: SIGTERM to resume on another trainer: %.1f s%n", handover);
-            // released, not expired: well before a record lock has passed since the stop
-            assertThat(handover).isLessThan(Duration.parse(LOCK).toSeconds());
+            // released, not expired: a third of a record lock (the hand-over measures about 1 s here), where waiting
+            // for the lock to expire would take the whole lock
+            assertThat(handover).isLessThan(Duration.parse(LOCK).toSeconds() / 3.0);
             List<TrainingEvent> events = eventsOf(client, "stopped-1", 1);
             assertThat(trainerOf("stopped-1")).isNotEqualTo(stopped);
             assertTrainedOnce(client, "stopped-1", events, 2, FINE_TUNE_EPOCHS);
@@ -333,5 +335,40 @@ class TrainerPoolTest {
                     .containsExactly("1");
         }
         awaitAllAcknowledged();
+    }
+
+    @Test
+    void aRequestRejectedAtValidationIsAnsweredFailedByEveryTrainerAndAfterARestart() throws Exception {
+        String request = TestRequests.smallConvnet("rejected-1", "train", "validation", 1, 0)
+                .replace("\"small-convnet\"", "\"resnet9000\"");
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.TRAINING_REQUESTS, "rejected-1", request);
+            assertThat(eventsOf(client, "rejected-1", 1)).singleElement().satisfies(e -> {
+                assertThat(e.type()).isEqualTo(TrainingEvent.Type.FAILED);
+                assertThat(e.message()).contains("unknown architecture 'resnet9000'");
+            });
+        }
+        String rejectedBy = null;
+        for (ServiceProcess trainer : trainers.values()) {
+            JsonNode answer = failedAnswer(trainer, "rejected-1");
+            if (!answer.path("trainer").asText().isEmpty()) {
+                rejectedBy = answer.path("trainer").asText();
+            }
+        }
+        assertThat(rejectedBy).as("the trainer that rejected it answers from memory, naming itself").isNotNull();
+        trainers.get(rejectedBy).close();
+        poolRunning();
+        failedAnswer(trainers.get(rejectedBy), "rejected-1");
+        awaitAllAcknowledged();
+    }
+
+    /** The trainer's answer for the request: 200, FAILED, with the validation's reason. */
+    private static JsonNode failedAnswer(ServiceProcess trainer, String requestId) throws Exception {
+        var response = trainer.get("/api/trainings/" + requestId);
+        assertThat(response.statusCode()).as(trainer.name() + ": " + response.body()).isEqualTo(200);
+        JsonNode answer = Json.MAPPER.readTree(response.body());
+        assertThat(answer.path("state").asText()).as(trainer.name()).isEqualTo("FAILED");
+        assertThat(answer.path("message").asText()).as(trainer.name()).contains("unknown architecture 'resnet9000'");
+        return answer;
     }
 }

@@ -3,7 +3,6 @@ package dev.graft.trainer.job;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
-import org.apache.commons.codec.digest.DigestUtils;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -27,6 +26,7 @@ import java.util.regex.Pattern;
 @ApplicationScoped
 public class Claims {
     private static final Logger LOG = Logger.getLogger(Claims.class);
+    static final String DIR = "claims/";
     private static final Pattern GENERATION = Pattern.compile("(\\d+)\\.json");
 
     private final Blobs state;
@@ -129,7 +129,7 @@ public class Claims {
     }
 
     private static String folder(String requestId) {
-        return "claims/" + DigestUtils.sha256Hex(requestId) + "/";
+        return DIR + KnownRequests.stateName(requestId) + "/";
     }
 
     private static String key(Claim claim) {

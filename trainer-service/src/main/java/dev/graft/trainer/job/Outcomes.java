@@ -4,7 +4,6 @@ import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
-import org.apache.commons.codec.digest.DigestUtils;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
@@ -20,7 +19,8 @@ import java.util.Optional;
 @ApplicationScoped
 public class Outcomes {
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
-    private static final String DIR = "outcomes/";
+    static final String DIR = "outcomes/";
+    static final String SUFFIX = ".json";
 
     private final Blobs state;
 
@@ -52,7 +52,22 @@ public class Outcomes {
         }
     }
 
+    /**
+     * Records the outcome of a request refused at validation unless the requestId already has one: a
+     * malformed record sent under the key of a finished request must not overwrite its outcome.
+     */
+    public void recordUnlessKnown(TrainingEvent outcome) {
+        try {
+            if (!state.create(key(outcome.requestId()), Json.write(outcome).getBytes(StandardCharsets.UTF_8))) {
+                LOG.infof("request %s already has an outcome: kept", outcome.requestId());
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf("cannot record the outcome of request %s in %s: %s", outcome.requestId(), state.location(),
+                    e.getMessage());
+        }
+    }
+
     private static String key(String requestId) {
-        return DIR + DigestUtils.sha256Hex(requestId) + ".json";
+        return DIR + KnownRequests.stateName(requestId) + SUFFIX;
     }
 }

@@ -23,7 +23,8 @@ import java.util.Optional;
  * what this trainer runs or ran recently, in memory (with the epochs so far); else from the pool's
  * shared state, the recorded outcome (a success with the report stored beside its version) or the
  * live claim of the trainer running it now; else a version stored by a trainer that died before
- * recording the outcome, from the store. Each answer names the trainer that runs or ran it.
+ * recording the outcome, from the store. Each answer names the trainer that runs or ran it. An id the
+ * shared state has never heard of ({@link KnownRequests}) is answered without reading anything.
  */
 @ApplicationScoped
 public class TrainingRegistry {
@@ -40,6 +41,7 @@ public class TrainingRegistry {
     private final ModelStore store;
     private final Outcomes outcomes;
     private final Claims claims;
+    private final KnownRequests known;
     private final String trainer;
     private final Map<String, Status> recent = new LinkedHashMap<>(16, 0.75f, false) {
         @Override
@@ -48,10 +50,11 @@ public class TrainingRegistry {
         }
     };
 
-    public TrainingRegistry(ModelStore store, Outcomes outcomes, Claims claims, PoolSettings pool) {
+    public TrainingRegistry(ModelStore store, Outcomes outcomes, Claims claims, KnownRequests known, PoolSettings pool) {
         this.store = store;
         this.outcomes = outcomes;
         this.claims = claims;
+        this.known = known;
         this.trainer = pool.trainerId();
     }
 
@@ -110,6 +113,9 @@ public class TrainingRegistry {
             if (s != null) {
                 return Optional.of(s);
             }
+        }
+        if (!known.mayExist(requestId)) {
+            return Optional.empty();   // no claim, no outcome: never taken by any trainer, so nothing stored either
         }
         Optional<Claim> claim = claims.current(requestId);
         String ranOn = claim.map(Claim::trainer).orElse(null);

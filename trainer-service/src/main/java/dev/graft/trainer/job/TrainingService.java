@@ -285,7 +285,11 @@ public class TrainingService implements JobRunner {
         registry.failed(requestId, model, reason);
         metrics.job(model, "rejected", seconds(started));
         deadLetter(record, reason);
-        publishOutcome(TrainingEvent.failed(requestId, model, reason));
+        TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
+        if (requestId != null) {
+            outcomes.recordUnlessKnown(failed);   // so that every trainer, and this one after a restart, can answer it
+        }
+        publishOutcome(failed);
     }
 
     private void deadLetter(RequestRecord record, String reason) {

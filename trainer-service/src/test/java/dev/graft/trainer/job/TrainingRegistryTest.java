@@ -28,7 +28,7 @@ class TrainingRegistryTest {
     private TrainingRegistry another(String name) {
         PoolSettings pool = trainer(name);
         return new TrainingRegistry(new ModelStore(root.resolve("models")), new Outcomes(state()),
-                new Claims(pool, state()), pool);
+                new Claims(pool, state()), new KnownRequests(state()), pool);
     }
 
     @Test
@@ -64,7 +64,7 @@ class TrainingRegistryTest {
         PoolSettings pool = trainer("trainer-a");
         Outcomes outcomes = new Outcomes(state());
         TrainingRegistry registry = new TrainingRegistry(new ModelStore(root.resolve("models")), outcomes,
-                new Claims(pool, state()), pool);
+                new Claims(pool, state()), new KnownRequests(state()), pool);
         // as the trainer does: the outcome into the registry and the shared state
         registry.failed("first", "m", "the first reason");
         outcomes.record(TrainingEvent.failed("first", "m", "the first reason"));
