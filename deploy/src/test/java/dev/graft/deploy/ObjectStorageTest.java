@@ -160,6 +160,10 @@ class ObjectStorageTest {
             assertThat(outcome.message()).contains("dataset.train").contains("'graft-secrets' may not be read")
                     .contains("[graft-data]");
             assertThat(client.readAll(Topics.TRAINING_REQUESTS_DLQ)).anySatisfy(r -> assertThat(r.key()).isEqualTo("forbidden"));
+            // refused at validation: its one event, read to the topic's end, is the FAILED one, never an ACCEPTED
+            assertThat(client.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
+                    .filter(e -> "forbidden".equals(e.requestId())).map(TrainingEvent::type).toList())
+                    .containsExactly(TrainingEvent.Type.FAILED);
         }
     }
 

@@ -55,15 +55,56 @@ public final class LocalKafkaBroker implements AutoCloseable {
 
     /** As {@link #start(Path, int, int)}, with broker settings of its own (a test's shorter limits). */
     public static LocalKafkaBroker start(Path dataDir, int port, int controllerPort, Map<String, String> overrides) {
+        return start(dataDir, port, controllerPort, overrides, null);
+    }
+
+    /**
+     * A listener as production Kafka runs one: TLS with the broker's key from a PKCS12 key store, and
+     * SASL with SCRAM-SHA-512 for the one user it knows. Clients reach it on 127.0.0.1:{@code port}.
+     */
+    public record SaslSslListener(int port, Path keyStore, String keyStorePassword, String user, String password) {
+        public String bootstrapServers() {
+            return HOST + ":" + port;
+        }
+
+        /** The client settings for it, as Kafka names them: what a service reads from kafka.* or KAFKA_*. */
+        public Map<String, String> clientSettings(Path trustStore, String trustStorePassword) {
+            return Map.of("bootstrap.servers", bootstrapServers(),
+                    "security.protocol", "SASL_SSL",
+                    "sasl.mechanism", "SCRAM-SHA-512",
+                    "sasl.jaas.config", jaas(user, password),
+                    "ssl.truststore.location", trustStore.toAbsolutePath().toString(),
+                    "ssl.truststore.password", trustStorePassword,
+                    "ssl.truststore.type", "PKCS12");
+        }
+
+        public static String jaas(String user, String password) {
+            return "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                    + "\" password=\"" + password + "\";";
+        }
+    }
+
+    /**
+     * As {@link #start(Path, int, int, Map)}, with a SASL_SSL listener beside the plaintext one (which
+     * the broker keeps for itself and for tests' own clients); {@code secure} null: none.
+     */
+    public static LocalKafkaBroker start(Path dataDir, int port, int controllerPort, Map<String, String> overrides,
+                                         SaslSslListener secure) {
         requireFree(port);
         requireFree(controllerPort);
+        if (secure != null) {
+            requireFree(secure.port());
+        }
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("logs");
             Map<String, Object> config = new HashMap<>(serverConfig(logDir, port, controllerPort));
+            if (secure != null) {
+                config.putAll(saslSslConfig(port, controllerPort, secure));
+            }
             config.putAll(overrides);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
-                format(dataDir, config);
+                format(dataDir, config, secure);
             }
             KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config), Time.SYSTEM);
             server.startup();
@@ -132,7 +173,22 @@ public final class LocalKafkaBroker implements AutoCloseable {
                 Map.entry("log.cleaner.dedupe.buffer.size", "4194304"));
     }
 
-    private static void format(Path dataDir, Map<String, Object> config) throws IOException {
+    private static Map<String, Object> saslSslConfig(int port, int controllerPort, SaslSslListener secure) {
+        String prefix = "listener.name.sasl_ssl.";
+        return Map.of(
+                "listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort
+                        + ",SASL_SSL://" + HOST + ":" + secure.port(),
+                "advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + ",SASL_SSL://" + HOST + ":" + secure.port(),
+                "listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL",
+                "sasl.enabled.mechanisms", "SCRAM-SHA-512",
+                prefix + "scram-sha-512.sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+                prefix + "ssl.keystore.location", secure.keyStore().toAbsolutePath().toString(),
+                prefix + "ssl.keystore.password", secure.keyStorePassword(),
+                prefix + "ssl.key.password", secure.keyStorePassword(),
+                prefix + "ssl.keystore.type", "PKCS12");
+    }
+
+    private static void format(Path dataDir, Map<String, Object> config, SaslSslListener secure) throws IOException {
         Properties properties = new Properties();
         properties.putAll(config);
         Path file = dataDir.resolve("server.properties");
@@ -140,8 +196,12 @@ public final class LocalKafkaBroker implements AutoCloseable {
             properties.store(out, "written by Graft's LocalKafkaBroker");
         }
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        int rc = StorageTool.execute(new String[]{"format", "-t", Uuid.randomUuid().toString(), "-c", file.toString()},
-                new PrintStream(output, true, StandardCharsets.UTF_8));
+        List<String> args = new java.util.ArrayList<>(List.of("format", "-t", Uuid.randomUuid().toString(), "-c", file.toString()));
+        if (secure != null) {
+            // SCRAM users live in the cluster's metadata: in KRaft the first ones are written when it is formatted
+            args.addAll(List.of("--add-scram", "SCRAM-SHA-512=[name=" + secure.user() + ",password=" + secure.password() + "]"));
+        }
+        int rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(output, true, StandardCharsets.UTF_8));
         if (rc != 0) {
             throw new IllegalStateException("formatting Kafka storage in " + dataDir + " failed: "
                     + output.toString(StandardCharsets.UTF_8));

@@ -12,6 +12,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import java.io.CharConversionException;
+
 /** Every failure as a status and {"error": "..."}: never an HTML page or an empty body. */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
@@ -52,6 +54,12 @@ public class ErrorMappers {
     @ServerExceptionMapper
     public Response badRequest(BadRequestException e) {
         return ApiError.response(Response.Status.BAD_REQUEST, e.getMessage());
+    }
+
+    /** Jackson's encoding detection read the body as UTF-32 (or 16) and found no such character: not JSON text. */
+    @ServerExceptionMapper
+    public Response undecodableJson(CharConversionException e) {
+        return ApiError.response(400, "the body is not JSON text in UTF-8, UTF-16 or UTF-32: " + e.getMessage());
     }
 
     @ServerExceptionMapper

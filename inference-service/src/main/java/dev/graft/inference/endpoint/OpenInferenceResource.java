@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.inference.health.ServingReadiness;
-import dev.graft.inference.predict.BadRequestException;
 import dev.graft.inference.predict.Prediction;
 import dev.graft.inference.predict.PredictionService;
 import dev.graft.inference.versions.ModelManager;
@@ -28,7 +27,6 @@ import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -183,70 +181,15 @@ public class OpenInferenceResource {
                         (long) shape.width()))), outputs);
     }
 
-    private Response infer(String model, Integer version, JsonNode request) {
-        if (request == null || !request.path("inputs").isArray() || request.path("inputs").size() != 1) {
-            throw new BadRequestException("an inference request needs exactly one input: \"" + BYTES_INPUT
-                    + "\" (BYTES, base64 images) or \"" + FP32_INPUT + "\" (FP32, [n, 3, height, width])");
-        }
-        JsonNode input = request.path("inputs").get(0);
-        String datatype = input.path("datatype").asText();
-        List<JsonNode> data = new ArrayList<>();
-        flatten(input.path("data"), data);
-        PredictionService.Served served;
-        if (datatype.equals("BYTES")) {
-            List<byte[]> images = new ArrayList<>();
-            for (int i = 0; i < data.size(); i++) {
-                if (!data.get(i).isTextual()) {
-                    throw new BadRequestException("BYTES data must be base64 strings, one per image");
-                }
-                images.add(PredictResource.base64(data.get(i).asText(), i + 1));
-            }
-            served = service.predictImages(model, version, images, null);
-        } else if (datatype.equals("FP32")) {
-            served = service.predictTensor(model, version, tensor(input, data), null);
-        } else {
-            throw new BadRequestException("input datatype must be BYTES (base64 images) or FP32 (preprocessed pixels), not '"
-                    + datatype + "'");
-        }
-        List<String> wanted = new ArrayList<>();
-        request.path("outputs").forEach(o -> wanted.add(o.path("name").asText()));
-        List<Tensor> outputs = outputs(served).stream().filter(t -> wanted.isEmpty() || wanted.contains(t.name())).toList();
-        String id = request.hasNonNull("id") ? request.get("id").asText() : null;
-        return Response.ok(new InferResponse(model, Integer.toString(served.version()), id, null, outputs))
+    private Response infer(String model, Integer version, JsonNode body) {
+        InferRequest request = InferRequest.parse(body);
+        PredictionService.Served served = request.isImages()
+                ? service.predictImages(model, version, request.images(), null)
+                : service.predictTensor(model, version, Nd4j.create(request.values(), request.shape(), DataType.FLOAT), null);
+        List<Tensor> outputs = outputs(served).stream()
+                .filter(t -> request.outputs().isEmpty() || request.outputs().contains(t.name())).toList();
+        return Response.ok(new InferResponse(model, Integer.toString(served.version()), request.id(), null, outputs))
                 .header(PredictResource.VERSION_HEADER, served.version()).build();
-    }
-
-    private static INDArray tensor(JsonNode input, List<JsonNode> data) {
-        JsonNode shapeNode = input.path("shape");
-        if (!shapeNode.isArray() || shapeNode.size() != 4) {
-            throw new BadRequestException("FP32 input needs shape [n, 3, height, width]");
-        }
-        long[] shape = new long[4];
-        long count = 1;
-        for (int i = 0; i < 4; i++) {
-            shape[i] = shapeNode.get(i).asLong();
-            count *= shape[i];
-        }
-        if (count != data.size() || count == 0) {
-            throw new BadRequestException("FP32 input has " + data.size() + " values but its shape " + shapeNode + " needs " + count);
-        }
-        float[] values = new float[data.size()];
-        for (int i = 0; i < values.length; i++) {
-            if (!data.get(i).isNumber()) {
-                throw new BadRequestException("FP32 data must be numbers");
-            }
-            values[i] = data.get(i).floatValue();
-        }
-        return Nd4j.create(values, shape, DataType.FLOAT);
-    }
-
-    /** Tensor data may be flat (row-major) or nested: both are read row-major. */
-    private static void flatten(JsonNode node, List<JsonNode> into) {
-        if (node.isArray()) {
-            node.forEach(child -> flatten(child, into));
-        } else if (!node.isMissingNode() && !node.isNull()) {
-            into.add(node);
-        }
     }
 
     private static List<Tensor> outputs(PredictionService.Served served) {

@@ -238,11 +238,36 @@ public final class ModelStore {
         String key = versionKey(model, version) + MANIFEST;
         byte[] bytes = blobs.read(key).orElseThrow(
                 () -> new ModelStoreException("no manifest for " + model + " version " + version + " in " + location()));
+        ModelManifest manifest;
         try {
-            return Json.read(new String(bytes, StandardCharsets.UTF_8), ModelManifest.class);
+            manifest = Json.read(new String(bytes, StandardCharsets.UTF_8), ModelManifest.class);
         } catch (IllegalArgumentException e) {
             throw new ModelStoreException("unreadable manifest " + location() + key + ": " + e.getMessage(), e);
         }
+        String problem = problem(manifest, model, version);
+        if (problem != null) {
+            throw new ModelStoreException("manifest " + location() + key + " " + problem);
+        }
+        return manifest;
+    }
+
+    /**
+     * What makes a parsed manifest unusable as the one of {@code model} version {@code version}, or null. Its
+     * names become file names (the artifact's key, the cache's path): a manifest naming another model or
+     * version, or an artifact that is not a plain file name in the version's folder, is refused.
+     */
+    static String problem(ModelManifest manifest, String model, int version) {
+        if (!model.equals(manifest.model()) || manifest.version() != version) {
+            return "names " + manifest.model() + " version " + manifest.version() + ", not its own folder's";
+        }
+        String artifact = manifest.artifact();
+        if (artifact == null || artifact.contains("/") || !StorageUri.isPlainKey(artifact)) {
+            return "names the artifact '" + artifact + "': not a file name in its version's folder";
+        }
+        if (manifest.sha256() == null || !manifest.sha256().matches("[0-9a-f]{64}") || manifest.sizeBytes() < 0) {
+            return "lacks a valid sha256 and size";
+        }
+        return null;
     }
 
     /**

@@ -11,10 +11,11 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.smallrye.common.annotation.Identifier;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -39,13 +40,15 @@ public class ShareGroup {
     private final LegacyTrainer legacy;
     private final Admin admin;
 
-    public ShareGroup(PoolSettings pool, LegacyTrainer legacy,
-                      @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+    /** {@code kafka}: the application's kafka.* settings (servers, TLS, SASL), as every Kafka client of the trainer gets them. */
+    public ShareGroup(PoolSettings pool, LegacyTrainer legacy, @Identifier("default-kafka-broker") Map<String, Object> kafka) {
         this.pool = pool;
         this.legacy = legacy;
-        this.admin = Admin.create(Map.of("bootstrap.servers", bootstrap, "client.id", "graft-trainer-admin-" + pool.trainerId(),
-                "default.api.timeout.ms", (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS),
-                "request.timeout.ms", (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS)));
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.put("client.id", "graft-trainer-admin-" + pool.trainerId());
+        config.put("default.api.timeout.ms", (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        config.put("request.timeout.ms", (int) TimeUnit.SECONDS.toMillis(TIMEOUT_SECONDS));
+        this.admin = Admin.create(config);
     }
 
     /**

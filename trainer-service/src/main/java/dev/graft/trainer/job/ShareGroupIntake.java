@@ -9,10 +9,11 @@ import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.smallrye.common.annotation.Identifier;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +51,7 @@ public class ShareGroupIntake {
     private final Claims claims;
     private final PoolSettings pool;
     private final ShareGroup group;
-    private final String bootstrap;
+    private final Map<String, Object> kafka;
     private final ExecutorService trainingThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "graft-training"));
     private final Thread thread = new Thread(this::run, "graft-intake");
     private volatile boolean stopping;
@@ -58,13 +59,14 @@ public class ShareGroupIntake {
     /** Why the intake last paused, so a long pause is logged once; empty while it takes requests. */
     private String pausedFor = "";
 
+    /** {@code kafka}: the application's kafka.* settings (servers, TLS, SASL), as every Kafka client of the trainer gets them. */
     public ShareGroupIntake(JobRunner trainings, Claims claims, PoolSettings pool, ShareGroup group,
-                            @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+                            @Identifier("default-kafka-broker") Map<String, Object> kafka) {
         this.trainings = trainings;
         this.claims = claims;
         this.pool = pool;
         this.group = group;
-        this.bootstrap = bootstrap;
+        this.kafka = Map.copyOf(kafka);
     }
 
     void start(@Observes StartupEvent started) {
@@ -231,12 +233,13 @@ public class ShareGroupIntake {
     }
 
     private Map<String, Object> consumerConfig() {
-        return Map.of("bootstrap.servers", bootstrap,
-                "group.id", pool.group(),
+        Map<String, Object> config = new HashMap<>(kafka);
+        config.putAll(Map.of("group.id", pool.group(),
                 "client.id", "graft-trainer-" + pool.trainerId(),
                 "share.acknowledgement.mode", "explicit",
                 "share.acquire.mode", "record_limit",
-                "max.poll.records", 1);
+                "max.poll.records", 1));
+        return config;
     }
 
 

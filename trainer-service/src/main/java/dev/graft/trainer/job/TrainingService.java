@@ -3,7 +3,6 @@ package dev.graft.trainer.job;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.events.ModelVersionEvent;
 import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.store.ModelStore;
@@ -97,7 +96,7 @@ public class TrainingService implements JobRunner {
         RequestRecord record = job.record();
         TrainingPlan plan;
         try {
-            plan = plan(record.value());
+            plan = TrainingRequestValidator.parse(record.value());
             baseChecks.check(plan);
             datasets.check(plan.dataset());
         } catch (IllegalArgumentException e) {
@@ -211,13 +210,6 @@ public class TrainingService implements JobRunner {
             }
         }
         return AcknowledgeType.ACCEPT;
-    }
-
-    private static TrainingPlan plan(String json) {
-        if (json == null || json.isBlank()) {
-            throw new IllegalArgumentException("the record is empty: a training request is a JSON object");
-        }
-        return TrainingRequestValidator.validate(Json.read(json, TrainingRequest.class));
     }
 
     /** Events and metrics as the training goes; it stops at the next batch once cancelled or the trainer stops. */

@@ -1,6 +1,7 @@
 package dev.graft.trainer.training;
 
 import dev.graft.shared.events.TrainingRequest;
+import dev.graft.shared.json.Json;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
@@ -29,9 +30,23 @@ public final class TrainingRequestValidator {
     private TrainingRequestValidator() {
     }
 
+    public static final int MAX_REQUEST_ID = 256;
+
+    /** A request record's value, read and validated: any problem is an IllegalArgumentException naming it. */
+    public static TrainingPlan parse(String json) {
+        if (json == null || json.isBlank()) {
+            throw new IllegalArgumentException("the record is empty: a training request is a JSON object");
+        }
+        return validate(Json.read(json, TrainingRequest.class));
+    }
+
     public static TrainingPlan validate(TrainingRequest r) {
         List<String> problems = new ArrayList<>();
         require(problems, r.requestId() != null && !r.requestId().isBlank(), "requestId is required");
+        // it names the request in logs, events and URLs: bounded, one line
+        require(problems, r.requestId() == null || (r.requestId().length() <= MAX_REQUEST_ID
+                && r.requestId().chars().noneMatch(Character::isISOControl)),
+                "requestId must be at most " + MAX_REQUEST_ID + " characters, with no control characters");
         try {
             ModelStore.requireValidName(r.model());
         } catch (ModelStoreException e) {

@@ -60,7 +60,7 @@ class LegacyTrainerTest {
 
             PoolSettings pool = new PoolSettings("trainer-1", "graft-trainers", Duration.ofSeconds(15));
             ShareGroup group = new ShareGroup(pool, new LegacyTrainer(journal, TrainerState.folder(root.resolve("state")).blobs()),
-                    broker.bootstrapServers());
+                    Map.of("bootstrap.servers", broker.bootstrapServers()));
             group.prepare(() -> false);
 
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {

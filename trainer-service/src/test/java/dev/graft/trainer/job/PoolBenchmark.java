@@ -69,8 +69,8 @@ public final class PoolBenchmark {
             for (int i = 1; i <= consumers; i++) {
                 PoolSettings pool = new PoolSettings("sim-" + i, "graft-trainer", LOCK);
                 group = new ShareGroup(pool, new LegacyTrainer(work.resolve("no-single-trainer"), TrainerState.folder(work.resolve("state")).blobs()),
-                        broker.bootstrapServers());
-                intakes.add(new ShareGroupIntake(sleeper, new Claims(pool, TrainerState.folder(work.resolve("state"))), pool, group, broker.bootstrapServers()));
+                        Map.of("bootstrap.servers", broker.bootstrapServers()));
+                intakes.add(new ShareGroupIntake(sleeper, new Claims(pool, TrainerState.folder(work.resolve("state"))), pool, group, Map.of("bootstrap.servers", broker.bootstrapServers())));
             }
             intakes.forEach(intake -> intake.start(null));
             // every consumer has joined before the clock starts: one warm-up request each

@@ -56,9 +56,9 @@ class ShareGroupIntakeTest {
             };
             PoolSettings pool = new PoolSettings("trainer-1", "graft-trainers", LOCK);
             TrainerState state = TrainerState.folder(root.resolve("state"));
-            ShareGroup group = new ShareGroup(pool, new LegacyTrainer(null, state.blobs()), broker.bootstrapServers());
+            ShareGroup group = new ShareGroup(pool, new LegacyTrainer(null, state.blobs()), Map.of("bootstrap.servers", broker.bootstrapServers()));
             ShareGroupIntake intake = new ShareGroupIntake(runner, new Claims(pool, state), pool, group,
-                    broker.bootstrapServers());
+                    Map.of("bootstrap.servers", broker.bootstrapServers()));
             intake.start(null);
             try (KafkaTestClient client = new KafkaTestClient(broker.bootstrapServers())) {
                 client.send(Topics.TRAINING_REQUESTS, "r-1", "{}");

@@ -206,6 +206,8 @@ class TrainingOverKafkaTest {
             TrainingEvent outcome = outcomeOf(kafka, requestId, new ArrayList<>());
             assertThat(outcome.type()).isEqualTo(TrainingEvent.Type.FAILED);
             assertThat(outcome.message()).contains("could not publish a version of " + model);
+            // nothing announced: the versions topic, read to its end after the outcome, names no version of it
+            assertThat(kafka.readAll(Topics.MODEL_VERSIONS)).noneSatisfy(r -> assertThat(r.value()).contains("\"" + model + "\""));
         }
         assertThat(store.versions(model)).isEmpty();
         assertThat(java.nio.file.Files.readString(store.folder().orElseThrow().resolve(model))).isEqualTo("not a folder");
