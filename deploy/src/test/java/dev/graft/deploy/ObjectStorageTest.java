@@ -2,6 +2,7 @@ package dev.graft.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.testing.KafkaTestClient;
+import dev.graft.testing.MetricsText;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.ModelVersionEvent;
@@ -173,9 +174,7 @@ class ObjectStorageTest {
         ModelStore store = store();
         ModelManifest first = store.manifest("shapes", 1);
         Path artifact = store.verify(first);
-        ModelManifest second = store.publish(ModelManifest.draft(first.model(), first.task(), first.labels(),
-                first.targetNormalization(), first.inputShape(), first.preprocessingMode(), first.metrics(), first.base(), "copied-by-the-test"),
-                p -> Files.copy(artifact, p));
+        ModelManifest second = store.publish(copyOf(first, first.model()), p -> Files.copy(artifact, p));
         s3.stop();
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             client.send(Topics.MODEL_VERSIONS, "shapes", Json.write(ModelVersionEvent.of(second)));
@@ -192,6 +191,49 @@ class ObjectStorageTest {
 
     @Test
     @Order(4)
+    void anObjectCorruptedOrMissingInTheBucketFailsItsVersionOnceCountedAndNotRetried() throws Exception {
+        ModelStore store = store();
+        ModelManifest first = store.manifest("shapes", 1);
+        Path artifact = store.verify(first);
+        Blobs models = bucket(STORE);
+        ModelManifest corrupt = store.publish(copyOf(first, "corrupt"), p -> Files.copy(artifact, p));
+        ModelManifest missing = store.publish(copyOf(first, "corrupt"), p -> Files.copy(artifact, p));
+        // the same size, other bytes: only the sha256 can tell; and an artifact gone from the bucket
+        byte[] bytes = Files.readAllBytes(artifact);
+        bytes[bytes.length / 2] ^= 0x5a;
+        models.write("corrupt/" + corrupt.version() + "/model.zip", bytes);
+        models.delete("corrupt/" + missing.version() + "/model.zip");
+        String before = inference.get("/q/metrics").body();
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.send(Topics.MODEL_VERSIONS, "corrupt", Json.write(ModelVersionEvent.of(corrupt)));
+            client.send(Topics.MODEL_VERSIONS, "corrupt", Json.write(ModelVersionEvent.of(missing)));
+        }
+        JsonNode status = inference.awaitModelStatus("corrupt", "both versions failed",
+                s -> s.path("failed").size() == 2, TIMEOUT);
+        assertThat(status.path("failed").toString()).contains("sha256").contains("model.zip");
+        // failed for good: one attempt each and none planned, so neither a rescan nor a request retries them
+        for (JsonNode version : status.path("versions")) {
+            assertThat(version.path("state").asText()).as(version.toString()).isEqualTo("failed");
+            assertThat(version.path("attempts").asInt()).as(version.toString()).isEqualTo(1);
+            assertThat(version.path("nextAttempt").isNull() || version.path("nextAttempt").isMissingNode())
+                    .as(version.toString()).isTrue();
+        }
+        String after = inference.get("/q/metrics").body();
+        for (ModelManifest version : List.of(corrupt, missing)) {
+            String series = "graft_model_loads_total{model=\"corrupt\",outcome=\"failed\",version=\"" + version.version() + "\"}";
+            assertThat(MetricsText.value(after, series) - MetricsText.value(before, series)).as(series).isEqualTo(1);
+        }
+        assertThat(work.resolve("inference-cache/corrupt/" + corrupt.version() + "/model.zip")).as("nothing corrupt cached")
+                .doesNotExist();
+    }
+
+    private static ModelManifest copyOf(ModelManifest manifest, String model) {
+        return ModelManifest.draft(model, manifest.task(), manifest.labels(), manifest.targetNormalization(),
+                manifest.inputShape(), manifest.preprocessingMode(), manifest.metrics(), manifest.base(), "copied-by-the-test");
+    }
+
+    @Test
+    @Order(5)
     void aPublishWhileStorageIsAwayFailsWithTheReasonAndLeavesNoVersion() throws Exception {
         try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             client.send(Topics.TRAINING_REQUESTS, "outage", TestRequests.smallConvnet("outage", TRAIN, VALIDATION, 2, 3));
@@ -213,7 +255,7 @@ class ObjectStorageTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void wrongCredentialsAreNamedAtStartAndKeepTheServiceUnready() throws Exception {
         Map<String, String> wrong = new HashMap<>(env);
         wrong.put("GRAFT_S3_SECRET_ACCESS_KEY", "not-the-secret");

@@ -84,19 +84,14 @@ class S3ModelStoreTest extends ModelStoreContract {
 
     @Test
     void aPublishOutlivesAShortOutageThroughRetriesWithBackoff() {
-        ModelStore store = new ModelStore(blobs(), new ArtifactCache(cacheDir, 1L << 20));
+        // attempts enough to outlast the server's restart (a JVM start, seconds on a loaded machine), whatever it
+        // takes: the publish's first request meets the stopped server, the retries find it back
+        ModelStore store = new ModelStore(StorageUri.parse(uri).open(settings().withMaxAttempts(30)),
+                new ArtifactCache(cacheDir, 1L << 20));
         ModelManifest manifest = store.publish(draft("cats"), p -> {
             Files.writeString(p, "weights");
             server.stop();
-            Thread restarter = new Thread(() -> {
-                try {
-                    Thread.sleep(1500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                server.restart();
-            });
-            restarter.start();
+            new Thread(server::restart).start();
         });
         assertThat(manifest.version()).isEqualTo(1);
         assertThat(store.versions("cats")).containsExactly(1);

@@ -110,6 +110,7 @@ public class TrainingService implements JobRunner {
                 if (claims.current(requestId).filter(record::sameRecord).isPresent()) {
                     // the very record whose outcome a trainer published before it could acknowledge it
                     LOG.infof("request %s: its record came back after its outcome was published; acknowledged", requestId);
+                    metrics.job(plan.model(), "acknowledged_again", seconds(started));
                 } else {
                     answerAgain(earlier.get(), started);
                 }
