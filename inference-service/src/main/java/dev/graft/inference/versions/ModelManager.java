@@ -148,7 +148,7 @@ public class ModelManager {
         if (passing && attempts < retryPolicy.maxAttempts()) {
             Duration pause = retryPolicy.backoff(attempts);
             Instant planned = Instant.now().plus(pause);
-            versions.failed(version, cause.getMessage(), planned);
+            versions.failed(version, cause.getMessage(), planned, true);
             retries.schedule(() -> decisions.execute(() -> {
                 if (versions.retryDue(version, planned)) {
                     reconcile(versions);
@@ -160,7 +160,7 @@ public class ModelManager {
         }
         String reason = cause.getMessage() + (passing
                 ? " (gave up after " + attempts + " attempts; announce the version again or restart)" : "");
-        versions.failed(version, reason, null);
+        versions.failed(version, reason, null, passing);
         LOG.errorf("%s version %d cannot serve: %s", versions.model, version, reason);
     }
 

@@ -84,11 +84,16 @@ final class ModelVersions {
             return;
         }
         record.inStore = inStore;
-        if (record.state() == VersionState.FAILED) {
-            record.failedAttempts = 0;
-            record.nextAttempt = null;
-            move(record, VersionState.DISCOVERED, null);
+        if (record.state() == VersionState.FAILED && !record.lasting) {
+            restart(record);
         }
+    }
+
+    private void restart(VersionRecord record) {
+        record.failedAttempts = 0;
+        record.nextAttempt = null;
+        record.lasting = false;
+        move(record, VersionState.DISCOVERED, null);
     }
 
     /** A listing of the store: new versions are discovered, versions no longer listed are marked so. */
@@ -131,6 +136,8 @@ final class ModelVersions {
             record.manifest = null;   // a number freed by a removal may be reused by another version
             if (record.state() == VersionState.RETIRED) {
                 move(record, VersionState.DISCOVERED, null);
+            } else if (record.state() == VersionState.FAILED) {
+                restart(record);
             }
         }
     }
@@ -257,10 +264,14 @@ final class ModelVersions {
         }
     }
 
-    /** A load or manifest read failed; {@code nextAttempt} is when it is tried again, null for never. */
-    synchronized void failed(int version, String reason, Instant nextAttempt) {
+    /**
+     * A load or manifest read failed; {@code nextAttempt} is when it is tried again, null for never;
+     * {@code passing}: the store could not be reached, rather than holding something unusable.
+     */
+    synchronized void failed(int version, String reason, Instant nextAttempt, boolean passing) {
         VersionRecord record = versions.get(version);
         record.failedAttempts++;
+        record.lasting = !passing && record.inStore;
         move(record, VersionState.FAILED, reason);
         record.nextAttempt = nextAttempt;
     }

@@ -16,6 +16,12 @@ final class VersionRecord {
     int failedAttempts;
     /** When a failure for a passing reason is tried again; null when no attempt is planned. */
     Instant nextAttempt;
+    /**
+     * Failed on what the store lists for it (its manifest or artifact), not on reaching the store: announcing
+     * it again cannot change that, so an announcement does not start it again (a version announced before
+     * the store listed it, or one that gave up while storage was away, does start again).
+     */
+    boolean lasting;
     /** Listed in the store at the last look (an announced version may not be there yet). */
     boolean inStore;
     /** Read when the promotion rule needs it or when loaded. */
