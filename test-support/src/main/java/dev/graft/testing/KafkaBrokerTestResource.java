@@ -26,7 +26,9 @@ public class KafkaBrokerTestResource implements QuarkusTestResourceLifecycleMana
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        broker = LocalKafkaBroker.startOnFreePorts(dataDir);
+        // share-group locks down to 1 s (the broker's own floor is 15 s), so a test can outlast a lock in seconds
+        broker = LocalKafkaBroker.start(dataDir, LocalKafkaBroker.freePort(), LocalKafkaBroker.freePort(),
+                Map.of("group.share.min.record.lock.duration.ms", "1000"));
         return Map.of("kafka.bootstrap.servers", broker.bootstrapServers());
     }
 
