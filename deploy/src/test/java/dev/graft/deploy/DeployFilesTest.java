@@ -287,6 +287,11 @@ class DeployFilesTest {
             for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
                 for (JsonNode document : yaml(file)) {
                     assertThat(document.path("kind").asText()).as(file.toString()).isNotEqualTo("Secret");
+                    if (document.path("kind").asText().equals("Deployment")) {
+                        // Kafka's credentials reach every Kafka client: both services load both Secrets
+                        assertThat(document.path("spec").path("template").path("spec").path("containers").get(0)
+                                .path("envFrom").toString()).as(file.toString()).contains("graft-secrets").contains("graft-s3");
+                    }
                 }
             }
         }

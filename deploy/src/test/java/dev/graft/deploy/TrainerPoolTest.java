@@ -375,9 +375,18 @@ class TrainerPoolTest {
         awaitAllAcknowledged();
     }
 
-    /** The trainer's answer for the request: 200, FAILED, with the validation's reason. */
+    /**
+     * The trainer's answer for the request: 200, FAILED, with the validation's reason. Waited for: a trainer reads
+     * the pool's known requests at most once a second, so one that read them just before the refusal answers
+     * 404 for up to a second.
+     */
     private static JsonNode failedAnswer(ServiceProcess trainer, String requestId) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         var response = trainer.get("/api/trainings/" + requestId);
+        while (response.statusCode() == 404 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            response = trainer.get("/api/trainings/" + requestId);
+        }
         assertThat(response.statusCode()).as(trainer.name() + ": " + response.body()).isEqualTo(200);
         JsonNode answer = Json.MAPPER.readTree(response.body());
         assertThat(answer.path("state").asText()).as(trainer.name()).isEqualTo("FAILED");

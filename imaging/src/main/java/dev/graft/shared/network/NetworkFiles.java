@@ -16,7 +16,7 @@ import java.util.zip.ZipFile;
  * deserializes a {@code preprocessor.bin} with Java serialization if the zip holds one; Graft never
  * writes one, so a zip with any entry beyond what {@link ModelSerializer#writeModel} writes without a
  * normalizer is refused before DL4J opens it; the JVM-wide filter each service installs at start
- * ({@code dev.graft.shared.store.SerialFilter}) stands behind that.
+ * ({@code dev.graft.shared.security.SerialFilter}) stands behind that.
  */
 public final class NetworkFiles {
     /** What ModelSerializer writes for a graph without a normalizer. */

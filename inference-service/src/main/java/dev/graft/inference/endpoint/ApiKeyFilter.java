@@ -5,8 +5,8 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.ext.Provider;
 
 /**
- * Checks the admin key on {@link AdminOnly} endpoints when one is configured ({@code graft.admin.api-key},
- * e.g. from the environment variable GRAFT_ADMIN_API_KEY).
+ * Checks the admin key on {@link AdminOnly} endpoints ({@code graft.admin.api-key}, e.g. from the environment
+ * variable GRAFT_ADMIN_API_KEY); without one configured they answer 403.
  */
 @Provider
 @AdminOnly

@@ -148,7 +148,7 @@ public class ModelManager {
         if (passing && attempts < retryPolicy.maxAttempts()) {
             Duration pause = retryPolicy.backoff(attempts);
             Instant planned = Instant.now().plus(pause);
-            versions.failed(version, cause.getMessage(), planned, true);
+            versions.failed(version, cause.getMessage(), planned, false);
             retries.schedule(() -> decisions.execute(() -> {
                 if (versions.retryDue(version, planned)) {
                     reconcile(versions);
@@ -160,8 +160,22 @@ public class ModelManager {
         }
         String reason = cause.getMessage() + (passing
                 ? " (gave up after " + attempts + " attempts; announce the version again or restart)" : "");
-        versions.failed(version, reason, null, passing);
+        versions.failed(version, reason, null, !passing && ofStoredBytes(cause));
         LOG.errorf("%s version %d cannot serve: %s", versions.model, version, reason);
+    }
+
+    /**
+     * The store's answer, or the bytes it gave, are unusable (a manifest, size or checksum the store refuses, a
+     * zip that does not open or restore): what it holds for the version, which announcing it again cannot change.
+     * Other failures (a warm-up, native memory) may pass.
+     */
+    private static boolean ofStoredBytes(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ModelStoreException || t instanceof java.io.IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Storage that could not be read for a while: worth trying again. A bad checksum or manifest is not. */

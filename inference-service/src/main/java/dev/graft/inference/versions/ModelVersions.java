@@ -266,12 +266,13 @@ final class ModelVersions {
 
     /**
      * A load or manifest read failed; {@code nextAttempt} is when it is tried again, null for never;
-     * {@code passing}: the store could not be reached, rather than holding something unusable.
+     * {@code ofStoredBytes}: what the store holds for it is unusable, rather than the store unreachable or
+     * the load failing for a reason of its own.
      */
-    synchronized void failed(int version, String reason, Instant nextAttempt, boolean passing) {
+    synchronized void failed(int version, String reason, Instant nextAttempt, boolean ofStoredBytes) {
         VersionRecord record = versions.get(version);
         record.failedAttempts++;
-        record.lasting = !passing && record.inStore;
+        record.lasting = ofStoredBytes && record.inStore;
         move(record, VersionState.FAILED, reason);
         record.nextAttempt = nextAttempt;
     }

@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.hamcrest.Matchers.is;
 
@@ -68,6 +69,8 @@ class AdminEndpointsOffTest {
         assertThatThrownBy(() -> AccessKeys.checked("graft.predict.api-key", Optional.of("short-key")))
                 .hasMessage("graft.predict.api-key is 9 characters long; use at least 16 (e.g. 'openssl rand -hex 32')");
         AccessKeys.checked("graft.admin.api-key", Optional.of("0123456789abcdef"));
+        // the service set the JVM-wide deserialization filter as it started
+        assertThat(dev.graft.shared.security.SerialFilter.installed()).isTrue();
         AccessKeys.checked("graft.admin.api-key", Optional.empty());
     }
 }

@@ -21,6 +21,7 @@ public class Outcomes {
     private static final Logger LOG = Logger.getLogger(Outcomes.class);
     static final String DIR = "outcomes/";
     static final String SUFFIX = ".json";
+    static final String REJECTED = ".rejected.json";
 
     private final Blobs state;
 
@@ -53,17 +54,29 @@ public class Outcomes {
     }
 
     /**
-     * Records the outcome of a request refused at validation unless the requestId already has one: a
-     * malformed record sent under the key of a finished request must not overwrite its outcome.
+     * Records why a request was refused at validation, apart from outcomes: it answers lookups of the id
+     * on every trainer, but is not an outcome, so the same requestId sent again corrected is trained, and
+     * a malformed record sent under the id of a request that is queued, running or done changes nothing
+     * of it. The latest refusal is kept.
      */
-    public void recordUnlessKnown(TrainingEvent outcome) {
+    public void recordRejection(TrainingEvent refusal) {
         try {
-            if (!state.create(key(outcome.requestId()), Json.write(outcome).getBytes(StandardCharsets.UTF_8))) {
-                LOG.infof("request %s already has an outcome: kept", outcome.requestId());
-            }
+            state.write(DIR + KnownRequests.stateName(refusal.requestId()) + REJECTED,
+                    Json.write(refusal).getBytes(StandardCharsets.UTF_8));
         } catch (RuntimeException e) {
-            LOG.errorf("cannot record the outcome of request %s in %s: %s", outcome.requestId(), state.location(),
-                    e.getMessage());
+            LOG.errorf("cannot record the refusal of request %s in %s: %s", KnownRequests.printable(refusal.requestId()),
+                    state.location(), e.getMessage());
+        }
+    }
+
+    /** The latest refusal of the request at validation, if any. */
+    public Optional<TrainingEvent> rejection(String requestId) {
+        try {
+            return state.read(DIR + KnownRequests.stateName(requestId) + REJECTED)
+                    .map(bytes -> Json.read(new String(bytes, StandardCharsets.UTF_8), TrainingEvent.class));
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot read the recorded refusal of request %s (%s)", requestId, e.getMessage());
+            return Optional.empty();
         }
     }
 

@@ -128,6 +128,13 @@ public class TrainingRegistry {
                     "training on trainer " + ranOn + " (its epochs: GET /api/trainings/" + requestId + " there)",
                     null, null));
         }
+        if (claim.isEmpty()) {
+            // refused at validation and never taken since (a later record under the id, valid, would have a claim)
+            Optional<TrainingEvent> refused = outcomes.rejection(requestId);
+            if (refused.isPresent()) {
+                return Optional.of(fromOutcome(refused.get(), null));
+            }
+        }
         return stored(requestId).map(manifest -> succeeded(manifest, ranOn));
     }
 

@@ -257,8 +257,9 @@ public class TrainingService implements JobRunner {
 
     /**
      * An unreadable or invalid request: a failed event naming it as well as the JSON (or else the
-     * record's key) allows, so the sender can match it, and the record itself on the dead-letter topic. No outcome is recorded: the same
-     * requestId, corrected, is a new request.
+     * record's key) allows, so the sender can match it, and the record itself on the dead-letter topic. The
+     * refusal is recorded apart from outcomes: every trainer can answer it, and the same requestId, corrected,
+     * is still a new request.
      */
     private void reject(RequestRecord record, String reason, long started) {
         String requestId = null;
@@ -274,13 +275,14 @@ public class TrainingService implements JobRunner {
             // the record's key is the requestId by convention: the sender of an unreadable record can still match its answer
             requestId = record.key();
         }
-        LOG.warnf("rejected request %s (%s offset %d): %s", requestId, record.topic(), record.offset(), reason);
+        LOG.warnf("rejected request %s (%s offset %d): %s", KnownRequests.printable(requestId), record.topic(),
+                record.offset(), reason);
         registry.failed(requestId, model, reason);
         metrics.job(model, "rejected", seconds(started));
         deadLetter(record, reason);
         TrainingEvent failed = TrainingEvent.failed(requestId, model, reason);
         if (requestId != null) {
-            outcomes.recordUnlessKnown(failed);   // so that every trainer, and this one after a restart, can answer it
+            outcomes.recordRejection(failed);   // so that every trainer, and this one after a restart, can answer it
         }
         publishOutcome(failed);
     }

@@ -35,7 +35,8 @@ public final class FolderMirror {
     }
 
     public void pull() {
-        List<String> keys = remote.list(prefix);
+        // folder markers ("a/b/") hold nothing to copy
+        List<String> keys = remote.list(prefix).stream().filter(key -> !key.endsWith("/")).toList();
         for (String key : keys) {
             // only this folder's own files: a key that would land outside it is refused before anything is touched
             if (!StorageUri.isPlainKey(key.substring(prefix.length()))) {

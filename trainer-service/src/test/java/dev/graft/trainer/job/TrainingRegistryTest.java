@@ -77,4 +77,21 @@ class TrainingRegistryTest {
             assertThat(s.message()).isEqualTo("the first reason");
         });
     }
+
+    @Test
+    void aRefusalAtValidationIsAnsweredByEveryTrainerButIsNotAnOutcome() {
+        Outcomes outcomes = new Outcomes(state());
+        outcomes.recordRejection(TrainingEvent.failed("refused", "m", "unknown architecture 'resnet9000'"));
+        assertThat(outcomes.outcome("refused")).as("not an outcome: sent again corrected, it is trained").isEmpty();
+        assertThat(another("trainer-b").find("refused")).hasValueSatisfying(s -> {
+            assertThat(s.state()).isEqualTo(TrainingRegistry.State.FAILED);
+            assertThat(s.message()).isEqualTo("unknown architecture 'resnet9000'");
+        });
+
+        // the corrected request, taken and ended since: its own answer, not the refusal
+        new Claims(trainer("trainer-a"), state()).take("refused", new RequestRecord("refused", "{}", "graft.training.requests", 0, 9, 1));
+        outcomes.record(TrainingEvent.cancelled("refused", "m", "cancelled in the frozen phase, epoch 1"));
+        assertThat(another("trainer-c").find("refused")).hasValueSatisfying(s ->
+                assertThat(s.state()).isEqualTo(TrainingRegistry.State.CANCELLED));
+    }
 }

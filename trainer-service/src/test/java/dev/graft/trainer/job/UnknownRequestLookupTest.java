@@ -19,10 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -48,26 +45,6 @@ class UnknownRequestLookupTest {
         s3.close();
     }
 
-    /** A clock the test moves. */
-    private static final class Ticking extends Clock {
-        Instant now = Instant.parse("2026-12-06T00:00:00Z");
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void aThousandUnknownIdsCostAHandfulOfStorageRequestsAndKnownOnesAreStillFound() {
         String run = UUID.randomUUID().toString();
@@ -82,10 +59,10 @@ class UnknownRequestLookupTest {
         TrainerState trainerState = new TrainerState(state, work.resolve("state"));
         PoolSettings pool = new PoolSettings("trainer-b", "graft-trainer", Duration.ofSeconds(15));
         Outcomes outcomes = new Outcomes(trainerState);
-        Ticking clock = new Ticking();
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
         outcomes.record(TrainingEvent.failed("known-failed", "m0", "the reason"));
         TrainingRegistry registry = new TrainingRegistry(store, outcomes, new Claims(pool, trainerState),
-                new KnownRequests(state, clock), pool);
+                new KnownRequests(state, nanos::get), pool);
 
         int before = state.calls() + models.calls();
         for (int i = 0; i < 1000; i++) {
@@ -97,7 +74,7 @@ class UnknownRequestLookupTest {
         assertThat(registry.find("known-failed")).hasValueSatisfying(s -> assertThat(s.message()).isEqualTo("the reason"));
         // recorded by another trainer after the set was read: found once the set is older than its age limit
         outcomes.record(TrainingEvent.failed("later", "m1", "later reason"));
-        clock.now = clock.now.plus(KnownRequests.MAX_AGE).plusMillis(1);
+        nanos.addAndGet(KnownRequests.MAX_AGE.toNanos() + 1);
         assertThat(registry.find("later")).hasValueSatisfying(s -> assertThat(s.message()).isEqualTo("later reason"));
     }
 }

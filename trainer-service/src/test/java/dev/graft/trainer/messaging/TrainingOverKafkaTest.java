@@ -250,6 +250,7 @@ class TrainingOverKafkaTest {
                     TrainingEvent.Type.DATASET, TrainingEvent.Type.FAILED);
         }
         assertThat(Tripwire.fired()).as("deserializations of the planted object").isEqualTo(fired);
+        assertThat(dev.graft.shared.security.SerialFilter.installed()).as("the trainer set the JVM-wide filter at start").isTrue();
         assertThat(jobs(metrics(), "failed") - jobs(before, "failed")).isEqualTo(1);
         assertThat(store.versions("after-" + run)).isEmpty();
     }
