@@ -43,21 +43,8 @@ public final class Checkpoint {
     private static final String STATE = "state.json";
     private static final String REQUEST = "request.sha256";
 
-    /**
-     * What a training had done when the checkpoint was taken: the report's history so far and the
-     * best result across phases; {@code phase} is the running phase's own progress, null at the end
-     * of phase 1.
-     */
-    public record RunState(List<EpochResult> history, Map<String, Double> phaseSeconds,
-                           Map<String, Integer> stoppedEarly, String frozenMode, double bestLoss,
-                           TrainingReport.BestEpoch best, double forwardSecondsPerImage, PhaseProgress phase) {
-    }
-
-    /** A phase's loop state after {@code epochsDone} epochs. */
-    public record PhaseProgress(int epochsDone, double phaseBest, int sinceBest, double secondsSoFar) {
-    }
-
-    public record Saved(ComputationGraph network, INDArray phaseBestParams, RunState state) {
+    /** A kept network, the running phase's best weights so far (null at the end of phase 1) and the progress it had. */
+    public record Saved(ComputationGraph network, INDArray phaseBestParams, Progress progress) {
     }
 
     private final Path dir;
@@ -120,26 +107,26 @@ public final class Checkpoint {
     }
 
     /** Phase 1's result; its epochs are no longer needed. */
-    void saveEndOfFrozen(ComputationGraph network, RunState state) {
-        if (write(END_OF_FROZEN, network, false, null, state)) {
+    void saveEndOfFrozen(ComputationGraph network, Progress progress) {
+        if (write(END_OF_FROZEN, network, false, null, progress)) {
             epochs(TrainingPlan.FROZEN).forEach(Checkpoint::delete);
             share();
         }
     }
 
     /** An epoch of {@code phase}, if {@code interval} has passed since the last checkpoint was written. */
-    void saveEpoch(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
+    void saveEpoch(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, Progress progress) {
         if (System.nanoTime() - lastWritten >= interval.toNanos()) {
-            saveEpochNow(phase, epoch, network, phaseBestParams, state);
+            saveEpochNow(phase, epoch, network, phaseBestParams, progress);
         }
     }
 
     /** An epoch of {@code phase}, whatever the interval: the last one before the trainer stops. */
-    void saveEpochNow(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, RunState state) {
+    void saveEpochNow(String phase, int epoch, ComputationGraph network, INDArray phaseBestParams, Progress progress) {
         if (dir == null) {
             return;
         }
-        if (write(phase + "-" + epoch, network, true, phaseBestParams, state)) {
+        if (write(phase + "-" + epoch, network, true, phaseBestParams, progress)) {
             for (Path older : epochs(phase)) {
                 if (epochNumber(older) < epoch) {
                     delete(older);
@@ -165,7 +152,7 @@ public final class Checkpoint {
         }
     }
 
-    private boolean write(String name, ComputationGraph network, boolean withUpdater, INDArray best, RunState state) {
+    private boolean write(String name, ComputationGraph network, boolean withUpdater, INDArray best, Progress progress) {
         if (dir == null) {
             return false;
         }
@@ -183,7 +170,7 @@ public final class Checkpoint {
             if (best != null) {
                 Nd4j.saveBinary(best, tmp.resolve(BEST).toFile());
             }
-            Files.writeString(tmp.resolve(STATE), Json.write(state));
+            Files.writeString(tmp.resolve(STATE), Json.write(progress));
             delete(dir.resolve(name));
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             lastWritten = System.nanoTime();
@@ -206,8 +193,8 @@ public final class Checkpoint {
             ComputationGraph network = NetworkFiles.restore(folder.resolve(NETWORK), withUpdater);
             Path best = folder.resolve(BEST);
             INDArray phaseBest = Files.isRegularFile(best) ? Nd4j.readBinary(best.toFile()) : null;
-            RunState state = Json.read(Files.readString(folder.resolve(STATE)), RunState.class);
-            return Optional.of(new Saved(network, phaseBest, state));
+            Progress progress = Json.read(Files.readString(folder.resolve(STATE)), Progress.class);
+            return Optional.of(new Saved(network, phaseBest, progress));
         } catch (IOException | RuntimeException e) {
             LOG.warnf("cannot read the checkpoint in %s, so it is not resumed from: %s", folder, e.toString());
             return Optional.empty();

@@ -1,6 +1,7 @@
 package dev.graft.trainer.training;
 
 import dev.graft.trainer.base.BaseLayers;
+import dev.graft.trainer.base.BaseSurgery;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -27,28 +28,10 @@ final class FineTuneFeatures {
     record Cached(String vertex, INDArray train, INDArray validation, double seconds) {
     }
 
-    /**
-     * What fine-tuning from {@code unfreezeVertex} keeps frozen: every vertex it depends on (inputs aside),
-     * in network order. The rest trains: in a ResNet block that is its shortcut convolution too, which
-     * Keras lists after the block's first convolution but DL4J's order may put before it.
-     */
-    static List<String> below(ComputationGraph graph, String unfreezeVertex) {
-        ComputationGraphConfiguration conf = graph.getConfiguration();
-        Set<String> ancestors = BaseLayers.ancestorsAndSelf(conf, unfreezeVertex);
-        List<String> below = new ArrayList<>();
-        for (int index : graph.topologicalSortOrder()) {
-            String name = graph.getVertices()[index].getVertexName();
-            if (ancestors.contains(name) && !name.equals(unfreezeVertex) && !conf.getNetworkInputs().contains(name)) {
-                below.add(name);
-            }
-        }
-        return below;
-    }
-
     /** The one frozen vertex every trained vertex that takes frozen input takes it from; empty if there are several. */
     static Optional<String> boundary(ComputationGraph network, String unfreezeVertex) {
         ComputationGraphConfiguration conf = network.getConfiguration();
-        Set<String> frozen = new HashSet<>(below(network, unfreezeVertex));
+        Set<String> frozen = new HashSet<>(BaseSurgery.below(network, unfreezeVertex));
         frozen.addAll(conf.getNetworkInputs());
         Set<String> boundary = new HashSet<>();
         conf.getVertexInputs().forEach((vertex, inputs) -> {
@@ -77,7 +60,7 @@ final class FineTuneFeatures {
         // edited by hand: DL4J's TransferLearning builder cannot copy the weights of the batch norms kept in
         // inference mode (frozen depthwise convolutions)
         ComputationGraphConfiguration conf = network.getConfiguration().clone();
-        for (String vertex : below(network, unfreezeVertex)) {
+        for (String vertex : BaseSurgery.below(network, unfreezeVertex)) {
             conf.getVertices().remove(vertex);
             conf.getVertexInputs().remove(vertex);
         }

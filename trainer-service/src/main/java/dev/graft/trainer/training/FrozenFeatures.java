@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.base.BaseSurgery;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -68,11 +69,11 @@ final class FrozenFeatures {
                 .graphBuilder()
                 .addInputs(INPUT)
                 .setInputTypes(featureType);
-        var dense = (org.deeplearning4j.nn.conf.graph.LayerVertex) conf.getVertices().get(TransferRecipe.HEAD_DENSE);
-        var output = (org.deeplearning4j.nn.conf.graph.LayerVertex) conf.getVertices().get(TransferRecipe.HEAD_OUTPUT);
-        builder.addLayer(TransferRecipe.HEAD_DENSE, dense.getLayerConf().getLayer().clone(), dense.getPreProcessor().clone(), INPUT)
-                .addLayer(TransferRecipe.HEAD_OUTPUT, output.getLayerConf().getLayer().clone(), TransferRecipe.HEAD_DENSE)
-                .setOutputs(TransferRecipe.HEAD_OUTPUT);
+        var dense = (org.deeplearning4j.nn.conf.graph.LayerVertex) conf.getVertices().get(BaseSurgery.HEAD_DENSE);
+        var output = (org.deeplearning4j.nn.conf.graph.LayerVertex) conf.getVertices().get(BaseSurgery.HEAD_OUTPUT);
+        builder.addLayer(BaseSurgery.HEAD_DENSE, dense.getLayerConf().getLayer().clone(), dense.getPreProcessor().clone(), INPUT)
+                .addLayer(BaseSurgery.HEAD_OUTPUT, output.getLayerConf().getLayer().clone(), BaseSurgery.HEAD_DENSE)
+                .setOutputs(BaseSurgery.HEAD_OUTPUT);
         ComputationGraph head = new ComputationGraph(builder.build());
         head.init();
         copyHead(network, head);
@@ -81,7 +82,7 @@ final class FrozenFeatures {
 
     /** Copies the head's weights from one graph to the other (both have the head layers by name). */
     static void copyHead(ComputationGraph from, ComputationGraph to) {
-        for (String layer : new String[]{TransferRecipe.HEAD_DENSE, TransferRecipe.HEAD_OUTPUT}) {
+        for (String layer : new String[]{BaseSurgery.HEAD_DENSE, BaseSurgery.HEAD_OUTPUT}) {
             to.getLayer(layer).setParams(from.getLayer(layer).params().dup());
         }
     }

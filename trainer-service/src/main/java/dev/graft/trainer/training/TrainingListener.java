@@ -27,7 +27,7 @@ public interface TrainingListener {
 
     /**
      * True once the trainer is shutting down: the recipe finishes the epoch under way only when it
-     * ends within {@link TransferRecipe#STOP_GRACE}, keeps a checkpoint at that epoch's end, and
+     * ends within {@link StopCheck#STOP_GRACE}, keeps a checkpoint at that epoch's end, and
      * throws {@link TrainingStoppedException}; the request is then released for another trainer.
      */
     default boolean stopping() {

@@ -40,9 +40,9 @@ class CheckpointTest {
         return graph;
     }
 
-    static Checkpoint.RunState state(Checkpoint.PhaseProgress phase) {
+    static Progress state(Progress.InPhase phase) {
         EpochResult epoch = new EpochResult("frozen", 1, 1, 0.5, "accuracy", 0.7, 0.6, 0.65, Double.NaN, 100, 1.5, 3, 1e-3);
-        return new Checkpoint.RunState(List.of(epoch), Map.of("frozen", 1.5), Map.of(), "cached features", 0.6,
+        return new Progress(List.of(epoch), Map.of("frozen", 1.5), Map.of(), "cached features", 0.6,
                 new TrainingReport.BestEpoch("frozen", 1, 0.6), Double.NaN, phase);
     }
 
@@ -55,8 +55,8 @@ class CheckpointTest {
         checkpoint.saveEndOfFrozen(network, state(null));
         assertThat(checkpoints.of("r-1", "{request}").describe()).hasValue("the checkpoint at the end of phase 1");
 
-        checkpoint.saveEpoch("fine-tune", 1, network, null, state(new Checkpoint.PhaseProgress(1, 0.7, 0, 2.0)));
-        checkpoint.saveEpoch("fine-tune", 2, network, network.params().dup(), state(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0)));
+        checkpoint.saveEpoch("fine-tune", 1, network, null, state(new Progress.InPhase(1, 0.7, 0, 2.0)));
+        checkpoint.saveEpoch("fine-tune", 2, network, network.params().dup(), state(new Progress.InPhase(2, 0.55, 0, 4.0)));
 
         Checkpoint afterRestart = checkpoints.of("r-1", "{request}");
         assertThat(afterRestart.describe()).hasValue("the checkpoint after fine-tune epoch 2");
@@ -64,9 +64,9 @@ class CheckpointTest {
         assertThat(saved.network().params()).isEqualTo(network.params());
         assertThat(saved.network().getUpdater().getStateViewArray()).isEqualTo(network.getUpdater().getStateViewArray());
         assertThat(saved.phaseBestParams()).isEqualTo(network.params());
-        assertThat(saved.state().phase()).isEqualTo(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0));
-        assertThat(saved.state().history()).hasSize(1);
-        assertThat(saved.state().forwardSecondsPerImage()).isNaN();
+        assertThat(saved.progress().phase()).isEqualTo(new Progress.InPhase(2, 0.55, 0, 4.0));
+        assertThat(saved.progress().history()).hasSize(1);
+        assertThat(saved.progress().forwardSecondsPerImage()).isNaN();
         assertThat(afterRestart.endOfFrozen()).isPresent();
         try (Stream<Path> folders = Files.list(root.resolve("checkpoints").toFile().listFiles()[0].toPath())) {
             assertThat(folders.map(p -> p.getFileName().toString()))
@@ -111,11 +111,11 @@ class CheckpointTest {
     void epochsAreKeptOnlyOnceTheIntervalHasPassedAndTheEndOfPhaseOneReplacesThem() {
         Checkpoints everyHour = new Checkpoints(TrainerState.folder(root), Duration.ofHours(1));
         Checkpoint hourly = everyHour.of("r-4", "{request}");
-        hourly.saveEpoch("frozen", 1, network(), null, state(new Checkpoint.PhaseProgress(1, 0.6, 0, 0.1)));
+        hourly.saveEpoch("frozen", 1, network(), null, state(new Progress.InPhase(1, 0.6, 0, 0.1)));
         assertThat(hourly.describe()).isEmpty();
 
         Checkpoint always = new Checkpoints(TrainerState.folder(root), Duration.ZERO).of("r-5", "{request}");
-        always.saveEpoch("frozen", 3, network(), null, state(new Checkpoint.PhaseProgress(3, 0.6, 0, 0.3)));
+        always.saveEpoch("frozen", 3, network(), null, state(new Progress.InPhase(3, 0.6, 0, 0.3)));
         assertThat(always.describe()).hasValue("the checkpoint after frozen epoch 3");
         assertThat(always.lastEpoch("fine-tune")).isEmpty();
         always.saveEndOfFrozen(network(), state(null));

@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.base.BaseSurgery;
 import dev.graft.shared.engine.Engine;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.Task;
@@ -76,7 +77,7 @@ public final class EngineBenchmark {
                 new TrainingRequest.FrozenPhase(1, 1e-3, 32),
                 new TrainingRequest.FineTunePhase(1, 1e-4, 32, "block1_conv1"), null, null, null, 1L));
         Base base = bases.load(plan.base(), plan.seed());
-        return TransferRecipe.frozenBelow(TransferRecipe.unfrozen(TransferRecipe.withNewHead(base, plan, 10, null)),
+        return BaseSurgery.frozenBelow(BaseSurgery.unfrozen(BaseSurgery.withNewHead(base, TransferRecipe.newHead(plan, 10, null), plan.frozen().learningRate(), plan.seed())),
                 base.resolveLayer(plan.unfreezeFrom()), plan.fineTune().learningRate(), plan.seed());
     }
 

@@ -35,15 +35,15 @@ class ObjectStorageCheckpointTest {
             ComputationGraph network = CheckpointTest.network();
             Checkpoint writing = first.of("r-1", "{request}");
             writing.saveEndOfFrozen(network, CheckpointTest.state(null));
-            writing.saveEpoch("fine-tune", 1, network, null, CheckpointTest.state(new Checkpoint.PhaseProgress(1, 0.7, 0, 2.0)));
-            writing.saveEpoch("fine-tune", 2, network, network.params().dup(), CheckpointTest.state(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0)));
+            writing.saveEpoch("fine-tune", 1, network, null, CheckpointTest.state(new Progress.InPhase(1, 0.7, 0, 2.0)));
+            writing.saveEpoch("fine-tune", 2, network, network.params().dup(), CheckpointTest.state(new Progress.InPhase(2, 0.55, 0, 4.0)));
 
             Checkpoint resumed = second.of("r-1", "{request}");
             assertThat(resumed.describe()).hasValue("the checkpoint after fine-tune epoch 2");
             Checkpoint.Saved saved = resumed.lastEpoch("fine-tune").orElseThrow();
             assertThat(saved.network().params()).isEqualTo(network.params());
             assertThat(saved.network().getUpdater().getStateViewArray()).isEqualTo(network.getUpdater().getStateViewArray());
-            assertThat(saved.state().phase()).isEqualTo(new Checkpoint.PhaseProgress(2, 0.55, 0, 4.0));
+            assertThat(saved.progress().phase()).isEqualTo(new Progress.InPhase(2, 0.55, 0, 4.0));
             assertThat(bucket.children("checkpoints/" + DigestUtils.sha256Hex("r-1") + "/"))
                     .as("the older epoch is gone from the bucket too")
                     .containsExactlyInAnyOrder("request.sha256", "end-of-frozen", "fine-tune-2");

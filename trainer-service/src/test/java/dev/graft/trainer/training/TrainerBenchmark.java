@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.base.BaseSurgery;
 import dev.graft.trainer.storage.TrainerState;
 import dev.graft.trainer.dataset.RemoteDatasets;
 import dev.graft.shared.image.ImageLimits;
@@ -141,8 +142,8 @@ public final class TrainerBenchmark {
     private static double plainEpochSeconds(BaseFactory bases, DatasetReader reader, TrainingPlan plan, int batch) {
         Base base = bases.load(plan.base(), plan.seed());
         String unfreeze = base.resolveLayer(plan.unfreezeFrom());
-        ComputationGraph graph = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
-                TransferRecipe.withNewHead(base, plan, 2, null)), unfreeze, plan.fineTune().learningRate(), plan.seed());
+        ComputationGraph graph = BaseSurgery.frozenBelow(BaseSurgery.unfrozen(
+                BaseSurgery.withNewHead(base, TransferRecipe.newHead(plan, 2, null), plan.frozen().learningRate(), plan.seed())), unfreeze, plan.fineTune().learningRate(), plan.seed());
         MultiDataSet data = ImageTensors.load(reader.classFolders(plan.dataset().train(), null), base.inputShape(),
                 base.preprocessing(), null, 1L << 34, ImageLimits.DATASET);
         MultiDataSet validation = ImageTensors.load(reader.classFolders(plan.dataset().validation(), null),
@@ -160,7 +161,7 @@ public final class TrainerBenchmark {
                 long[] rows = order.subList(from, Math.min(n, from + batch)).stream().mapToLong(Long::longValue).toArray();
                 graph.fit(new MultiDataSet(features.get(NDArrayIndex.indices(rows)), labels.get(NDArrayIndex.indices(rows))));
             }
-            evaluator.score(TransferRecipe.output(graph, validation.getFeatures(0)), validation.getLabels(0));
+            evaluator.score(EpochLoop.output(graph, validation.getFeatures(0)), validation.getLabels(0));
         }
         return (System.nanoTime() - start) / 1e9 / plan.fineTune().epochs();
     }

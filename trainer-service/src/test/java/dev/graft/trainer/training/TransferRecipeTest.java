@@ -1,5 +1,6 @@
 package dev.graft.trainer.training;
 
+import dev.graft.trainer.base.BaseSurgery;
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.events.TrainingRequest;
 import dev.graft.shared.manifest.ModelManifest;
@@ -299,7 +300,7 @@ class TransferRecipeTest {
                 0.01, 0.01 * 0.5 * (1 + Math.cos(Math.PI / 4)), 0.005, 0.01 * 0.5 * (1 + Math.cos(3 * Math.PI / 4)),
                 0.003, 0.003 * 0.75, 0.003 * 0.25);
         // what DL4J's updater used in the last fine-tune epoch, not only what the report says
-        var output = (org.deeplearning4j.nn.conf.layers.BaseLayer) model.graph().getLayer(TransferRecipe.HEAD_OUTPUT)
+        var output = (org.deeplearning4j.nn.conf.layers.BaseLayer) model.graph().getLayer(BaseSurgery.HEAD_OUTPUT)
                 .conf().getLayer();
         assertThat(output.getIUpdater().getLearningRate(0, 0)).isCloseTo(0.003 * 0.25, within(1e-9));
     }
@@ -335,8 +336,8 @@ class TransferRecipeTest {
         var base = new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)).load(plan.base(), 3L);
         // as the recipe does for random weights: else activations overflow through 50 layers
         dev.graft.trainer.base.BatchNorms.calibrate(base.graph(), Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 8, 3, 70, 70));
-        ComputationGraph fineTuned = TransferRecipe.frozenBelow(TransferRecipe.unfrozen(
-                TransferRecipe.withNewHead(base, plan, 2, null)), "res5c_branch2a", 1e-3, 3L);
+        ComputationGraph fineTuned = BaseSurgery.frozenBelow(BaseSurgery.unfrozen(
+                BaseSurgery.withNewHead(base, TransferRecipe.newHead(plan, 2, null), plan.frozen().learningRate(), plan.seed())), "res5c_branch2a", 1e-3, 3L);
         INDArray conv = fineTuned.getLayer("res5c_branch2a").params().dup();
         INDArray norm = fineTuned.getLayer("bn5c_branch2a").params().dup();
         INDArray below = fineTuned.getLayer("res5b_branch2a").params().dup();
@@ -349,19 +350,19 @@ class TransferRecipeTest {
 
         // stored with plain batch norms computing what the affine maps computed, and a later training (the
         // demo's regressor on its classifier) replaces its head as on any ResNet50
-        ComputationGraph stored = TransferRecipe.unfrozen(fineTuned);
+        ComputationGraph stored = BaseSurgery.unfrozen(fineTuned);
         assertThat(stored.getLayer("bn5c_branch2a").conf().getLayer())
                 .isInstanceOf(org.deeplearning4j.nn.conf.layers.BatchNormalization.class);
         INDArray images = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 70, 70);
         assertThat(stored.outputSingle(images).sub(fineTuned.outputSingle(images)).amaxNumber().doubleValue())
                 .isLessThan(1e-5);
-        ComputationGraph regressor = TransferRecipe.withNewHead(new dev.graft.trainer.base.Base(stored,
+        ComputationGraph regressor = BaseSurgery.withNewHead(new dev.graft.trainer.base.Base(stored,
                 dev.graft.trainer.base.Architecture.RESNET50, "res5c_branch", base.inputShape(), "model:r@1",
-                Preprocessing.UNIT), plan, 3, null);
+                Preprocessing.UNIT), TransferRecipe.newHead(plan, 3, null), plan.frozen().learningRate(), plan.seed());
         assertThat(regressor.getLayer("bn5c_branch2a").params()).isEqualTo(stored.getLayer("bn5c_branch2a").params());
 
         // from a block's first convolution, its shortcut convolution trains too (DL4J's order puts it earlier)
-        assertThat(FineTuneFeatures.below(fineTuned, "res5a_branch2a")).contains("res4f_branch", "bn4f_branch2c")
+        assertThat(BaseSurgery.below(fineTuned, "res5a_branch2a")).contains("res4f_branch", "bn4f_branch2c")
                 .doesNotContain("res5a_branch1", "bn5a_branch1", "res5a_branch2a");
         assertThat(FineTuneFeatures.boundary(fineTuned, "res5a_branch2a")).contains("res4f_branch");
     }
@@ -392,7 +393,7 @@ class TransferRecipeTest {
         var images = new dev.graft.trainer.dataset.LabeledImages(
                 List.of(Path.of("a"), Path.of("b"), Path.of("c"), Path.of("d")), List.of("common", "rare"),
                 new int[]{0, 0, 0, 1}, null);
-        assertThat(TransferRecipe.classWeights(plan, images).toDoubleVector())
+        assertThat(TrainingData.classWeights(plan, images).toDoubleVector())
                 .containsExactly(new double[]{4.0 / 6, 2.0}, within(1e-6));
     }
 
@@ -493,7 +494,7 @@ class TransferRecipeTest {
         TrainedModel model = recipe.run(TrainingRequestValidator.validate(regressor), epochs::add, Checkpoint.none());
 
         // in both phases (cached features, then end to end) the output layer minimises the absolute error
-        var output = (org.deeplearning4j.nn.conf.layers.OutputLayer) model.graph().getLayer(TransferRecipe.HEAD_OUTPUT)
+        var output = (org.deeplearning4j.nn.conf.layers.OutputLayer) model.graph().getLayer(BaseSurgery.HEAD_OUTPUT)
                 .conf().getLayer();
         assertThat(output.getLossFn()).isInstanceOf(org.nd4j.linalg.lossfunctions.impl.LossMAE.class);
         // validation loss is the MAE on normalised targets, so the epoch kept is the one with the lowest MAE
