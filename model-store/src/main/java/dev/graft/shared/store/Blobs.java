@@ -16,6 +16,9 @@ public interface Blobs {
     /** Where the blobs are, for messages: a folder path or {@code s3://bucket/prefix}. */
     String location();
 
+    /** Whether the blobs are files in a local folder (else object storage, read through a cache). */
+    boolean isLocal();
+
     /** The file behind a key when the blobs are local files, so they can be read in place. */
     Optional<Path> localFile(String key);
 

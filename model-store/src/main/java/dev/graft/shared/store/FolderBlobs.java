@@ -36,6 +36,11 @@ public final class FolderBlobs implements Blobs {
     }
 
     @Override
+    public boolean isLocal() {
+        return true;
+    }
+
+    @Override
     public Optional<Path> localFile(String key) {
         return Optional.of(path(key));
     }

@@ -67,7 +67,7 @@ public final class ModelStore {
     }
 
     ModelStore(Blobs blobs, ArtifactCache cache, Clock clock) {
-        if (blobs.localFile("x").isEmpty() && cache == null) {
+        if (!blobs.isLocal() && cache == null) {
             throw new IllegalArgumentException("a store on " + blobs.location() + " needs a local cache to read from");
         }
         this.blobs = blobs;

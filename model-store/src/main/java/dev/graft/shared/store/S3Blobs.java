@@ -48,6 +48,11 @@ public final class S3Blobs implements Blobs {
     }
 
     @Override
+    public boolean isLocal() {
+        return false;
+    }
+
+    @Override
     public Optional<Path> localFile(String key) {
         return Optional.empty();
     }

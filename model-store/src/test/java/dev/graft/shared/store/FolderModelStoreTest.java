@@ -24,7 +24,8 @@ class FolderModelStoreTest extends ModelStoreContract {
 
     @Test
     void aFolderStoreIsReadInPlaceWithoutACache() throws Exception {
-        ModelStore store = new ModelStore(root);
+        assertThat(blobs().isLocal()).isTrue();
+        ModelStore store = new ModelStore(blobs(), null);
         var manifest = store.publish(draft("cats"), p -> Files.writeString(p, "weights"));
         assertThat(store.verify(manifest)).isEqualTo(root.resolve("cats/1/model.zip"));
         assertThat(store.folder()).contains(root.toAbsolutePath().normalize());

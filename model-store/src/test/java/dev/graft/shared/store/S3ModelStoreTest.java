@@ -50,6 +50,14 @@ class S3ModelStoreTest extends ModelStoreContract {
     }
 
     @Test
+    void aBucketIsNotLocalSoAStoreOnItNeedsACache() {
+        assertThat(blobs().isLocal()).isFalse();
+        assertThat(blobs().localFile("cats/1/model.zip")).isEmpty();
+        assertThatThrownBy(() -> new ModelStore(blobs(), null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("needs a local cache to read from");
+    }
+
+    @Test
     void artifactsAreDownloadedIntoABoundedCacheAndVerifiedThere() throws Exception {
         ArtifactCache cache = new ArtifactCache(cacheDir.resolve("cache"), 2500);
         ModelStore store = new ModelStore(blobs(), cache);

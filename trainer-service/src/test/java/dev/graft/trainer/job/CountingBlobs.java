@@ -27,6 +27,11 @@ final class CountingBlobs implements Blobs {
     }
 
     @Override
+    public boolean isLocal() {
+        return real.isLocal();
+    }
+
+    @Override
     public Optional<Path> localFile(String key) {
         return real.localFile(key);
     }
