@@ -1,6 +1,7 @@
 package dev.graft.inference.config;
 
 import dev.graft.shared.image.ImageLimits;
+import dev.graft.shared.store.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -14,8 +15,7 @@ import java.util.OptionalInt;
 /**
  * Every {@code graft.*} setting of the inference service, each default stated here once. Each one can
  * also be set from the environment by the usual rule: {@code graft.serving.keep-versions} is
- * {@code GRAFT_SERVING_KEEP_VERSIONS}. S3 access ({@code graft.s3.*}, shared with the trainer) is
- * read by {@code S3Settings}.
+ * {@code GRAFT_SERVING_KEEP_VERSIONS}.
  */
 @ConfigMapping(prefix = "graft")
 public interface InferenceConfig {
@@ -28,6 +28,34 @@ public interface InferenceConfig {
     Image image();
 
     Admin admin();
+
+    /** How to reach S3-compatible storage, where a location is {@code s3://} (the same settings as the trainer's). */
+    S3 s3();
+
+    interface S3 {
+        /** Empty: AWS itself; MinIO or the local server: their URL. */
+        Optional<String> endpoint();
+
+        @WithDefault(S3Settings.DEFAULT_REGION)
+        String region();
+
+        /** Path-style addressing, which MinIO and the local server need. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Empty, with the secret: the standard AWS credentials chain (environment, profile, role). */
+        Optional<String> accessKeyId();
+
+        Optional<String> secretAccessKey();
+
+        /** Attempts per storage call, with backoff between them, before it fails. */
+        @WithDefault(S3Settings.DEFAULT_MAX_ATTEMPTS)
+        int maxAttempts();
+
+        default S3Settings settings() {
+            return S3Settings.of(endpoint(), region(), pathStyle(), accessKeyId(), secretAccessKey(), maxAttempts());
+        }
+    }
 
     Predict predict();
 

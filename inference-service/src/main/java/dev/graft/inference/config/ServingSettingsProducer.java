@@ -2,8 +2,6 @@ package dev.graft.inference.config;
 
 import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.S3Settings;
-import org.eclipse.microprofile.config.ConfigProvider;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -37,7 +35,6 @@ public class ServingSettingsProducer {
     @Produces
     @Singleton
     ModelStore modelStore(InferenceConfig config) {
-        S3Settings s3 = S3Settings.from(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
-        return ModelStore.open(config.store().uri(), s3, config.store().cacheDir(), config.store().cacheMaxBytes());
+        return ModelStore.open(config.store().uri(), config.s3().settings(), config.store().cacheDir(), config.store().cacheMaxBytes());
     }
 }

@@ -24,19 +24,27 @@ public record S3Settings(Optional<URI> endpoint, String region, boolean pathStyl
         }
     }
 
+    public static final String DEFAULT_REGION = "us-east-1";
+    public static final String DEFAULT_MAX_ATTEMPTS = "6";
+
     /**
-     * From a service's configuration ({@code graft.s3.*}; each service's application.properties
-     * states the defaults).
+     * As a service's {@code graft.s3.*} settings give it: a blank endpoint or key is none, and a
+     * placeholder key (an example file's) is refused.
      */
+    public static S3Settings of(Optional<String> endpoint, String region, boolean pathStyle, Optional<String> accessKeyId,
+                                Optional<String> secretAccessKey, int maxAttempts) {
+        return new S3Settings(endpoint.filter(e -> !e.isBlank()).map(URI::create), region, pathStyle,
+                Secrets.requireReal("graft.s3.access-key-id", accessKeyId.filter(k -> !k.isEmpty())),
+                Secrets.requireReal("graft.s3.secret-access-key", secretAccessKey.filter(k -> !k.isEmpty())),
+                maxAttempts, Duration.ofMillis(500), Duration.ofSeconds(10));
+    }
+
+    /** From settings looked up by their names ({@code graft.s3.region} ...): the command line's, from the environment. */
     public static S3Settings from(Function<String, Optional<String>> config) {
-        return new S3Settings(config.apply("graft.s3.endpoint").filter(e -> !e.isBlank()).map(URI::create),
-                config.apply("graft.s3.region").orElse("us-east-1"),
+        return of(config.apply("graft.s3.endpoint"), config.apply("graft.s3.region").orElse(DEFAULT_REGION),
                 config.apply("graft.s3.path-style").map(Boolean::parseBoolean).orElse(false),
-                Secrets.requireReal("graft.s3.access-key-id", config.apply("graft.s3.access-key-id").filter(k -> !k.isEmpty())),
-                Secrets.requireReal("graft.s3.secret-access-key",
-                        config.apply("graft.s3.secret-access-key").filter(k -> !k.isEmpty())),
-                config.apply("graft.s3.max-attempts").map(Integer::parseInt).orElse(6),
-                Duration.ofMillis(500), Duration.ofSeconds(10));
+                config.apply("graft.s3.access-key-id"), config.apply("graft.s3.secret-access-key"),
+                Integer.parseInt(config.apply("graft.s3.max-attempts").orElse(DEFAULT_MAX_ATTEMPTS)));
     }
 
     public static S3Settings local(String endpoint, String accessKey, String secretKey) {

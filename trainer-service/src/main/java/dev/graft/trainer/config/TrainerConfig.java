@@ -1,6 +1,7 @@
 package dev.graft.trainer.config;
 
 import dev.graft.shared.image.ImageLimits;
+import dev.graft.shared.store.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -12,8 +13,7 @@ import java.util.Optional;
 /**
  * Every {@code graft.*} setting of the trainer, each default stated here once. Each one can also be
  * set from the environment by the usual rule: {@code graft.trainer.cache-dir} is
- * {@code GRAFT_TRAINER_CACHE_DIR}. S3 access ({@code graft.s3.*}, shared with the inference service)
- * is read by {@code S3Settings}.
+ * {@code GRAFT_TRAINER_CACHE_DIR}.
  */
 @ConfigMapping(prefix = "graft")
 public interface TrainerConfig {
@@ -33,6 +33,34 @@ public interface TrainerConfig {
     Data data();
 
     Image image();
+
+    /** How to reach S3-compatible storage, where a location is {@code s3://} (the same settings as the inference service's). */
+    S3 s3();
+
+    interface S3 {
+        /** Empty: AWS itself; MinIO or the local server: their URL. */
+        Optional<String> endpoint();
+
+        @WithDefault(S3Settings.DEFAULT_REGION)
+        String region();
+
+        /** Path-style addressing, which MinIO and the local server need. */
+        @WithDefault("false")
+        boolean pathStyle();
+
+        /** Empty, with the secret: the standard AWS credentials chain (environment, profile, role). */
+        Optional<String> accessKeyId();
+
+        Optional<String> secretAccessKey();
+
+        /** Attempts per storage call, with backoff between them, before it fails. */
+        @WithDefault(S3Settings.DEFAULT_MAX_ATTEMPTS)
+        int maxAttempts();
+
+        default S3Settings settings() {
+            return S3Settings.of(endpoint(), region(), pathStyle(), accessKeyId(), secretAccessKey(), maxAttempts());
+        }
+    }
 
     interface Store {
         /** A folder, or {@code s3://BUCKET/PREFIX/}: where versions are published and earlier models read. */

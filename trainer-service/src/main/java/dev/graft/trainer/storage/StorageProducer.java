@@ -5,7 +5,6 @@ import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.S3Settings;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import org.eclipse.microprofile.config.ConfigProvider;
 
 
 /**
@@ -15,8 +14,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
 public class StorageProducer {
     @Produces
     @Singleton
-    S3Settings s3() {
-        return S3Settings.from(name -> ConfigProvider.getConfig().getOptionalValue(name, String.class));
+    S3Settings s3(TrainerConfig config) {
+        return config.s3().settings();
     }
 
     @Produces
