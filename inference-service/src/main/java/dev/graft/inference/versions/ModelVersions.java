@@ -121,11 +121,10 @@ final class ModelVersions {
         versions.get(version).manifestRead(manifest);
     }
 
-    /** Swaps {@code version} in and unloads what no longer fits; false if it is not in memory. */
-    synchronized boolean serve(int version) {
-        boolean swapped = swapTo(version);
+    /** Swaps {@code version} in (if it is in memory) and unloads what no longer fits. */
+    synchronized void serve(int version) {
+        swapTo(version);
         evict();
-        return swapped;
     }
 
     /** The swap: requests that name no version get {@code version} from now on. False if it is not in memory. */
