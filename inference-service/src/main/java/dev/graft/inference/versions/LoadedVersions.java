@@ -1,7 +1,5 @@
 package dev.graft.inference.versions;
 
-import dev.graft.inference.metrics.InferenceMetrics;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -14,36 +12,32 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The versions in memory. However many callers ask for one version at once, it loads once; each
- * model's versions are kept in access order so that the least recently used is unloaded first; the
- * map holds one reference to each, and requests hold their own, so an unloaded version frees its
- * memory after its last request. The listener hears of every load and of every version freed.
+ * The versions in memory. However many callers ask for one version at once, one of them loads it and
+ * the others wait for that load; each model's versions are kept in access order so that the least
+ * recently used is unloaded first; the map holds one reference to each, and requests hold their own,
+ * so an unloaded version frees its memory after its last request. It takes no lock but its own and
+ * calls nobody back: callers move the versions' states from what it returns.
  */
 final class LoadedVersions {
 
-    interface Listener {
-        void loading(String model, int version);
-
-        void loaded(LoadedModel loaded);
-
-        void failed(String model, int version, RuntimeException cause);
-
-        /** The last reference to this instance was returned. */
-        void freed(String model, int version);
+    /** What {@link #acquire} found. */
+    sealed interface Lookup {
     }
 
-    private final ModelLoader loader;
-    private final InferenceMetrics metrics;
-    private final Listener listener;
+    /** The version, with a reference held for the caller. */
+    record Held(LoadedModel model) implements Lookup {
+    }
+
+    /**
+     * Nobody loads the version: the caller loads it, {@link #keep}s it, then ends its turn with
+     * {@link #done} or {@link #failed}, which wakes the callers that waited for it.
+     */
+    record Turn(String key, CompletableFuture<Void> loaded) implements Lookup {
+    }
+
     /** By model, in access order; guarded by this. */
     private final Map<String, LinkedHashMap<Integer, LoadedModel>> byModel = new HashMap<>();
     private final Map<String, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
-
-    LoadedVersions(ModelLoader loader, InferenceMetrics metrics, Listener listener) {
-        this.loader = loader;
-        this.metrics = metrics;
-        this.listener = listener;
-    }
 
     private LinkedHashMap<Integer, LoadedModel> of(String model) {
         return byModel.computeIfAbsent(model, m -> new LinkedHashMap<>(8, 0.75f, true));
@@ -65,62 +59,46 @@ final class LoadedVersions {
     }
 
     /**
-     * The version with a reference held for the caller, loading it if it is not in memory; a failed
-     * load is reported to the listener and thrown to every caller that waited for it.
+     * The version with a reference held for the caller if it is in memory, after waiting for another
+     * caller's load of it; otherwise the caller's turn to load it. A load that failed is thrown to every
+     * caller that waited for it.
      */
-    LoadedModel acquire(String model, int version) {
+    Lookup acquire(String model, int version) {
         String key = model + "@" + version;
         while (true) {
             Optional<LoadedModel> existing = acquireLoaded(model, version);
             if (existing.isPresent()) {
-                return existing.get();
+                return new Held(existing.get());
             }
             CompletableFuture<Void> mine = new CompletableFuture<>();
             CompletableFuture<Void> running = inFlight.putIfAbsent(key, mine);
-            if (running != null) {
-                try {
-                    running.join();
-                } catch (CompletionException e) {
-                    throw (RuntimeException) e.getCause();
-                }
-                continue;   // loaded by another caller: take a reference above
+            if (running == null) {
+                return new Turn(key, mine);
             }
             try {
-                LoadedModel loaded = load(model, version);
-                mine.complete(null);
-                if (loaded != null) {
-                    return loaded;
-                }
-            } catch (RuntimeException e) {
-                mine.completeExceptionally(e);
-                throw e;
-            } finally {
-                inFlight.remove(key, mine);
+                running.join();
+            } catch (CompletionException e) {
+                throw (RuntimeException) e.getCause();
             }
+            // loaded by another caller: take a reference above (or load it again if it was unloaded since)
         }
     }
 
-    /** Loads and keeps the version; null when it was unloaded again before the caller could take it. */
-    private LoadedModel load(String model, int version) {
-        listener.loading(model, version);
-        long start = System.nanoTime();
-        LoadedModel loaded;
-        try {
-            loaded = loader.load(model, version);
-        } catch (RuntimeException e) {
-            metrics.load(model, version, "failed", System.nanoTime() - start);
-            listener.failed(model, version, e);
-            throw e;
-        }
-        metrics.load(model, version, "succeeded", System.nanoTime() - start);
-        loaded.whenFreed(() -> listener.freed(model, version));
-        synchronized (this) {
-            of(model).put(version, loaded);
-        }
-        listener.loaded(loaded);
-        synchronized (this) {
-            return loaded.tryAcquire() ? loaded : null;
-        }
+    /** Keeps a loaded version, with the reference it was created with. */
+    synchronized void keep(LoadedModel loaded) {
+        of(loaded.model()).put(loaded.version(), loaded);
+    }
+
+    /** Ends a turn whose load succeeded. */
+    void done(Turn turn) {
+        turn.loaded().complete(null);
+        inFlight.remove(turn.key(), turn.loaded());
+    }
+
+    /** Ends a turn whose load failed: the callers that waited get {@code cause}. */
+    void failed(Turn turn, RuntimeException cause) {
+        turn.loaded().completeExceptionally(cause);
+        inFlight.remove(turn.key(), turn.loaded());
     }
 
     /**
@@ -155,6 +133,6 @@ final class LoadedVersions {
             byModel.values().forEach(versions -> all.addAll(versions.values()));
             byModel.clear();
         }
-        all.forEach(LoadedModel::releaseAtShutdown);   // outside the lock: the listener takes the model's lock
+        all.forEach(LoadedModel::releaseAtShutdown);   // outside the lock: a freed version takes its model's lock
     }
 }

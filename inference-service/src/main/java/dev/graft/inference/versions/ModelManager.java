@@ -4,7 +4,6 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.shared.store.ModelStoreException;
-import dev.graft.shared.store.StorageUnavailableException;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -24,35 +23,39 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Carries out the {@link ServingPolicy}'s decisions. Versions arrive from events and store scans;
- * after each change the policy is asked what to do (read a manifest, load a version, swap, retire)
- * until it asks for nothing more, one model change at a time. A load that failed for a passing
- * reason is tried again with a growing pause, a bounded number of times. Each model's versions and
- * their state changes are {@link ModelVersions}'; memory (loading once, least recently used,
- * reference counts) is {@link LoadedVersions}'.
+ * Keeps each model as its {@link ServingPolicy} wants it. Versions arrive from events and store scans;
+ * after each change the manager asks the policy for the next action (retry, note a held-back version,
+ * retire, read a manifest, load, swap), performs it and asks again until there is none, one model
+ * change at a time. Each version's state is its {@link VersionHarness}'s, each model's versions are
+ * {@link ModelVersions}', memory (loading once, least recently used, reference counts) is
+ * {@link LoadedVersions}', and what a failed load means is {@link LoadFailure}'s.
  */
 @ApplicationScoped
 public class ModelManager {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
-    /** Decisions carried out per change before giving up: each one loads or fails a version, so versions x 2 is ample. */
-    private static final int MAX_STEPS_PER_VERSION = 2;
+    /**
+     * Actions performed per change before giving up: each version is retried, noted, retired, inspected, loaded
+     * and swapped in at most once per change, so versions x 6 is ample.
+     */
+    private static final int MAX_ACTIONS_PER_VERSION = 6;
 
     private final ModelStore store;
+    private final ModelLoader loader;
     private final ServingSettings settings;
     private final InferenceMetrics metrics;
     private final ServingPolicy policy = new ServingPolicy();
-    private final LoadedVersions memory;
+    private final LoadedVersions memory = new LoadedVersions();
     private final Map<String, ModelVersions> models = new ConcurrentHashMap<>();
-    /** Decisions are carried out one at a time: loads are rare and each takes the whole CPU for a moment. */
+    /** Actions are performed one at a time: loads are rare and each takes the whole CPU for a moment. */
     private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> daemon(r, "graft-model-loader"));
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "graft-load-retries"));
 
     public ModelManager(ModelStore store, ModelLoader loader, ServingSettings settings, InferenceMetrics metrics) {
         this.store = store;
+        this.loader = loader;
         this.settings = settings;
         this.metrics = metrics;
-        this.memory = new LoadedVersions(loader, metrics, new Lifecycle());
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -85,7 +88,7 @@ public class ModelManager {
                 inStore = true;   // the store cannot be read: the event is believed and the load will tell
             }
             versions.announced(version, inStore);
-            reconcile(versions);
+            reconcile(versions, Instant.MIN);
         }, decisions);
     }
 
@@ -94,7 +97,7 @@ public class ModelManager {
         return CompletableFuture.runAsync(() -> {
             ModelVersions versions = versions(model);
             versions.listed(stored);
-            reconcile(versions);
+            reconcile(versions, Instant.MIN);
         }, decisions);
     }
 
@@ -108,27 +111,46 @@ public class ModelManager {
         return Set.copyOf(models.keySet());
     }
 
-    /** Asks the policy what to do and does it, until it asks for nothing more (runs on the decisions thread). */
-    private void reconcile(ModelVersions versions) {
+    /**
+     * Asks the policy for the next action and performs it, until there is none (runs on the decisions
+     * thread). {@code notBefore}: a planned attempt's time, taken as passed even if the wall clock lags the
+     * timer that woke this, so that the attempt is not skipped.
+     */
+    private void reconcile(ModelVersions versions, Instant notBefore) {
         ServingSettings.Policy promotion = settings.forModel(versions.model).promotion();
-        int steps = MAX_STEPS_PER_VERSION * (versions.size() + 1);
+        int steps = MAX_ACTIONS_PER_VERSION * (versions.size() + 1);
         for (int step = 0; step < steps; step++) {
-            ServingPolicy.Decision decision = policy.decide(versions.view(promotion));
-            if (!versions.apply(decision)) {
+            Instant now = Instant.now();
+            Optional<ServingAction> action = policy.next(versions.view(promotion),
+                    now.isBefore(notBefore) ? notBefore : now);
+            if (action.isEmpty()) {
                 return;
             }
-            if (decision.inspect() != null) {
-                inspect(versions, decision.inspect());
-            } else {
-                try {
-                    memory.acquire(versions.model, decision.load()).release();
-                } catch (RuntimeException e) {
-                    // the lifecycle recorded it as failed: the policy picks another version or waits
-                }
-            }
+            perform(versions, action.get());
         }
         LOG.warnf("%s: the serving policy did not settle after %d steps; it is asked again on the next change",
                 versions.model, steps);
+    }
+
+    private void perform(ModelVersions versions, ServingAction action) {
+        int version = action.version();
+        if (action instanceof ServingAction.Retry) {
+            versions.attemptDue(version);
+        } else if (action instanceof ServingAction.HoldBack held) {
+            versions.holdBack(version, held.reason());
+        } else if (action instanceof ServingAction.Retire) {
+            versions.retire(version);
+        } else if (action instanceof ServingAction.Serve) {
+            versions.serve(version);
+        } else if (action instanceof ServingAction.Inspect) {
+            inspect(versions, version);
+        } else if (action instanceof ServingAction.Load) {
+            try {
+                acquire(versions, version).release();
+            } catch (RuntimeException e) {
+                // recorded as failed: the policy picks another version or waits
+            }
+        }
     }
 
     /** Reads a candidate's manifest for the promotion rule; a failure fails the version as a load would. */
@@ -140,75 +162,59 @@ public class ModelManager {
         }
     }
 
+    /** The version with a reference held for the caller, loaded first if it is not in memory. */
+    private LoadedModel acquire(ModelVersions versions, int version) {
+        while (true) {
+            LoadedVersions.Lookup lookup = memory.acquire(versions.model, version);
+            if (lookup instanceof LoadedVersions.Held held) {
+                return held.model();
+            }
+            load(versions, version, (LoadedVersions.Turn) lookup);
+        }
+    }
+
+    /** This caller's turn to load the version: its state follows the load; callers waiting for it are told. */
+    private void load(ModelVersions versions, int version, LoadedVersions.Turn turn) {
+        try {
+            versions.startLoading(version);
+            versions.loaded(timedLoad(versions, version));
+            memory.done(turn);
+        } catch (RuntimeException e) {
+            memory.failed(turn, e);
+            throw e;
+        }
+    }
+
+    private LoadedModel timedLoad(ModelVersions versions, int version) {
+        long start = System.nanoTime();
+        LoadedModel loaded;
+        try {
+            loaded = loader.load(versions.model, version);
+        } catch (RuntimeException e) {
+            metrics.load(versions.model, version, "failed", System.nanoTime() - start);
+            failed(versions, version, e);
+            throw e;
+        }
+        metrics.load(versions.model, version, "succeeded", System.nanoTime() - start);
+        return loaded;
+    }
+
     /** A load (or manifest read) failed: tried again later if the reason is passing and attempts remain. */
     private void failed(ModelVersions versions, int version, RuntimeException cause) {
         ServingSettings.LoadRetries retryPolicy = settings.loadRetries();
-        int attempts = versions.failedAttempts(version) + 1;
-        boolean passing = passing(cause);
-        if (passing && attempts < retryPolicy.maxAttempts()) {
-            Duration pause = retryPolicy.backoff(attempts);
-            Instant planned = Instant.now().plus(pause);
-            versions.failed(version, cause.getMessage(), planned, false);
-            retries.schedule(() -> decisions.execute(() -> {
-                if (versions.retryDue(version, planned)) {
-                    reconcile(versions);
-                }
-            }), pause.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.warnf("%s version %d failed to load (attempt %d of %d), trying again in %d ms: %s", versions.model,
-                    version, attempts, retryPolicy.maxAttempts(), pause.toMillis(), cause.getMessage());
+        LoadFailure failure = LoadFailure.of(cause, versions.failedAttempts(version) + 1, retryPolicy);
+        Duration pause = failure.retryAfter();
+        if (pause == null) {
+            versions.failed(version, failure.reason(), null, failure.ofStoredBytes());
+            LOG.errorf("%s version %d cannot serve: %s", versions.model, version, failure.reason());
             return;
         }
-        String reason = cause.getMessage() + (passing
-                ? " (gave up after " + attempts + " attempts; announce the version again or restart)" : "");
-        versions.failed(version, reason, null, !passing && ofStoredBytes(cause));
-        LOG.errorf("%s version %d cannot serve: %s", versions.model, version, reason);
-    }
-
-    /**
-     * The store's answer, or the bytes it gave, are unusable (a manifest, size or checksum the store refuses, a
-     * zip that does not open or restore): what it holds for the version, which announcing it again cannot change.
-     * Other failures (a warm-up, native memory) may pass.
-     */
-    private static boolean ofStoredBytes(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof ModelStoreException || t instanceof java.io.IOException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Storage that could not be read for a while: worth trying again. A bad checksum or manifest is not. */
-    private static boolean passing(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StorageUnavailableException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** Hears of loads from {@link LoadedVersions}, whoever asked for them, and moves the versions' states. */
-    private final class Lifecycle implements LoadedVersions.Listener {
-        @Override
-        public void loading(String model, int version) {
-            versions(model).loading(version);
-        }
-
-        @Override
-        public void loaded(LoadedModel loaded) {
-            versions(loaded.model()).loaded(loaded);
-        }
-
-        @Override
-        public void failed(String model, int version, RuntimeException cause) {
-            ModelManager.this.failed(versions(model), version, cause);
-        }
-
-        @Override
-        public void freed(String model, int version) {
-            versions(model).freed(version);
-        }
+        Instant next = Instant.now().plus(pause);
+        versions.failed(version, failure.reason(), next, false);
+        retries.schedule(() -> decisions.execute(() -> reconcile(versions, next)), pause.toMillis(),
+                TimeUnit.MILLISECONDS);
+        LOG.warnf("%s version %d failed to load (attempt %d of %d), trying again in %d ms: %s", versions.model,
+                version, failure.attempt(), retryPolicy.maxAttempts(), pause.toMillis(), cause.getMessage());
     }
 
     /** The serving version with a reference held for the caller, who must release it; empty if none serves. */
@@ -243,7 +249,7 @@ public class ModelManager {
         }
         LoadedModel loaded;
         try {
-            loaded = memory.acquire(model, version);
+            loaded = acquire(versions, version);
         } catch (RuntimeException e) {
             throw notLoadable(model, version, e.getMessage(), e);
         }
@@ -295,7 +301,7 @@ public class ModelManager {
             throw new VersionUnavailableException(VersionUnavailableException.Reason.UNKNOWN, "no model '" + model + "' in the store");
         }
         versions.unpin();
-        CompletableFuture.runAsync(() -> reconcile(versions), decisions).join();
+        CompletableFuture.runAsync(() -> reconcile(versions, Instant.MIN), decisions).join();
         LOG.infof("%s unpinned: version %s serves", model, versions.servingVersion());
         return status(model).orElseThrow();
     }

@@ -4,6 +4,7 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Promotion;
 
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -12,15 +13,17 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * Decides, from one model's versions and their states alone, which version serves and what to do next.
- * Pure: no store, no network, no clock; the manager carries each decision out and asks again.
+ * Decides, from one model's versions and their states alone, the next thing to do, one action at a
+ * time: the manager does it and asks again until there is nothing left. Pure: no store, no network,
+ * no clock but the time it is given.
  * <ul>
+ * <li><b>retry</b>: a failed version whose planned attempt is due becomes a candidate again.</li>
  * <li><b>pinned</b>: the pinned version serves; newer ones are not considered.</li>
  * <li><b>latest</b>: the newest version newer than the serving one that is in the store and has not
  * failed; while nothing serves, the newest such version of all, so a broken newest version leaves
  * an older one serving rather than nothing.</li>
  * <li><b>gated</b>: as latest, skipping versions whose manifest does not beat the serving one (or
- * reach their request's threshold); a candidate's manifest is read first.</li>
+ * reach their request's threshold), each noted once with why; a candidate's manifest is read first.</li>
  * <li><b>availability</b>: a chosen version that is not in memory is loaded while the serving one
  * goes on serving; it swaps in once ready.</li>
  * <li><b>removed</b>: versions gone from the store are retired, unless serving or pinned.</li>
@@ -28,56 +31,69 @@ import java.util.TreeMap;
  */
 public final class ServingPolicy {
 
-    /** One version as the policy sees it; {@code manifest} is null until read. */
-    public record Version(int version, VersionState state, boolean inStore, ModelManifest manifest) {
+    /**
+     * One version as the policy sees it.
+     *
+     * @param manifest    null until read
+     * @param heldBack    the reason it was last noted as held back with; null for none
+     * @param nextAttempt when a failed version is tried again; null when no attempt is planned
+     */
+    public record Version(int version, VersionState state, boolean inStore, ModelManifest manifest, String heldBack,
+                          Instant nextAttempt) {
     }
 
-    /** A model: its promotion rule, pin, serving version (null when none) and known versions. */
+    /** A model: its promotion rule, pin, serving version (null when none) and known versions, oldest first. */
     public record Model(ServingSettings.Policy promotion, Integer pinned, Integer serving, List<Version> versions) {
     }
 
-    /**
-     * What to do now.
-     *
-     * @param serve    the version that should serve (in memory; the serving one when nothing changes); null while
-     *                 nothing can
-     * @param load     a version to load before anything else changes; null for none
-     * @param inspect  a version whose manifest must be read before deciding; null for none
-     * @param heldBack versions the promotion rule held back in this decision, with why
-     * @param retire   versions to take out of memory and of the candidates: gone from the store
-     */
-    public record Decision(Integer serve, Integer load, Integer inspect, Map<Integer, String> heldBack,
-                           List<Integer> retire) {
-    }
-
-    public Decision decide(Model model) {
+    /** What to do next at {@code now}; empty when the model is as it should be. */
+    public Optional<ServingAction> next(Model model, Instant now) {
+        Optional<ServingAction> retry = model.versions().stream()
+                .filter(v -> v.state() == VersionState.FAILED && v.nextAttempt() != null && !now.isBefore(v.nextAttempt()))
+                .findFirst().map(v -> new ServingAction.Retry(v.version()));
+        if (retry.isPresent()) {
+            return retry;
+        }
         Map<Integer, String> heldBack = new TreeMap<>();
-        List<Integer> retire = model.versions().stream()
+        Optional<Version> candidate = model.pinned() == null ? chooseNewer(model, heldBack) : Optional.empty();
+        for (Map.Entry<Integer, String> held : heldBack.entrySet()) {
+            if (!held.getValue().equals(find(model, held.getKey()).orElseThrow().heldBack())) {
+                return Optional.of(new ServingAction.HoldBack(held.getKey(), held.getValue()));
+            }
+        }
+        Optional<ServingAction> retire = model.versions().stream()
                 .filter(v -> !v.inStore() && !Objects.equals(model.serving(), v.version())
                         && !Objects.equals(model.pinned(), v.version()))
                 .filter(v -> v.state() == VersionState.DISCOVERED || v.state() == VersionState.READY
                         || v.state() == VersionState.FAILED)
-                .map(Version::version).toList();
+                .findFirst().map(v -> new ServingAction.Retire(v.version()));
+        if (retire.isPresent()) {
+            return retire;
+        }
+        return toTarget(model, candidate);
+    }
+
+    /** The step toward the version that should serve: read its manifest, load it or swap it in. */
+    private static Optional<ServingAction> toTarget(Model model, Optional<Version> candidate) {
         Version target;
         if (model.pinned() != null) {
             target = find(model, model.pinned()).orElse(null);
         } else {
-            Optional<Version> candidate = chooseNewer(model, heldBack);
             if (candidate.isPresent() && candidate.get().manifest() == null
                     && model.promotion() == ServingSettings.Policy.GATED) {
-                return new Decision(null, null, candidate.get().version(), heldBack, retire);
+                return Optional.of(new ServingAction.Inspect(candidate.get().version()));
             }
             target = candidate.or(() -> Optional.ofNullable(model.serving()).flatMap(v -> find(model, v))).orElse(null);
         }
-        if (target == null) {
-            return new Decision(null, null, null, heldBack, retire);
+        if (target == null || Objects.equals(model.serving(), target.version())) {
+            return Optional.empty();
         }
         if (target.state().loaded()) {
-            return new Decision(target.version(), null, null, heldBack, retire);
+            return Optional.of(new ServingAction.Serve(target.version()));
         }
         boolean loadable = target.inStore() && (target.state() == VersionState.DISCOVERED
                 || target.state() == VersionState.RETIRED || target.state() == VersionState.DRAINING);
-        return new Decision(null, loadable ? target.version() : null, null, heldBack, retire);
+        return loadable ? Optional.of(new ServingAction.Load(target.version())) : Optional.empty();
     }
 
     /**

@@ -1,7 +1,12 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings.Policy;
-import dev.graft.inference.versions.ServingPolicy.Decision;
+import dev.graft.inference.versions.ServingAction.HoldBack;
+import dev.graft.inference.versions.ServingAction.Inspect;
+import dev.graft.inference.versions.ServingAction.Load;
+import dev.graft.inference.versions.ServingAction.Retire;
+import dev.graft.inference.versions.ServingAction.Retry;
+import dev.graft.inference.versions.ServingAction.Serve;
 import dev.graft.inference.versions.ServingPolicy.Model;
 import dev.graft.inference.versions.ServingPolicy.Version;
 import dev.graft.shared.manifest.BaseLineage;
@@ -12,8 +17,10 @@ import dev.graft.shared.manifest.Promotion;
 import dev.graft.shared.manifest.Task;
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static dev.graft.inference.versions.VersionState.DISCOVERED;
 import static dev.graft.inference.versions.VersionState.DRAINING;
@@ -26,102 +33,124 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The policy's rules, one by one, on plain values: no store, no network, no DL4J. */
 class ServingPolicyTest {
+    private static final Instant NOW = Instant.parse("2026-12-06T12:00:00Z");
+    private static final String WORSE_THAN_1 = "validation accuracy 0.7000 does not beat serving version 1's 0.8000";
+
     private final ServingPolicy policy = new ServingPolicy();
 
     private static Version v(int version, VersionState state) {
-        return new Version(version, state, true, null);
+        return new Version(version, state, true, null, null, null);
     }
 
     private static Version v(int version, VersionState state, double accuracy, Promotion rule) {
+        return v(version, state, accuracy, rule, null);
+    }
+
+    /** A version with its manifest; {@code heldBack}: the reason it was noted with. */
+    private static Version v(int version, VersionState state, double accuracy, Promotion rule, String heldBack) {
         ModelManifest manifest = ModelManifest.draft("m", Task.CLASSIFICATION, List.of("a", "b"), null, InputShape.rgb(8, 8),
                 Preprocessing.UNIT, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "r")
                 .withPromotion(rule).published(version, "model.zip", 1, "0".repeat(64));
-        return new Version(version, state, true, manifest);
+        return new Version(version, state, true, manifest, heldBack, null);
     }
 
     private static Version removed(int version, VersionState state) {
-        return new Version(version, state, false, null);
+        return new Version(version, state, false, null, null, null);
     }
 
-    private Decision latest(Integer pinned, Integer serving, Version... versions) {
-        return policy.decide(new Model(Policy.LATEST, pinned, serving, List.of(versions)));
+    private static Version failed(int version, Instant nextAttempt) {
+        return new Version(version, FAILED, true, null, null, nextAttempt);
     }
 
-    private Decision gated(Integer serving, Version... versions) {
-        return policy.decide(new Model(Policy.GATED, null, serving, List.of(versions)));
+    private Optional<ServingAction> latest(Integer pinned, Integer serving, Version... versions) {
+        return policy.next(new Model(Policy.LATEST, pinned, serving, List.of(versions)), NOW);
+    }
+
+    private Optional<ServingAction> gated(Integer serving, Version... versions) {
+        return policy.next(new Model(Policy.GATED, null, serving, List.of(versions)), NOW);
     }
 
     @Test
     void latestLoadsTheNewestVersionWhileTheServingOneServesThenSwapsItIn() {
-        Decision first = latest(null, 1, v(1, SERVING), v(2, DISCOVERED), v(3, DISCOVERED));
-        assertThat(first.load()).isEqualTo(3);
-        assertThat(first.serve()).as("the serving version is not touched while 3 loads").isNull();
-        assertThat(latest(null, 1, v(1, SERVING), v(3, LOADING)).load()).as("one load at a time").isNull();
-        assertThat(latest(null, 1, v(1, SERVING), v(3, READY)).serve()).isEqualTo(3);
-        Decision settled = latest(null, 3, v(1, READY), v(3, SERVING));
-        assertThat(settled.serve()).isEqualTo(3);
-        assertThat(settled.load()).isNull();
+        assertThat(latest(null, 1, v(1, SERVING), v(2, DISCOVERED), v(3, DISCOVERED)))
+                .as("3 loads; the serving version is not touched meanwhile").contains(new Load(3));
+        assertThat(latest(null, 1, v(1, SERVING), v(3, LOADING))).as("one load at a time").isEmpty();
+        assertThat(latest(null, 1, v(1, SERVING), v(3, READY))).contains(new Serve(3));
+        assertThat(latest(null, 3, v(1, READY), v(3, SERVING))).as("settled: 3 serves on, nothing loads").isEmpty();
     }
 
     @Test
     void latestNeverGoesBackToAnOlderVersionOnItsOwn() {
-        Decision decision = latest(null, 3, v(1, DISCOVERED), v(2, RETIRED), v(3, SERVING));
-        assertThat(decision.load()).isNull();
-        assertThat(decision.serve()).isEqualTo(3);
-        Decision removed = latest(null, 3, v(1, READY), v(2, RETIRED), removed(3, SERVING));
-        assertThat(removed.serve()).as("not even when the serving one was removed from the store").isEqualTo(3);
-        assertThat(removed.load()).isNull();
+        assertThat(latest(null, 3, v(1, DISCOVERED), v(2, RETIRED), v(3, SERVING))).isEmpty();
+        assertThat(latest(null, 3, v(1, READY), v(2, RETIRED), removed(3, SERVING)))
+                .as("not even when the serving one was removed from the store").isEmpty();
     }
 
     @Test
     void aPinnedVersionServesAndNewerOnesWait() {
-        Decision pinned = latest(1, 1, v(1, SERVING), v(2, READY), v(3, DISCOVERED));
-        assertThat(pinned.serve()).isEqualTo(1);
-        assertThat(pinned.load()).isNull();
-        assertThat(latest(2, 3, v(2, RETIRED), v(3, SERVING)).load()).as("a pinned version not in memory loads").isEqualTo(2);
+        assertThat(latest(1, 1, v(1, SERVING), v(2, READY), v(3, DISCOVERED))).isEmpty();
+        assertThat(latest(2, 3, v(2, RETIRED), v(3, SERVING))).as("a pinned version not in memory loads").contains(new Load(2));
+        assertThat(latest(2, 3, v(2, READY), v(3, SERVING))).as("and swaps in").contains(new Serve(2));
     }
 
     @Test
     void failedVersionsAreSkippedAndWithNothingServingAnOlderVersionServesRatherThanNone() {
-        assertThat(latest(null, null, v(1, DISCOVERED), v(2, DISCOVERED), v(3, FAILED)).load()).isEqualTo(2);
-        assertThat(latest(null, 2, v(2, SERVING), v(3, FAILED)).load()).as("a failed newer version does not displace")
-                .isNull();
-        assertThat(latest(null, null, v(1, FAILED)).serve()).isNull();
+        assertThat(latest(null, null, v(1, DISCOVERED), v(2, DISCOVERED), v(3, FAILED))).contains(new Load(2));
+        assertThat(latest(null, 2, v(2, SERVING), v(3, FAILED))).as("a failed newer version does not displace").isEmpty();
+        assertThat(latest(null, null, v(1, FAILED))).isEmpty();
+    }
+
+    @Test
+    void aFailedVersionBecomesACandidateAgainOnlyOnceItsPlannedAttemptIsDue() {
+        assertThat(latest(null, 2, v(2, SERVING), failed(3, NOW.plusMillis(1)))).as("not yet").isEmpty();
+        assertThat(latest(null, 2, v(2, SERVING), failed(3, NOW))).contains(new Retry(3));
+        assertThat(latest(null, 2, removed(1, READY), v(2, SERVING), failed(3, NOW.minusSeconds(1))))
+                .as("before anything else").contains(new Retry(3));
+        assertThat(latest(null, 2, v(2, SERVING), failed(3, null))).as("no attempt planned: never").isEmpty();
     }
 
     @Test
     void gatedReadsACandidatesManifestFirstThenLetsOnlyABetterOneOrOneMeetingItsThresholdIn() {
-        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED)).inspect()).isEqualTo(2);
+        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED))).contains(new Inspect(2));
 
-        Decision worse = gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null));
-        assertThat(worse.load()).isNull();
-        assertThat(worse.heldBack()).containsOnlyKeys(2);
-        assertThat(worse.heldBack().get(2)).contains("does not beat serving version 1");
+        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null)))
+                .as("noted with why").contains(new HoldBack(2, WORSE_THAN_1));
+        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null, WORSE_THAN_1)))
+                .as("noted once, and not loaded").isEmpty();
+        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null, "an older reason")))
+                .as("noted again when the reason changes").contains(new HoldBack(2, WORSE_THAN_1));
 
-        Decision better = gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null), v(3, DISCOVERED, 0.85, null));
-        assertThat(better.load()).isEqualTo(3);
-        assertThat(better.heldBack()).as("only candidates newer than the chosen one are judged").isEmpty();
+        assertThat(gated(1, v(1, SERVING, 0.8, null), v(2, DISCOVERED, 0.7, null), v(3, DISCOVERED, 0.85, null)))
+                .as("only candidates newer than the chosen one are judged").contains(new Load(3));
 
-        Decision threshold = gated(3, v(3, SERVING, 0.85, null), v(4, DISCOVERED, 0.6, new Promotion("accuracy", 0.55)));
-        assertThat(threshold.load()).isEqualTo(4);
-        Decision skipped = gated(3, v(3, SERVING, 0.85, null), v(4, DISCOVERED, 0.9, null), v(5, DISCOVERED, 0.6, null));
-        assertThat(skipped.load()).as("a held-back newest version does not hide a better older one").isEqualTo(4);
-        assertThat(skipped.heldBack()).containsOnlyKeys(5);
+        assertThat(gated(3, v(3, SERVING, 0.85, null), v(4, DISCOVERED, 0.6, new Promotion("accuracy", 0.55))))
+                .contains(new Load(4));
+        Optional<ServingAction> skipped = gated(3, v(3, SERVING, 0.85, null), v(4, DISCOVERED, 0.9, null),
+                v(5, DISCOVERED, 0.6, null));
+        assertThat(skipped).containsInstanceOf(HoldBack.class);
+        assertThat(skipped.map(ServingAction::version)).contains(5);
+        String reason = ((HoldBack) skipped.orElseThrow()).reason();
+        assertThat(gated(3, v(3, SERVING, 0.85, null), v(4, DISCOVERED, 0.9, null), v(5, DISCOVERED, 0.6, null, reason)))
+                .as("a held-back newest version does not hide a better older one").contains(new Load(4));
     }
 
     @Test
     void versionsGoneFromTheStoreAreRetiredUnlessServingOrPinned() {
-        Decision decision = latest(null, 2, removed(1, READY), removed(2, SERVING), removed(3, FAILED), v(4, LOADING),
-                removed(5, DRAINING));
-        assertThat(decision.retire()).as("draining ones retire by themselves").containsExactly(1, 3);
-        assertThat(latest(1, 1, removed(1, SERVING)).retire()).isEmpty();
-        assertThat(latest(null, 1, v(1, SERVING), removed(2, DISCOVERED)).load()).as("not a candidate").isNull();
+        assertThat(latest(null, 2, removed(1, READY), removed(2, SERVING), removed(3, FAILED), v(4, LOADING),
+                removed(5, DRAINING))).contains(new Retire(1));
+        assertThat(latest(null, 2, removed(1, DRAINING), removed(2, SERVING), removed(3, FAILED), v(4, LOADING),
+                removed(5, DRAINING))).contains(new Retire(3));
+        assertThat(latest(null, 2, removed(1, DRAINING), removed(2, SERVING), removed(3, RETIRED), v(4, LOADING),
+                removed(5, DRAINING))).as("draining ones retire by themselves").isEmpty();
+        assertThat(latest(1, 1, removed(1, SERVING))).isEmpty();
+        assertThat(latest(null, 1, v(1, SERVING), removed(2, DISCOVERED))).as("not a candidate").contains(new Retire(2));
+        assertThat(latest(null, 1, v(1, SERVING), removed(2, RETIRED))).isEmpty();
     }
 
     @Test
     void aRemovedServingVersionServesUntilANewerVersionArrivesAndDrainsAfterTheSwap() {
-        assertThat(latest(null, 2, removed(2, SERVING)).serve()).isEqualTo(2);
-        assertThat(latest(null, 2, removed(2, SERVING), v(3, READY)).serve()).isEqualTo(3);
-        assertThat(latest(null, 3, removed(2, READY), v(3, SERVING)).retire()).containsExactly(2);
+        assertThat(latest(null, 2, removed(2, SERVING))).isEmpty();
+        assertThat(latest(null, 2, removed(2, SERVING), v(3, READY))).contains(new Serve(3));
+        assertThat(latest(null, 3, removed(2, READY), v(3, SERVING))).contains(new Retire(2));
     }
 }
