@@ -150,6 +150,9 @@ public class ModelManager {
             } catch (RuntimeException e) {
                 // recorded as failed: the policy picks another version or waits
             }
+        } else {
+            // Java 17 has no exhaustive switch over a sealed type: a new action must be added here
+            throw new IllegalStateException("no way to perform " + action);
         }
     }
 
