@@ -5,6 +5,11 @@ import dev.graft.trainer.storage.TrainerState;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
+import dev.graft.trainer.pool.Claims;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.PoolSettings;
+import dev.graft.trainer.intake.ShareGroup;
+import dev.graft.trainer.intake.ShareGroupIntake;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 
 import java.nio.file.Files;

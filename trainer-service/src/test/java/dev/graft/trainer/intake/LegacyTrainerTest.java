@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
 import dev.graft.trainer.storage.TrainerState;
 import dev.graft.testing.KafkaTestClient;
@@ -6,6 +6,9 @@ import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.Outcomes;
+import dev.graft.trainer.pool.PoolSettings;
 import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
