@@ -1,7 +1,7 @@
 package dev.graft.trainer.intake;
 
-import dev.graft.trainer.pool.LegacyTrainer;
 import dev.graft.trainer.job.Pause;
+import dev.graft.trainer.pool.LegacyTrainer;
 import dev.graft.trainer.pool.PoolSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.intake;
 
 import dev.graft.shared.events.Topics;
-import dev.graft.trainer.pool.Claims;
 import dev.graft.trainer.job.Job;
 import dev.graft.trainer.job.JobRunner;
 import dev.graft.trainer.job.Pause;
+import dev.graft.trainer.pool.Claims;
 import dev.graft.trainer.pool.PoolSettings;
 import dev.graft.trainer.pool.RequestRecord;
 import io.quarkus.runtime.ShutdownEvent;

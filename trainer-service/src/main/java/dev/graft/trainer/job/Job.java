@@ -2,6 +2,7 @@ package dev.graft.trainer.job;
 
 import dev.graft.trainer.pool.Claim;
 import dev.graft.trainer.pool.RequestRecord;
+
 import java.util.Optional;
 
 /**

@@ -13,10 +13,10 @@ import java.util.Optional;
 
 /**
  * One request from its Kafka record to an outcome, on the training thread: validate, deduplicate,
- * claim, train, publish, conclude, each step one collaborator. Never throws for the request's sake:
- * every failure becomes a failed event with the reason. What is left here is how the record is then
- * acknowledged: REJECT when dead-lettered at validation, RELEASE when the trainer stops before an
- * outcome (another trainer resumes it), ACCEPT once its outcome is published.
+ * claim, train, publish, conclude, each step one collaborator; every failure of the request becomes a
+ * failed event with the reason. What is left here is how the record is then acknowledged: REJECT when
+ * dead-lettered at validation, RELEASE when the trainer stops before an outcome (another trainer
+ * resumes it), ACCEPT once its outcome is published.
  */
 @ApplicationScoped
 public class TrainingService implements JobRunner {
