@@ -1,7 +1,7 @@
 package dev.graft.trainer.endpoint;
 
+import dev.graft.trainer.pool.TrainingRegistry;
 import dev.graft.trainer.training.Charts;
-import dev.graft.trainer.job.TrainingRegistry;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;

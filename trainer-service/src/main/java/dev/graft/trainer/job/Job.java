@@ -1,5 +1,8 @@
 package dev.graft.trainer.job;
 
+import dev.graft.trainer.pool.Claim;
+import dev.graft.trainer.pool.RequestRecord;
+
 import java.util.Optional;
 
 /**
@@ -24,33 +27,33 @@ public final class Job {
     }
 
     /** The share group will not deliver the record again: a request that reached this point stops here. */
-    boolean lastDelivery() {
+    public boolean lastDelivery() {
         return lastDelivery;
     }
 
-    Optional<Claim> claim() {
+    public Optional<Claim> claim() {
         return Optional.ofNullable(claim);
     }
 
-    void claimed(Claim claim) {
+    public void claimed(Claim claim) {
         this.claim = claim;
     }
 
-    void stop() {
+    public void stop() {
         stopping = true;
     }
 
     /** Another trainer took the request over (this one missed heartbeats): stop, publish nothing. */
-    void lose() {
+    public void lose() {
         lost = true;
         stopping = true;
     }
 
-    boolean stopping() {
+    public boolean stopping() {
         return stopping;
     }
 
-    boolean lost() {
+    public boolean lost() {
         return lost;
     }
 }

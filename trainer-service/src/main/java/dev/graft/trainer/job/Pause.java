@@ -3,11 +3,11 @@ package dev.graft.trainer.job;
 import java.time.Duration;
 
 /** A wait between tries that gives up quietly when the thread is interrupted (the trainer stopping). */
-final class Pause {
+public final class Pause {
     private Pause() {
     }
 
-    static void sleep(Duration duration) {
+    public static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {

@@ -1,10 +1,15 @@
 package dev.graft.trainer.job;
 
 import org.apache.commons.io.file.PathUtils;
-import dev.graft.trainer.storage.TrainerState;
-import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
+import dev.graft.testing.KafkaTestClient;
+import dev.graft.trainer.intake.ShareGroup;
+import dev.graft.trainer.intake.ShareGroupIntake;
+import dev.graft.trainer.pool.Claims;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.PoolSettings;
+import dev.graft.trainer.storage.TrainerState;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 
 import java.nio.file.Files;

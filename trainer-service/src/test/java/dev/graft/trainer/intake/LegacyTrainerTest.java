@@ -1,11 +1,14 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
-import dev.graft.trainer.storage.TrainerState;
-import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
+import dev.graft.testing.KafkaTestClient;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.Outcomes;
+import dev.graft.trainer.pool.PoolSettings;
+import dev.graft.trainer.storage.TrainerState;
 import org.apache.commons.codec.digest.DigestUtils;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;

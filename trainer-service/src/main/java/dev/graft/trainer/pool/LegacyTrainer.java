@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.events.Topics;
@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 @ApplicationScoped
 public class LegacyTrainer {
     /** The consumer group the single trainer read requests in. */
-    static final String GROUP = "graft-trainer";
+    public static final String GROUP = "graft-trainer";
     private static final Logger LOG = Logger.getLogger(LegacyTrainer.class);
     private static final long TIMEOUT_SECONDS = 10;
 
@@ -46,13 +46,13 @@ public class LegacyTrainer {
         this(store.folder().map(f -> f.resolve(".trainer").resolve("requests")).orElse(null), state.blobs());
     }
 
-    LegacyTrainer(Path journal, Blobs state) {
+    public LegacyTrainer(Path journal, Blobs state) {
         this.journal = journal;
         this.state = state;
     }
 
     /** Copies the old trainer's outcomes into the pool's state; one already there is kept. Returns how many. */
-    int adoptOutcomes() {
+    public int adoptOutcomes() {
         if (journal == null || !Files.isDirectory(journal)) {
             return 0;
         }
@@ -73,7 +73,7 @@ public class LegacyTrainer {
      * Where the share group starts on each partition of the request topic, or an empty map when no
      * single trainer ever read it.
      */
-    Map<TopicPartition, Long> startOffsets(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
+    public Map<TopicPartition, Long> startOffsets(Admin admin) throws ExecutionException, InterruptedException, TimeoutException {
         Map<TopicPartition, Long> start = new HashMap<>();
         admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata().get(TIMEOUT_SECONDS, TimeUnit.SECONDS)
                 .forEach((partition, committed) -> {

@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import dev.graft.shared.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
@@ -43,7 +43,7 @@ public class KnownRequests {
     }
 
     /** A requestId for a log line: at most 256 characters, control characters escaped (it may come from anyone). */
-    static String printable(String requestId) {
+    public static String printable(String requestId) {
         if (requestId == null) {
             return null;
         }

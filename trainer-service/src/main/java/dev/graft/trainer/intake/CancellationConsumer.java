@@ -1,7 +1,8 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.shared.json.Json;
+import dev.graft.trainer.pool.Cancellations;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Incoming;

@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import jakarta.inject.Inject;
 import dev.graft.trainer.config.TrainerConfig;

@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 /**
  * A training request as it came off Kafka: the value to read, where it came from (for the
@@ -7,7 +7,7 @@ package dev.graft.trainer.job;
  */
 public record RequestRecord(String key, String value, String topic, int partition, long offset, int deliveryCount) {
 
-    boolean sameRecord(Claim claim) {
+    public boolean sameRecord(Claim claim) {
         return topic.equals(claim.topic()) && partition == claim.partition() && offset == claim.offset();
     }
 }

@@ -1,8 +1,13 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
-import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.shared.events.Topics;
+import dev.graft.testing.KafkaTestClient;
+import dev.graft.trainer.job.Job;
+import dev.graft.trainer.job.JobRunner;
+import dev.graft.trainer.pool.Claims;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.PoolSettings;
 import dev.graft.trainer.storage.TrainerState;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.junit.jupiter.api.Test;

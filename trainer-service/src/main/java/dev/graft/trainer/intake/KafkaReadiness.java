@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.health.HealthCheck;

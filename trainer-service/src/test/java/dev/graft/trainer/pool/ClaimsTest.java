@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;

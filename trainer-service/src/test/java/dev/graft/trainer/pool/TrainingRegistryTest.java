@@ -1,8 +1,8 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
-import dev.graft.trainer.storage.TrainerState;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.store.ModelStore;
+import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import java.time.Duration;
 import java.time.Instant;

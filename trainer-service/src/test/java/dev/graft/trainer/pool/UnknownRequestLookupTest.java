@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import dev.graft.s3local.LocalS3;
 import dev.graft.shared.events.TrainingEvent;

@@ -1,5 +1,6 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
+import dev.graft.trainer.pool.PoolSettings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

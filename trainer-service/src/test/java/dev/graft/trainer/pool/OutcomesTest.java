@@ -1,7 +1,7 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
-import dev.graft.trainer.storage.TrainerState;
 import dev.graft.shared.events.TrainingEvent;
+import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

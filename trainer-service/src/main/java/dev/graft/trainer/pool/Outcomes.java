@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;

@@ -1,4 +1,4 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.pool;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.graft.shared.events.TrainingEvent;

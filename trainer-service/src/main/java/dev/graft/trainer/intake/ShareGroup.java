@@ -1,5 +1,8 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
+import dev.graft.trainer.job.Pause;
+import dev.graft.trainer.pool.LegacyTrainer;
+import dev.graft.trainer.pool.PoolSettings;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;

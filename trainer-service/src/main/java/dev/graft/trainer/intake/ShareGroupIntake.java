@@ -1,6 +1,12 @@
-package dev.graft.trainer.job;
+package dev.graft.trainer.intake;
 
 import dev.graft.shared.events.Topics;
+import dev.graft.trainer.job.Job;
+import dev.graft.trainer.job.JobRunner;
+import dev.graft.trainer.job.Pause;
+import dev.graft.trainer.pool.Claims;
+import dev.graft.trainer.pool.PoolSettings;
+import dev.graft.trainer.pool.RequestRecord;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -69,7 +75,7 @@ public class ShareGroupIntake {
         this.kafka = Map.copyOf(kafka);
     }
 
-    void start(@Observes StartupEvent started) {
+    public void start(@Observes StartupEvent started) {
         thread.start();
     }
 
@@ -84,7 +90,7 @@ public class ShareGroupIntake {
     }
 
     /** On the shutdown event, before the beans the running training uses (Kafka emitters) are closed under it. */
-    void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
+    public void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
         stopping = true;
         Job job = current;
         if (job != null) {

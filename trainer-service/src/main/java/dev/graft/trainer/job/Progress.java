@@ -1,0 +1,99 @@
+package dev.graft.trainer.job;
+
+import dev.graft.shared.events.TrainingEvent;
+import dev.graft.trainer.dataset.LabeledImages;
+import dev.graft.trainer.messaging.TrainingEventPublisher;
+import dev.graft.trainer.pool.Cancellations;
+import dev.graft.trainer.pool.TrainingRegistry;
+import dev.graft.trainer.training.Checkpoint;
+import dev.graft.trainer.training.EpochResult;
+import dev.graft.trainer.training.TrainerMetrics;
+import dev.graft.trainer.training.TrainingListener;
+import dev.graft.trainer.training.TrainingPlan;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Arrays;
+
+/**
+ * A training's progress fanned out as it goes: to the trainer's metrics, its registry (what
+ * {@code GET /api/trainings/{id}} shows) and the events topic. The recipe asks it whether to stop:
+ * at the next batch once the request is cancelled or the trainer stops.
+ */
+@ApplicationScoped
+class Progress {
+    private final TrainerMetrics metrics;
+    private final TrainingRegistry registry;
+    private final TrainingEventPublisher events;
+    private final Cancellations cancellations;
+
+    Progress(TrainerMetrics metrics, TrainingRegistry registry, TrainingEventPublisher events,
+             Cancellations cancellations) {
+        this.metrics = metrics;
+        this.registry = registry;
+        this.events = events;
+        this.cancellations = cancellations;
+    }
+
+    /** The accepted event: what is trained, on which base, and from which checkpoint. */
+    void started(TrainingPlan plan, Checkpoint checkpoint) {
+        String accepted = "training " + plan.model() + " (" + plan.task().jsonName() + ") on " + plan.base().weights()
+                + " base" + checkpoint.describe().map(from -> ", resuming from " + from).orElse("");
+        registry.started(plan.requestId(), plan.model(), accepted);
+        events.progress(TrainingEvent.accepted(plan.requestId(), plan.model(), accepted));
+    }
+
+    TrainingListener of(TrainingPlan plan, Job job) {
+        String requestId = plan.requestId();
+        return new TrainingListener() {
+            @Override
+            public void dataset(LabeledImages train, LabeledImages validation) {
+                events.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
+                        train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+            }
+
+            @Override
+            public void phaseStarted(String phase) {
+                metrics.phaseStarted(plan.model(), phase);
+            }
+
+            @Override
+            public void phaseEnded(String phase, double seconds) {
+                metrics.phaseEnded(plan.model(), phase, seconds);
+            }
+
+            @Override
+            public boolean cancelled() {
+                return cancellations.isCancelled(requestId);
+            }
+
+            @Override
+            public boolean stopping() {
+                return job.stopping();
+            }
+
+            @Override
+            public void epoch(EpochResult epoch) {
+                metrics.epoch(plan.model(), epoch);
+                registry.epoch(requestId, epoch);
+                events.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
+                        epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
+                        epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
+                        epoch.etaSeconds()));
+            }
+        };
+    }
+
+    /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */
+    private static String describe(LabeledImages train, LabeledImages validation) {
+        String sizes = train.size() + " training and " + validation.size() + " validation images";
+        if (!train.isClassification()) {
+            return sizes;
+        }
+        int[] counts = train.classCounts();
+        int min = Arrays.stream(counts).min().orElse(0);
+        int max = Arrays.stream(counts).max().orElse(0);
+        String imbalance = max >= 3 * min ? "; imbalanced (" + max + " vs " + min
+                + " images per class): consider classWeights \"balanced\"" : "";
+        return sizes + " in " + counts.length + " classes " + train.countsByLabel() + imbalance;
+    }
+}
