@@ -19,10 +19,10 @@ class Training {
     private final TransferRecipe recipe;
     private final Checkpoints checkpoints;
     private final Cancellations cancellations;
-    private final Progress progress;
+    private final ProgressReports progress;
     private final Conclusions conclusions;
 
-    Training(TransferRecipe recipe, Checkpoints checkpoints, Cancellations cancellations, Progress progress,
+    Training(TransferRecipe recipe, Checkpoints checkpoints, Cancellations cancellations, ProgressReports progress,
              Conclusions conclusions) {
         this.recipe = recipe;
         this.checkpoints = checkpoints;

@@ -28,14 +28,14 @@ final class EpochLoop {
 
     private final TrainingPlan plan;
     private final Evaluator evaluator;
-    private final TrainingListener listener;
+    private final RecipeListener listener;
     private final StopCheck stops;
     private final Checkpoint checkpoint;
     private final ImageSets images;
     private final Eta eta;
     private final long[] trainMetricRows;
 
-    EpochLoop(TrainingPlan plan, Evaluator evaluator, TrainingListener listener, Checkpoint checkpoint, ImageSets images) {
+    EpochLoop(TrainingPlan plan, Evaluator evaluator, RecipeListener listener, Checkpoint checkpoint, ImageSets images) {
         this.plan = plan;
         this.evaluator = evaluator;
         this.listener = listener;

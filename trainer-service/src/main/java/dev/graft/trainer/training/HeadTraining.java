@@ -25,9 +25,9 @@ final class HeadTraining {
     private final ImageSets images;
     private final EpochLoop loop;
     private final FeatureCache cache;
-    private final TrainingListener listener;
+    private final RecipeListener listener;
 
-    HeadTraining(TrainingPlan plan, ImageSets images, EpochLoop loop, FeatureCache cache, TrainingListener listener) {
+    HeadTraining(TrainingPlan plan, ImageSets images, EpochLoop loop, FeatureCache cache, RecipeListener listener) {
         this.plan = plan;
         this.images = images;
         this.loop = loop;

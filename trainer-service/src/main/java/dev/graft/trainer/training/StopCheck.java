@@ -7,9 +7,9 @@ final class StopCheck {
     /** At shutdown the epoch under way is finished and kept when it should end within this (Kubernetes waits 30 s by default). */
     static final Duration STOP_GRACE = Duration.ofSeconds(20);
 
-    private final TrainingListener listener;
+    private final RecipeListener listener;
 
-    StopCheck(TrainingListener listener) {
+    StopCheck(RecipeListener listener) {
         this.listener = listener;
     }
 

@@ -57,7 +57,7 @@ public class TransferRecipe {
     }
 
     /** Trains {@code plan}, resuming from what {@code checkpoint} holds of this request, and keeping its progress there. */
-    public TrainedModel run(TrainingPlan plan, TrainingListener listener, Checkpoint checkpoint) {
+    public TrainedModel run(TrainingPlan plan, RecipeListener listener, Checkpoint checkpoint) {
         // 1. read the labelled images: training and validation, class weights, target scaling
         TrainingData data = TrainingData.read(plan, datasets);
         listener.dataset(data.train(), data.validation());

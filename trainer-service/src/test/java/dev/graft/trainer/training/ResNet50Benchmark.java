@@ -130,7 +130,7 @@ public final class ResNet50Benchmark {
             return run(size, frozenEpochs, fineTuneEpochs, cacheBytes, e -> { });
         }
 
-        TrainingReport run(int size, int frozenEpochs, int fineTuneEpochs, long cacheBytes, TrainingListener listener) {
+        TrainingReport run(int size, int frozenEpochs, int fineTuneEpochs, long cacheBytes, RecipeListener listener) {
             TrainingPlan plan = TrainingRequestValidator.validate(new TrainingRequest("bench", "bench", Task.CLASSIFICATION,
                     new TrainingRequest.Dataset("train", "validation", null, null, null),
                     new TrainingRequest.Base("resnet50", "imagenet", size, size), new TrainingRequest.Head(256, 0.5),
@@ -143,7 +143,7 @@ public final class ResNet50Benchmark {
     }
 
     /** The RSS every 0.2 s; what it read while the feature pass ran is kept apart. */
-    private static final class RssSampler implements TrainingListener, AutoCloseable {
+    private static final class RssSampler implements RecipeListener, AutoCloseable {
         private final List<Long> during = new ArrayList<>();
         private final Thread thread;
         private volatile boolean inPass;

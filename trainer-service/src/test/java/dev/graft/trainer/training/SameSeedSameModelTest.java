@@ -148,7 +148,7 @@ class SameSeedSameModelTest {
         }
         Checkpoint checkpoint = new Checkpoint(folder, "the request", Duration.ZERO, () -> { });
         List<EpochResult> done = new ArrayList<>();
-        assertThatThrownBy(() -> recipe.run(cachedBothPhases(), new TrainingListener() {
+        assertThatThrownBy(() -> recipe.run(cachedBothPhases(), new RecipeListener() {
             @Override
             public void epoch(EpochResult result) {
                 done.add(result);

@@ -74,7 +74,7 @@ class TransferRecipeTest {
         List<EpochResult> epochs = new ArrayList<>();
         List<String> phases = new ArrayList<>();
         TrainedModel model = recipe.run(TrainingRequestValidator.validate(classifier("small-convnet", "block1_conv1")),
-                new TrainingListener() {
+                new RecipeListener() {
                     @Override
                     public void epoch(EpochResult epoch) {
                         epochs.add(epoch);
@@ -143,7 +143,7 @@ class TransferRecipeTest {
     private static void stopAfterEpoch(TransferRecipe recipe, TrainingPlan plan, Checkpoint checkpoint, String phase,
                                        int epoch) {
         List<EpochResult> done = new ArrayList<>();
-        assertThatThrownBy(() -> recipe.run(plan, new TrainingListener() {
+        assertThatThrownBy(() -> recipe.run(plan, new RecipeListener() {
             @Override
             public void epoch(EpochResult result) {
                 done.add(result);
@@ -172,7 +172,7 @@ class TransferRecipeTest {
 
         List<EpochResult> afterRestart = new ArrayList<>();
         List<String> phases = new ArrayList<>();
-        TrainedModel resumed = recipe.run(plan, new TrainingListener() {
+        TrainedModel resumed = recipe.run(plan, new RecipeListener() {
             @Override
             public void epoch(EpochResult epoch) {
                 afterRestart.add(epoch);

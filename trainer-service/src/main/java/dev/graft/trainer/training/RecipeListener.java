@@ -7,7 +7,7 @@ import dev.graft.trainer.dataset.LabeledImages;
  * and what it asks: whether to stop, before every batch.
  */
 @FunctionalInterface
-public interface TrainingListener {
+public interface RecipeListener {
     void epoch(EpochResult epoch);
 
     default void dataset(LabeledImages train, LabeledImages validation) {

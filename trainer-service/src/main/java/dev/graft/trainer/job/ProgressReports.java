@@ -8,7 +8,7 @@ import dev.graft.trainer.pool.TrainingRegistry;
 import dev.graft.trainer.training.Checkpoint;
 import dev.graft.trainer.training.EpochResult;
 import dev.graft.trainer.training.TrainerMetrics;
-import dev.graft.trainer.training.TrainingListener;
+import dev.graft.trainer.training.RecipeListener;
 import dev.graft.trainer.training.TrainingPlan;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -20,14 +20,14 @@ import java.util.Arrays;
  * at the next batch once the request is cancelled or the trainer stops.
  */
 @ApplicationScoped
-class Progress {
+class ProgressReports {
     private final TrainerMetrics metrics;
     private final TrainingRegistry registry;
     private final TrainingEventPublisher events;
     private final Cancellations cancellations;
 
-    Progress(TrainerMetrics metrics, TrainingRegistry registry, TrainingEventPublisher events,
-             Cancellations cancellations) {
+    ProgressReports(TrainerMetrics metrics, TrainingRegistry registry, TrainingEventPublisher events,
+                    Cancellations cancellations) {
         this.metrics = metrics;
         this.registry = registry;
         this.events = events;
@@ -42,9 +42,9 @@ class Progress {
         events.progress(TrainingEvent.accepted(plan.requestId(), plan.model(), accepted));
     }
 
-    TrainingListener of(TrainingPlan plan, Job job) {
+    RecipeListener of(TrainingPlan plan, Job job) {
         String requestId = plan.requestId();
-        return new TrainingListener() {
+        return new RecipeListener() {
             @Override
             public void dataset(LabeledImages train, LabeledImages validation) {
                 events.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
