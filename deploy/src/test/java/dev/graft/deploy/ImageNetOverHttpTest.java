@@ -2,8 +2,8 @@ package dev.graft.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.json.Json;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.graft.deploy;
 
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.testing.MetricsText;
 import dev.graft.testing.ThrowawayCa;

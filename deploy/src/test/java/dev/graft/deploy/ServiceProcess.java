@@ -2,7 +2,7 @@ package dev.graft.deploy;
 
 import org.apache.commons.io.file.PathUtils;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.json.Json;
 
 import java.io.IOException;
 import java.net.ServerSocket;

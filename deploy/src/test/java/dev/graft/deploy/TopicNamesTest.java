@@ -1,6 +1,6 @@
 package dev.graft.deploy;
 
-import dev.graft.shared.events.Topics;
+import dev.graft.contract.events.Topics;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.graft.deploy;
 
 import dev.graft.testing.KafkaTestClient;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
 
 import java.time.Duration;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.Task;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package dev.graft.cli;
 
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.store.Blobs;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.Task;
 
 import java.io.IOException;
 import java.io.PrintStream;

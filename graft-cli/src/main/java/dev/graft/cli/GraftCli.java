@@ -1,10 +1,10 @@
 package dev.graft.cli;
 
-import dev.graft.shared.security.SerialFilter;
+import dev.graft.store.security.SerialFilter;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.json.Json;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;

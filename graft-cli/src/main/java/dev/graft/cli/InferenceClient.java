@@ -1,7 +1,7 @@
 package dev.graft.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.json.Json;
 
 import java.io.IOException;
 import java.net.URI;

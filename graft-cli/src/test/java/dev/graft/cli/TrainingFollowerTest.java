@@ -2,14 +2,14 @@ package dev.graft.cli;
 
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -2,7 +2,7 @@ package dev.graft.trainer;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.json.Json;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.graft.inference.config;
 
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.store.S3Settings;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.store.S3Settings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 

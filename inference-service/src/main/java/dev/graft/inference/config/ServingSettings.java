@@ -1,6 +1,6 @@
 package dev.graft.inference.config;
 
-import dev.graft.shared.image.ImageLimits;
+import dev.graft.imaging.ImageLimits;
 
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.graft.inference.config;
 
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.store.ModelStore;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 

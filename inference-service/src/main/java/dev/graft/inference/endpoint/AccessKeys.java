@@ -1,7 +1,7 @@
 package dev.graft.inference.endpoint;
 
 import dev.graft.inference.config.InferenceConfig;
-import dev.graft.shared.security.Secrets;
+import dev.graft.store.security.Secrets;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.graft.inference.predict.BadRequestException;
 import dev.graft.inference.predict.ServedFailure;
 import dev.graft.inference.versions.VersionUnavailableException;
-import dev.graft.shared.image.InvalidImageException;
+import dev.graft.imaging.InvalidImageException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;

@@ -1,7 +1,7 @@
 package dev.graft.inference.health;
 
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.StorageCheck;
+import dev.graft.store.ModelStore;
+import dev.graft.store.StorageCheck;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -4,10 +4,10 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.versions.LoadedModel;
 import dev.graft.inference.versions.ModelManager;
 import dev.graft.inference.versions.VersionUnavailableException;
-import dev.graft.shared.image.ImagePreprocessor;
-import dev.graft.shared.image.InvalidImageException;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.imaging.ImagePreprocessor;
+import dev.graft.imaging.InvalidImageException;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,7 +1,7 @@
 package dev.graft.inference.predict;
 
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Task;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.ArrayList;

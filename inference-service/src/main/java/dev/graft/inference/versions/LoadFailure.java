@@ -1,8 +1,8 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.shared.store.ModelStoreException;
-import dev.graft.shared.store.StorageUnavailableException;
+import dev.graft.store.ModelStoreException;
+import dev.graft.store.StorageUnavailableException;
 
 import java.time.Duration;
 

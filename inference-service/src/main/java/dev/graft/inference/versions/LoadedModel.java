@@ -1,7 +1,7 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.batching.BatchScheduler;
-import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.contract.manifest.ModelManifest;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

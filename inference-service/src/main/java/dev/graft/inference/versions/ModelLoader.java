@@ -1,15 +1,15 @@
 package dev.graft.inference.versions;
 
-import dev.graft.shared.network.NetworkFiles;
+import dev.graft.imaging.network.NetworkFiles;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.batching.BatchScheduler;
 import dev.graft.inference.metrics.InferenceMetrics;
-import dev.graft.shared.engine.Engine;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.StorageUnavailableException;
+import dev.graft.imaging.engine.Engine;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
+import dev.graft.store.StorageUnavailableException;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -2,8 +2,8 @@ package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.ModelStoreException;
+import dev.graft.store.ModelStore;
+import dev.graft.store.ModelStoreException;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

@@ -1,10 +1,10 @@
 package dev.graft.inference.versions;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.TargetNormalization;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.TargetNormalization;
+import dev.graft.contract.manifest.Task;
 
 import java.time.Instant;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.ModelStoreException;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.store.ModelStore;
+import dev.graft.store.ModelStoreException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -2,7 +2,7 @@ package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
-import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.contract.manifest.ModelManifest;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;

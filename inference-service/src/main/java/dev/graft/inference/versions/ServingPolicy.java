@@ -1,8 +1,8 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Promotion;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Promotion;
 
 import java.time.Instant;
 import java.util.Comparator;

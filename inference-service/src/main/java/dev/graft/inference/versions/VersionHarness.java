@@ -1,6 +1,6 @@
 package dev.graft.inference.versions;
 
-import dev.graft.shared.manifest.ModelManifest;
+import dev.graft.contract.manifest.ModelManifest;
 
 import java.time.Instant;
 import java.util.Optional;

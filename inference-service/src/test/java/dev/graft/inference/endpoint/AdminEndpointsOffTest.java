@@ -1,7 +1,7 @@
 package dev.graft.inference.endpoint;
 
 import dev.graft.inference.TestModels;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.store.ModelStore;
 import dev.graft.testing.KafkaBrokerTestResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -70,7 +70,7 @@ class AdminEndpointsOffTest {
                 .hasMessage("graft.predict.api-key is 9 characters long; use at least 16 (e.g. 'openssl rand -hex 32')");
         AccessKeys.checked("graft.admin.api-key", Optional.of("0123456789abcdef"));
         // the service set the JVM-wide deserialization filter as it started
-        assertThat(dev.graft.shared.security.SerialFilter.installed()).isTrue();
+        assertThat(dev.graft.store.security.SerialFilter.installed()).isTrue();
         AccessKeys.checked("graft.admin.api-key", Optional.empty());
     }
 }

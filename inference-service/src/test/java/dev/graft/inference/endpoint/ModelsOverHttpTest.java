@@ -2,7 +2,7 @@ package dev.graft.inference.endpoint;
 
 import dev.graft.inference.TestModels;
 import dev.graft.testing.KafkaBrokerTestResource;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.store.ModelStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,10 +1,10 @@
 package dev.graft.inference.endpoint;
 
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.manifest.Preprocessing;
 import dev.graft.inference.TestModels;
 import dev.graft.testing.KafkaBrokerTestResource;
-import dev.graft.shared.image.ImagePreprocessor;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.imaging.ImagePreprocessor;
+import dev.graft.store.ModelStore;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;

@@ -4,7 +4,7 @@ import dev.graft.inference.TestModels;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.versions.ModelManager;
 import dev.graft.inference.versions.ModelVersionSource;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.store.ModelStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.Test;

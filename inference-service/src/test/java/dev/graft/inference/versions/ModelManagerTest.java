@@ -2,9 +2,9 @@ package dev.graft.inference.versions;
 
 import dev.graft.inference.TestModels;
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Promotion;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Promotion;
+import dev.graft.store.ModelStore;
 import dev.graft.testing.Tripwire;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;

@@ -2,9 +2,9 @@ package dev.graft.inference.versions;
 
 import dev.graft.inference.TestModels;
 import dev.graft.inference.config.ServingSettings;
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.store.ModelStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -9,12 +9,12 @@ import dev.graft.inference.versions.ServingAction.Retry;
 import dev.graft.inference.versions.ServingAction.Serve;
 import dev.graft.inference.versions.ServingPolicy.Model;
 import dev.graft.inference.versions.ServingPolicy.Version;
-import dev.graft.shared.manifest.BaseLineage;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Promotion;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.BaseLineage;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Promotion;
+import dev.graft.contract.manifest.Task;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.manifest.Preprocessing;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.List;

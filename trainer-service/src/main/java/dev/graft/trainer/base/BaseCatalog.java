@@ -1,6 +1,6 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.manifest.Preprocessing;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;

@@ -1,14 +1,14 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.network.NetworkFiles;
+import dev.graft.imaging.network.NetworkFiles;
 import jakarta.inject.Inject;
 import dev.graft.trainer.config.TrainerConfig;
-import dev.graft.shared.engine.Engine;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.imaging.engine.Engine;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.dataset.DatasetReader;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.deeplearning4j.common.resources.DL4JResources;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.network.NetworkFiles;
+import dev.graft.imaging.network.NetworkFiles;
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.engine.Engine;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.imaging.engine.Engine;
 import dev.graft.trainer.config.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,9 +1,9 @@
 package dev.graft.trainer.base;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;

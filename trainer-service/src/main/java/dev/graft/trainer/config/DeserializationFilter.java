@@ -1,6 +1,6 @@
 package dev.graft.trainer.config;
 
-import dev.graft.shared.security.SerialFilter;
+import dev.graft.store.security.SerialFilter;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;

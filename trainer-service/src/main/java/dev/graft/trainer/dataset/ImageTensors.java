@@ -1,10 +1,10 @@
 package dev.graft.trainer.dataset;
 
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.image.ImagePreprocessor;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.imaging.ImagePreprocessor;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.TargetNormalization;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;

@@ -1,11 +1,11 @@
 package dev.graft.trainer.dataset;
 
 import dev.graft.trainer.config.TrainerConfig;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.ModelStoreException;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.store.Blobs;
+import dev.graft.store.ModelStoreException;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.imports;
 
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.manifest.BaseLineage;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.manifest.BaseLineage;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.base.Architecture;
 import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.messaging.TrainingEventPublisher;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.json.Json;
 import dev.graft.trainer.pool.Cancellations;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;

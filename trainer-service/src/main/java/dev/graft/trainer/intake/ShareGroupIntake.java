@@ -1,6 +1,6 @@
 package dev.graft.trainer.intake;
 
-import dev.graft.shared.events.Topics;
+import dev.graft.contract.events.Topics;
 import dev.graft.trainer.job.Job;
 import dev.graft.trainer.job.JobRunner;
 import dev.graft.trainer.job.Pause;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.job;
 
-import dev.graft.shared.events.TrainingEvent;
+import dev.graft.contract.events.TrainingEvent;
 import dev.graft.trainer.pool.Claims;
 import dev.graft.trainer.pool.Outcomes;
 import dev.graft.trainer.pool.RequestRecord;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.job;
 
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import dev.graft.trainer.training.Charts;
 import dev.graft.trainer.training.TrainedModel;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.job;
 
-import dev.graft.shared.events.TrainingEvent;
+import dev.graft.contract.events.TrainingEvent;
 import dev.graft.trainer.dataset.LabeledImages;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
 import dev.graft.trainer.pool.Cancellations;

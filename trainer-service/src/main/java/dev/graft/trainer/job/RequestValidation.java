@@ -1,8 +1,8 @@
 package dev.graft.trainer.job;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
 import dev.graft.trainer.dataset.RemoteDatasets;
 import dev.graft.trainer.pool.KnownRequests;
 import dev.graft.trainer.pool.Outcomes;

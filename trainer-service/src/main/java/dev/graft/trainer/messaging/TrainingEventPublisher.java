@@ -1,8 +1,8 @@
 package dev.graft.trainer.messaging;
 
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
 import io.smallrye.reactive.messaging.kafka.Record;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.pool;
 
-import dev.graft.shared.store.Blobs;
+import dev.graft.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.pool;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.json.Json;
+import dev.graft.store.Blobs;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,8 +1,8 @@
 package dev.graft.trainer.pool;
 
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.store.Blobs;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.store.Blobs;
 import dev.graft.trainer.storage.TrainerState;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;

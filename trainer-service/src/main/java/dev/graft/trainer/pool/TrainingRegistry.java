@@ -1,11 +1,11 @@
 package dev.graft.trainer.pool;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.ModelStoreException;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.store.ModelStore;
+import dev.graft.store.ModelStoreException;
 import dev.graft.trainer.training.EpochResult;
 import dev.graft.trainer.training.TrainingReport;
 import jakarta.enterprise.context.ApplicationScoped;

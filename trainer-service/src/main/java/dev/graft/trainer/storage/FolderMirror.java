@@ -1,7 +1,7 @@
 package dev.graft.trainer.storage;
 
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.store.Blobs;
+import dev.graft.store.StorageUri;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,8 +1,8 @@
 package dev.graft.trainer.storage;
 
 import dev.graft.trainer.config.TrainerConfig;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.S3Settings;
+import dev.graft.store.ModelStore;
+import dev.graft.store.S3Settings;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 

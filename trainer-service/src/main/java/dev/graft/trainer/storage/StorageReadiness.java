@@ -1,7 +1,7 @@
 package dev.graft.trainer.storage;
 
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.StorageCheck;
+import dev.graft.store.ModelStore;
+import dev.graft.store.StorageCheck;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;

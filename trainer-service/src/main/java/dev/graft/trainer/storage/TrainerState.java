@@ -1,10 +1,10 @@
 package dev.graft.trainer.storage;
 
 import dev.graft.trainer.config.TrainerConfig;
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.FolderBlobs;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.store.Blobs;
+import dev.graft.store.FolderBlobs;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 

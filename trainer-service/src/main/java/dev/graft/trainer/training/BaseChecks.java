@@ -1,6 +1,6 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.events.TrainingRequest;
+import dev.graft.contract.events.TrainingRequest;
 import dev.graft.trainer.base.Architecture;
 import dev.graft.trainer.base.BaseCatalog;
 import dev.graft.trainer.base.BaseFactory;

@@ -1,9 +1,9 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.network.NetworkFiles;
+import dev.graft.imaging.network.NetworkFiles;
 import org.apache.commons.io.file.PathUtils;
 import org.apache.commons.codec.digest.DigestUtils;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.json.Json;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.jboss.logging.Logger;

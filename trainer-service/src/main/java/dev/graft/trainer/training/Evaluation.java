@@ -1,7 +1,7 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.manifest.BaseLineage;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.BaseLineage;
+import dev.graft.contract.manifest.Task;
 import dev.graft.trainer.base.Base;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.contract.manifest.Task;
+import dev.graft.contract.manifest.TargetNormalization;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;

@@ -1,9 +1,9 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.manifest.BaseLineage;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.contract.manifest.BaseLineage;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.TargetNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.util.List;

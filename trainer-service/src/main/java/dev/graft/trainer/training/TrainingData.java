@@ -1,9 +1,9 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.manifest.TargetNormalization;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.contract.manifest.TargetNormalization;
+import dev.graft.contract.manifest.Task;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.ImageTensors;

@@ -1,8 +1,8 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.manifest.Promotion;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.Promotion;
+import dev.graft.contract.manifest.Task;
 import dev.graft.trainer.dataset.Augmentation;
 
 import java.util.Map;

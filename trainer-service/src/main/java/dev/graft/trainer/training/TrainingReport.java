@@ -1,7 +1,7 @@
 package dev.graft.trainer.training;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.Task;
 
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.ModelStoreException;
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
+import dev.graft.store.ModelStoreException;
+import dev.graft.contract.manifest.Preprocessing;
 import dev.graft.trainer.base.Architecture;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.dataset.Augmentation;

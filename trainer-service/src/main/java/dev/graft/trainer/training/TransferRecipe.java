@@ -1,7 +1,7 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.manifest.Task;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.contract.manifest.Task;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.BaseSurgery;

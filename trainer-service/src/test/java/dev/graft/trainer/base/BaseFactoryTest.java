@@ -1,7 +1,7 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.KerasFiles;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.base;
 
-import dev.graft.shared.image.ImagePreprocessor;
-import dev.graft.shared.manifest.Preprocessing;
+import dev.graft.imaging.ImagePreprocessor;
+import dev.graft.contract.manifest.Preprocessing;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

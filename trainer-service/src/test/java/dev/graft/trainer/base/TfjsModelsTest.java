@@ -2,8 +2,8 @@ package dev.graft.trainer.base;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.InputShape;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.InputShape;
 import dev.graft.trainer.TfjsFiles;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.dataset;
 
-import dev.graft.shared.events.TrainingRequest;
+import dev.graft.contract.events.TrainingRequest;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

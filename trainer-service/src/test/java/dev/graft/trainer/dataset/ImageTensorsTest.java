@@ -1,9 +1,9 @@
 package dev.graft.trainer.dataset;
 
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.TargetNormalization;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.TargetNormalization;
 import dev.graft.trainer.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,10 @@
 package dev.graft.trainer.dataset;
 
 import dev.graft.s3local.LocalS3;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.store.Blobs;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import dev.graft.trainer.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,9 +1,9 @@
 package dev.graft.trainer.intake;
 
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.trainer.pool.LegacyTrainer;
 import dev.graft.trainer.pool.Outcomes;

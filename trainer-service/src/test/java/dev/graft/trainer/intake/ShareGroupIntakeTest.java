@@ -1,7 +1,7 @@
 package dev.graft.trainer.intake;
 
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.Topics;
+import dev.graft.contract.events.Topics;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.trainer.job.Job;
 import dev.graft.trainer.job.JobRunner;

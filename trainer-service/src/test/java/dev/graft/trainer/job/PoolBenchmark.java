@@ -2,7 +2,7 @@ package dev.graft.trainer.job;
 
 import org.apache.commons.io.file.PathUtils;
 import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.shared.events.Topics;
+import dev.graft.contract.events.Topics;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.trainer.intake.ShareGroup;
 import dev.graft.trainer.intake.ShareGroupIntake;

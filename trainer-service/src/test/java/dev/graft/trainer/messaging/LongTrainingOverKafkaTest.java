@@ -2,10 +2,10 @@ package dev.graft.trainer.messaging;
 
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.store.ModelStore;
 import dev.graft.testing.MetricsText;
 import dev.graft.trainer.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;

@@ -2,13 +2,13 @@ package dev.graft.trainer.messaging;
 
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
-import dev.graft.shared.events.ModelVersionEvent;
-import dev.graft.shared.events.Topics;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.json.Json;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.ModelVersionEvent;
+import dev.graft.contract.events.Topics;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
 import dev.graft.testing.MetricsText;
 import dev.graft.testing.Tripwire;
 import dev.graft.trainer.TestImages;
@@ -228,8 +228,8 @@ class TrainingOverKafkaTest {
                         .setOutputs("out").build());
         graph.init();
         store.publish(ModelManifest.draft(tripped, Task.CLASSIFICATION, List.of("a", "b"), null,
-                        dev.graft.shared.manifest.InputShape.rgb(32, 32), dev.graft.shared.manifest.Preprocessing.UNIT,
-                        java.util.Map.of("accuracy", 0.5), new dev.graft.shared.manifest.BaseLineage("small-convnet", "random", "conv"),
+                        dev.graft.contract.manifest.InputShape.rgb(32, 32), dev.graft.contract.manifest.Preprocessing.UNIT,
+                        java.util.Map.of("accuracy", 0.5), new dev.graft.contract.manifest.BaseLineage("small-convnet", "random", "conv"),
                         "planted"),
                 file -> {
                     org.deeplearning4j.util.ModelSerializer.writeModel(graph, file.toFile(), false);
@@ -250,7 +250,7 @@ class TrainingOverKafkaTest {
                     TrainingEvent.Type.DATASET, TrainingEvent.Type.FAILED);
         }
         assertThat(Tripwire.fired()).as("deserializations of the planted object").isEqualTo(fired);
-        assertThat(dev.graft.shared.security.SerialFilter.installed()).as("the trainer set the JVM-wide filter at start").isTrue();
+        assertThat(dev.graft.store.security.SerialFilter.installed()).as("the trainer set the JVM-wide filter at start").isTrue();
         assertThat(jobs(metrics(), "failed") - jobs(before, "failed")).isEqualTo(1);
         assertThat(store.versions("after-" + run)).isEmpty();
     }

@@ -1,8 +1,8 @@
 package dev.graft.trainer.pool;
 
 import dev.graft.s3local.LocalS3;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import dev.graft.trainer.storage.TrainerState;
 import org.jboss.logmanager.ExtLogRecord;
 import org.junit.jupiter.api.Test;

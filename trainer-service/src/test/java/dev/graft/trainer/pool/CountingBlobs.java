@@ -1,6 +1,6 @@
 package dev.graft.trainer.pool;
 
-import dev.graft.shared.store.Blobs;
+import dev.graft.store.Blobs;
 
 import java.nio.file.Path;
 import java.time.Instant;

@@ -1,6 +1,6 @@
 package dev.graft.trainer.pool;
 
-import dev.graft.shared.events.TrainingEvent;
+import dev.graft.contract.events.TrainingEvent;
 import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.pool;
 
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

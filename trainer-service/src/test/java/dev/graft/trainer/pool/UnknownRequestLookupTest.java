@@ -1,16 +1,16 @@
 package dev.graft.trainer.pool;
 
 import dev.graft.s3local.LocalS3;
-import dev.graft.shared.events.TrainingEvent;
-import dev.graft.shared.manifest.BaseLineage;
-import dev.graft.shared.manifest.InputShape;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ArtifactCache;
-import dev.graft.shared.store.ModelStore;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.contract.events.TrainingEvent;
+import dev.graft.contract.manifest.BaseLineage;
+import dev.graft.contract.manifest.InputShape;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ArtifactCache;
+import dev.graft.store.ModelStore;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import dev.graft.trainer.storage.TrainerState;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

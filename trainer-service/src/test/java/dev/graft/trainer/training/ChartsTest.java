@@ -1,6 +1,6 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.Task;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

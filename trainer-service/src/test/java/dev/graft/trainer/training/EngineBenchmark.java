@@ -1,10 +1,10 @@
 package dev.graft.trainer.training;
 
 import dev.graft.trainer.base.BaseSurgery;
-import dev.graft.shared.engine.Engine;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.imaging.engine.Engine;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.ImageNetWeights;

@@ -1,7 +1,7 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.manifest.TargetNormalization;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.TargetNormalization;
+import dev.graft.contract.manifest.Task;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -2,9 +2,9 @@ package dev.graft.trainer.training;
 
 import org.apache.commons.codec.digest.DigestUtils;
 import dev.graft.s3local.LocalS3;
-import dev.graft.shared.store.Blobs;
-import dev.graft.shared.store.S3Settings;
-import dev.graft.shared.store.StorageUri;
+import dev.graft.store.Blobs;
+import dev.graft.store.S3Settings;
+import dev.graft.store.StorageUri;
 import dev.graft.trainer.storage.TrainerState;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;

@@ -1,13 +1,13 @@
 package dev.graft.trainer.training;
 
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
-import dev.graft.shared.manifest.Task;
+import dev.graft.contract.manifest.Task;
 import dev.graft.trainer.TestImages;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -1,12 +1,12 @@
 package dev.graft.trainer.training;
 
 import dev.graft.trainer.base.BaseSurgery;
-import dev.graft.shared.image.ImageLimits;
-import dev.graft.shared.events.TrainingRequest;
-import dev.graft.shared.manifest.ModelManifest;
-import dev.graft.shared.manifest.Preprocessing;
-import dev.graft.shared.manifest.Task;
-import dev.graft.shared.store.ModelStore;
+import dev.graft.imaging.ImageLimits;
+import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.ModelManifest;
+import dev.graft.contract.manifest.Preprocessing;
+import dev.graft.contract.manifest.Task;
+import dev.graft.store.ModelStore;
 import dev.graft.trainer.TestImages;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.ImageNetWeights;

@@ -1,0 +1,21 @@
+package dev.graft.contract.events;
+
+import java.util.List;
+
+/** Kafka topic names: the contract between the trainer, the inference service and the CLI. */
+public final class Topics {
+    public static final String TRAINING_REQUESTS = "graft.training.requests";
+    public static final String TRAINING_EVENTS = "graft.training.events";
+    public static final String MODEL_VERSIONS = "graft.model.versions";
+    /** Training requests the trainer could not read or validate, unchanged, with the reason in headers. */
+    public static final String TRAINING_REQUESTS_DLQ = "graft.training.requests.dlq";
+    /** Cancellations, key = requestId, value {"requestId": ...}: every trainer reads them all. */
+    public static final String TRAINING_CANCELLATIONS = "graft.training.cancellations";
+
+    /** Every topic, as bin/graft and docker-compose create them (deploy's TopicNamesTest keeps them in step). */
+    public static final List<String> ALL = List.of(TRAINING_REQUESTS, TRAINING_EVENTS, MODEL_VERSIONS,
+            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS);
+
+    private Topics() {
+    }
+}
