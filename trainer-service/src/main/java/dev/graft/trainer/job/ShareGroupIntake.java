@@ -69,7 +69,7 @@ public class ShareGroupIntake {
         this.kafka = Map.copyOf(kafka);
     }
 
-    void start(@Observes StartupEvent started) {
+    public void start(@Observes StartupEvent started) {
         thread.start();
     }
 
@@ -84,7 +84,7 @@ public class ShareGroupIntake {
     }
 
     /** On the shutdown event, before the beans the running training uses (Kafka emitters) are closed under it. */
-    void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
+    public void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
         stopping = true;
         Job job = current;
         if (job != null) {

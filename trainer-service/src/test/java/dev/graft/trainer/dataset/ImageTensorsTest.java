@@ -4,7 +4,7 @@ import dev.graft.shared.image.ImageLimits;
 import dev.graft.shared.manifest.InputShape;
 import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.TargetNormalization;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.MultiDataSet;

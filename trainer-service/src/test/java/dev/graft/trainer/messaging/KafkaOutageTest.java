@@ -7,7 +7,7 @@ import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.json.Json;
 import dev.graft.testing.MetricsText;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -6,7 +6,7 @@ import dev.graft.shared.events.Topics;
 import dev.graft.shared.events.TrainingEvent;
 import dev.graft.shared.store.ModelStore;
 import dev.graft.testing.MetricsText;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

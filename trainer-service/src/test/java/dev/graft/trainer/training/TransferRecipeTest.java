@@ -7,7 +7,7 @@ import dev.graft.shared.manifest.ModelManifest;
 import dev.graft.shared.manifest.Preprocessing;
 import dev.graft.shared.manifest.Task;
 import dev.graft.shared.store.ModelStore;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
