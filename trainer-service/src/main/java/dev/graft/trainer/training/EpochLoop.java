@@ -17,7 +17,7 @@ import java.util.Random;
  * stopping with patience, a checkpoint per epoch, and a stop between batches when asked. Each epoch
  * shuffles with its own seed, so a resumed phase sees the batches an uninterrupted one would have.
  */
-final class EpochLoop {
+public final class EpochLoop {
     /** Training images scored for the train metric in end-to-end phases (all of them on cached features). */
     static final int TRAIN_METRIC_SAMPLE = 2000;
     private static final int INFERENCE_BATCH = 64;
@@ -167,7 +167,7 @@ final class EpochLoop {
     }
 
     /** Inference in bounded batches, so validation memory does not grow with the validation set. */
-    static INDArray output(ComputationGraph graph, INDArray features) {
+    public static INDArray output(ComputationGraph graph, INDArray features) {
         int n = (int) features.size(0);
         List<INDArray> parts = new ArrayList<>();
         for (int from = 0; from < n; from += INFERENCE_BATCH) {

@@ -11,12 +11,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Loss and the task metric in the units a user reads; the confusion matrix or residual summary at the end. */
-final class Evaluator {
+public final class Evaluator {
     private final Task task;
     private final RegressionLoss loss;
     private final TargetNormalization normalization;
 
-    Evaluator(Task task, RegressionLoss loss, TargetNormalization normalization) {
+    public Evaluator(Task task, RegressionLoss loss, TargetNormalization normalization) {
         this.task = task;
         this.loss = loss;
         this.normalization = normalization;
@@ -27,10 +27,10 @@ final class Evaluator {
     }
 
     /** Unweighted loss (cross-entropy, or the regression loss on normalised targets), metric, and RMSE in real units (regression). */
-    record Scores(double loss, double metric, double rmse) {
+    public record Scores(double loss, double metric, double rmse) {
     }
 
-    Scores score(INDArray predictions, INDArray labels) {
+    public Scores score(INDArray predictions, INDArray labels) {
         long n = labels.size(0);
         if (task == Task.CLASSIFICATION) {
             INDArray logProbabilities = Transforms.log(Transforms.max(predictions.dup(), 1e-7), false);

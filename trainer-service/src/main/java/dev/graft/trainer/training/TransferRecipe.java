@@ -96,7 +96,7 @@ public class TransferRecipe {
     }
 
     /** Softmax with (optionally class-weighted) cross-entropy, or linear with the plan's regression loss. */
-    static NewHead newHead(TrainingPlan plan, int classes, INDArray classWeights) {
+    public static NewHead newHead(TrainingPlan plan, int classes, INDArray classWeights) {
         return plan.task() == Task.CLASSIFICATION
                 ? new NewHead(plan.headUnits(), plan.dropout(), classes, Activation.SOFTMAX, new LossMCXENT(classWeights))
                 : new NewHead(plan.headUnits(), plan.dropout(), 1, Activation.IDENTITY, plan.loss().lossFunction());

@@ -1,7 +1,7 @@
 package dev.graft.trainer.dataset;
 
 import org.apache.commons.io.file.PathUtils;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -4,7 +4,7 @@ import dev.graft.imaging.ImageLimits;
 import dev.graft.contract.manifest.InputShape;
 import dev.graft.contract.manifest.Preprocessing;
 import dev.graft.contract.manifest.TargetNormalization;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.MultiDataSet;

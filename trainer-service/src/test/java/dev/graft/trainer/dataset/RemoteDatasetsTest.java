@@ -5,7 +5,7 @@ import dev.graft.contract.events.TrainingRequest;
 import dev.graft.store.Blobs;
 import dev.graft.store.S3Settings;
 import dev.graft.store.StorageUri;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

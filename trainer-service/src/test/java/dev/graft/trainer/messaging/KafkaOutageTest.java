@@ -7,7 +7,7 @@ import dev.graft.contract.events.Topics;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.contract.json.Json;
 import dev.graft.testing.MetricsText;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;

@@ -6,7 +6,7 @@ import dev.graft.contract.events.Topics;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.store.ModelStore;
 import dev.graft.testing.MetricsText;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;

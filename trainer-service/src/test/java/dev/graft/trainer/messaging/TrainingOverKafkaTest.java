@@ -11,7 +11,7 @@ import dev.graft.contract.manifest.Task;
 import dev.graft.store.ModelStore;
 import dev.graft.testing.MetricsText;
 import dev.graft.testing.Tripwire;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import org.eclipse.microprofile.config.inject.ConfigProperty;

@@ -7,7 +7,7 @@ import dev.graft.contract.manifest.ModelManifest;
 import dev.graft.contract.manifest.Preprocessing;
 import dev.graft.contract.manifest.Task;
 import dev.graft.store.ModelStore;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import dev.graft.trainer.base.BaseFactory;
 import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;

@@ -1,6 +1,6 @@
-package dev.graft.trainer.training;
+package dev.graft.bench.storage;
 
-import org.apache.commons.io.file.PathUtils;
+import dev.graft.bench.trainer.Recipes;
 import dev.graft.s3local.LocalS3;
 import dev.graft.contract.events.TrainingRequest;
 import dev.graft.contract.manifest.InputShape;
@@ -11,22 +11,23 @@ import dev.graft.store.ArtifactCache;
 import dev.graft.store.ModelStore;
 import dev.graft.store.S3Settings;
 import dev.graft.store.StorageUri;
-import dev.graft.trainer.TestImages;
+import dev.graft.testing.TestImages;
 import dev.graft.trainer.base.BaseFactory;
-import dev.graft.trainer.base.ImageNetWeights;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
+import dev.graft.trainer.training.Checkpoint;
+import dev.graft.trainer.training.TrainedModel;
+import dev.graft.trainer.training.TrainingRequestValidator;
+import org.apache.commons.io.file.PathUtils;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code bin/graft bench storage}: how long a user waits to publish a trained model and to load it
@@ -44,13 +45,13 @@ public final class StorageBenchmark {
     private record Network(String label, String architecture, int size, ComputationGraph graph) {
     }
 
-    public static void main(String[] args) throws Exception {
+    public void run() throws Exception {
         Path root = Files.createTempDirectory("graft-bench-storage");
         TestImages.classFolders(root.resolve("data/train"), 8, 1);
         TestImages.classFolders(root.resolve("data/validation"), 4, 2);
         ModelStore scratch = new ModelStore(root.resolve("scratch"));
         DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
-        BaseFactory bases = new BaseFactory(scratch, reader, new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofMinutes(1));
+        BaseFactory bases = Recipes.bases(scratch, reader, Recipes.NO_WEIGHTS);
         List<Network> networks = List.of(
                 train(bases, reader, "demo classifier (small-convnet@48, 128-unit head)", "small-convnet", 48),
                 train(bases, reader, "VGG16@48 (random weights), 128-unit head", "vgg16", 48));
@@ -98,10 +99,10 @@ public final class StorageBenchmark {
     }
 
     private static Network train(BaseFactory bases, DatasetReader reader, String label, String architecture, int size) {
-        TrainingRequest request = TrainerBenchmark.request(architecture, size, 8, 1, 0);
+        TrainingRequest request = Recipes.request(architecture, size, 8, 1, 0);
         request = new TrainingRequest(request.requestId(), "bench-" + architecture, request.task(), request.dataset(),
                 request.base(), new TrainingRequest.Head(128, 0.0), request.frozen(), null, null, null, null, 1L);
-        TrainedModel trained = TrainerBenchmark.recipe(bases, reader, 1L << 34)
+        TrainedModel trained = Recipes.recipe(bases, reader, 1L << 34)
                 .run(TrainingRequestValidator.validate(request), e -> { }, Checkpoint.none());
         return new Network(label, architecture, size, trained.graph());
     }

@@ -1,15 +1,17 @@
-package dev.graft.trainer.job;
+package dev.graft.bench.pool;
 
-import org.apache.commons.io.file.PathUtils;
-import dev.graft.kafka.LocalKafkaBroker;
-import dev.graft.contract.events.Topics;
-import dev.graft.testing.KafkaTestClient;
-import dev.graft.trainer.intake.ShareGroup;
-import dev.graft.trainer.intake.ShareGroupIntake;
 import dev.graft.trainer.pool.Claims;
+import dev.graft.trainer.job.JobRunner;
 import dev.graft.trainer.pool.LegacyTrainer;
 import dev.graft.trainer.pool.PoolSettings;
+import dev.graft.trainer.intake.ShareGroup;
+import dev.graft.trainer.intake.ShareGroupIntake;
+import dev.graft.kafka.LocalKafkaBroker;
+import dev.graft.contract.events.Topics;
+import dev.graft.store.ModelStore;
+import dev.graft.testing.KafkaTestClient;
 import dev.graft.trainer.storage.TrainerState;
+import org.apache.commons.io.file.PathUtils;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 
 import java.nio.file.Files;
@@ -37,18 +39,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class PoolBenchmark {
     private static final Duration LOCK = Duration.ofSeconds(1);
 
-    private PoolBenchmark() {
+    private final int requests;
+    private final List<Integer> sizes;
+    private final long jobMillis;
+
+    /** @param sizes consumer counts, one run each */
+    public PoolBenchmark(int requests, List<Integer> sizes, long jobMillis) {
+        this.requests = requests;
+        this.sizes = List.copyOf(sizes);
+        this.jobMillis = jobMillis;
     }
 
-    public static void main(String[] args) throws Exception {
-        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        String sizes = args.length > 1 ? args[1] : "1,2,4,8,16,32";
-        long jobMillis = args.length > 2 ? Long.parseLong(args[2]) : 400;
+    public void run() throws Exception {
         System.out.printf(Locale.ROOT, "pool simulation: %d requests per size, each job sleeps %d ms, record lock %d ms"
                 + " renewed every %d ms%n", requests, jobMillis, LOCK.toMillis(), LOCK.dividedBy(3).toMillis());
         System.out.println("consumers  requests/s  renewals/s  seconds  once  backlog-after");
-        for (String size : sizes.split(",")) {
-            run(Integer.parseInt(size.trim()), requests, jobMillis);
+        for (int consumers : sizes) {
+            run(consumers, requests, jobMillis);
         }
     }
 
@@ -73,8 +80,9 @@ public final class PoolBenchmark {
             ShareGroup group = null;
             for (int i = 1; i <= consumers; i++) {
                 PoolSettings pool = new PoolSettings("sim-" + i, "graft-trainer", LOCK);
-                group = new ShareGroup(pool, new LegacyTrainer(work.resolve("no-single-trainer"), TrainerState.folder(work.resolve("state")).blobs()),
-                        Map.of("bootstrap.servers", broker.bootstrapServers()));
+                // no single trainer's journal to adopt: an empty store of its own
+                group = new ShareGroup(pool, new LegacyTrainer(new ModelStore(work.resolve("no-single-trainer")),
+                        TrainerState.folder(work.resolve("state"))), Map.of("bootstrap.servers", broker.bootstrapServers()));
                 intakes.add(new ShareGroupIntake(sleeper, new Claims(pool, TrainerState.folder(work.resolve("state"))), pool, group, Map.of("bootstrap.servers", broker.bootstrapServers())));
             }
             intakes.forEach(intake -> intake.start(null));

@@ -1,31 +1,27 @@
-package dev.graft.trainer.training;
+package dev.graft.bench.engine;
 
-import dev.graft.trainer.base.BaseSurgery;
+import dev.graft.bench.trainer.Recipes;
 import dev.graft.imaging.engine.Engine;
 import dev.graft.contract.events.TrainingRequest;
 import dev.graft.contract.manifest.Task;
 import dev.graft.store.ModelStore;
 import dev.graft.trainer.base.Base;
 import dev.graft.trainer.base.BaseFactory;
-import dev.graft.trainer.base.ImageNetWeights;
+import dev.graft.trainer.base.BaseSurgery;
 import dev.graft.trainer.dataset.DatasetReader;
 import dev.graft.trainer.dataset.RemoteDatasets;
+import dev.graft.trainer.training.TrainingPlan;
+import dev.graft.trainer.training.TrainingRequestValidator;
+import dev.graft.trainer.training.TransferRecipe;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Graft's engine against PyTorch on the same cores, ratios from one run (docs/performance.md; run with
@@ -37,32 +33,29 @@ import java.util.regex.Pattern;
  * network, between them, the same network on DL4J's built-in layers (helpers off, as before oneDNN).
  */
 public final class EngineBenchmark {
-    private static final Pattern PEER = Pattern.compile(
-            "train b32 ([0-9.]+) img/s, forward b16 ([0-9.]+) img/s, forward b1 ([0-9.]+) img/s");
     private static final double TARGET = 0.5;
 
-    record Rates(double train, double forward16, double forward1) {
-        Rates mean(Rates other) {
-            return new Rates((train + other.train) / 2, (forward16 + other.forward16) / 2, (forward1 + other.forward1) / 2);
-        }
+    private final double seconds;
+    private final TorchPeer peer;
+
+    /** @param python the interpreter with torch; @param peerScript {@code bin/torch_peer.py} */
+    public EngineBenchmark(double seconds, String python, String peerScript) {
+        this.seconds = seconds;
+        this.peer = new TorchPeer(python, peerScript);
     }
 
-    public static void main(String[] args) throws Exception {
-        double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 8;
-        String peer = System.getProperty("graft.bench.torch-peer", "bin/torch_peer.py");
-        String python = System.getProperty("graft.bench.python", "/usr/bin/python3");
+    public void run() throws Exception {
         Path root = Files.createTempDirectory("graft-engine-bench");
         DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
-        BaseFactory bases = new BaseFactory(new ModelStore(root.resolve("models")), reader, new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(),
-                Optional.empty(), Duration.ofMinutes(1));
+        BaseFactory bases = Recipes.bases(new ModelStore(root.resolve("models")), reader, Recipes.NO_WEIGHTS);
         System.out.printf(Locale.ROOT, "graft engine benchmark, %d cores, %.0f s per measurement; %s%n",
                 Runtime.getRuntime().availableProcessors(), seconds, Engine.init());
         for (String[] network : new String[][]{{"small-convnet", "128"}, {"vgg16", "256"}}) {
             ComputationGraph graph = fineTuned(bases, network[0], Integer.parseInt(network[1]));
             Rates graft1 = graft(graph, seconds);
             Rates builtIn = graft(Engine.withBuiltInLayers(() -> fineTuned(bases, network[0], Integer.parseInt(network[1]))), seconds);
-            Rates torch1 = torch(python, peer, network[0], seconds);
-            Rates torch2 = torch(python, peer, network[0], seconds);
+            Rates torch1 = peer.run(network[0], seconds);
+            Rates torch2 = peer.run(network[0], seconds);
             Rates graft2 = graft(graph, seconds);
             print(network[0] + "@48 (" + network[1] + "-unit head, " + graph.numParams() + " parameters)",
                     graft1.mean(graft2), builtIn, torch1.mean(torch2));
@@ -109,28 +102,11 @@ public final class EngineBenchmark {
         return images * steps / ((System.nanoTime() - start) / 1e9);
     }
 
-    private static Rates torch(String python, String peer, String architecture, double seconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(python, peer, architecture, String.valueOf(seconds)).redirectErrorStream(true);
-        // the trainer's oneDNN cap (docs/performance.md#onednn-on-avx-512) would slow PyTorch's oneDNN too: the
-        // peer runs as PyTorch users run it
-        builder.environment().remove(Engine.ONEDNN_MAX_ISA);
-        Process process = builder.start();
-        StringBuilder output = new StringBuilder();
-        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            lines.lines().forEach(line -> output.append(line).append('\n'));
-        }
-        Matcher m = PEER.matcher(output);
-        if (process.waitFor() != 0 || !m.find()) {
-            throw new IllegalStateException("the PyTorch peer (" + python + " " + peer + ") failed:\n" + output);
-        }
-        return new Rates(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
-    }
-
     private static void print(String network, Rates graft, Rates builtIn, Rates torch) {
         System.out.println(network);
-        row("training step, batch 32", graft.train, builtIn.train, torch.train, true);
-        row("forward, batch 16", graft.forward16, builtIn.forward16, torch.forward16, true);
-        row("forward, batch 1", graft.forward1, builtIn.forward1, torch.forward1, false);
+        row("training step, batch 32", graft.train(), builtIn.train(), torch.train(), true);
+        row("forward, batch 16", graft.forward16(), builtIn.forward16(), torch.forward16(), true);
+        row("forward, batch 1", graft.forward1(), builtIn.forward1(), torch.forward1(), false);
     }
 
     private static void row(String what, double graft, double builtIn, double torch, boolean target) {

@@ -1,4 +1,4 @@
-package dev.graft.trainer;
+package dev.graft.testing;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Datasets the tests make themselves: small grey PNGs whose class is the stripe direction
+ * Datasets the tests and the benchmarks make themselves: small grey PNGs whose class is the stripe direction
  * (horizontal / vertical) and whose regression target is the brightness, with pixel noise.
  */
 public final class TestImages {
