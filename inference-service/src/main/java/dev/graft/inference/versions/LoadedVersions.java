@@ -96,7 +96,7 @@ final class LoadedVersions {
     }
 
     /** Ends a turn whose load failed: the callers that waited get {@code cause}. */
-    void failed(Turn turn, RuntimeException cause) {
+    void failed(Turn turn, Throwable cause) {
         turn.loaded().completeExceptionally(cause);
         inFlight.remove(turn.key(), turn.loaded());
     }

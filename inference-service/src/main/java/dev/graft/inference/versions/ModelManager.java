@@ -182,7 +182,8 @@ public class ModelManager {
             versions.startLoading(version);
             versions.loaded(timedLoad(versions, version));
             memory.done(turn);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // an Error too (native memory running out while a network is restored): callers waiting must not hang
             memory.failed(turn, e);
             throw e;
         }
@@ -193,9 +194,9 @@ public class ModelManager {
         LoadedModel loaded;
         try {
             loaded = loader.load(versions.model, version);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             metrics.load(versions.model, version, "failed", System.nanoTime() - start);
-            failed(versions, version, e);
+            failed(versions, version, e instanceof RuntimeException r ? r : new IllegalStateException(e.toString(), e));
             throw e;
         }
         metrics.load(versions.model, version, "succeeded", System.nanoTime() - start);

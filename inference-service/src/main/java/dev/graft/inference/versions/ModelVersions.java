@@ -107,8 +107,12 @@ final class ModelVersions {
                 versions.values().stream().map(VersionHarness::view).toList());
     }
 
+    /** A planned attempt fell due; a request may have started the version afresh since the policy looked, leaving none. */
     synchronized void attemptDue(int version) {
-        versions.get(version).attemptDue();
+        VersionHarness harness = versions.get(version);
+        if (harness.attemptPlanned()) {
+            harness.attemptDue();
+        }
     }
 
     synchronized void holdBack(int version, String reason) {

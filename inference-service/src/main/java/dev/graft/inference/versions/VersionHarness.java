@@ -141,6 +141,10 @@ final class VersionHarness {
         nextAttempt = next;
     }
 
+    boolean attemptPlanned() {
+        return nextAttempt != null;
+    }
+
     /** Its planned attempt is due: a candidate again, its failed attempts still counted. */
     void attemptDue() {
         if (nextAttempt == null) {

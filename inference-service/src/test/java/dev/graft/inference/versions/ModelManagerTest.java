@@ -1,7 +1,9 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.TestModels;
+import dev.graft.inference.batching.Batching;
 import dev.graft.inference.config.ServingSettings;
+import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.contract.manifest.ModelManifest;
 import dev.graft.contract.manifest.Promotion;
 import dev.graft.store.ModelStore;
@@ -15,6 +17,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,6 +39,71 @@ class ModelManagerTest {
         LoadedModel loaded = manager.acquire(model).orElseThrow();
         loaded.release();
         return loaded.version();
+    }
+
+    @Test
+    void aLoadEndingInAnErrorFailsTheVersionAndLeavesNoOtherCallerWaitingOnIt() throws Exception {
+        ModelStore store = new ModelStore(root);
+        TestModels.publishClassifier(store, "m", 1);
+        ServingSettings settings = ServingSettings.standard();
+        InferenceMetrics metrics = new InferenceMetrics(registry);
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch secondCallerWaits = new CountDownLatch(1);
+        AtomicBoolean firstLoad = new AtomicBoolean(true);
+        ModelLoader loader = new ModelLoader(store, settings, new Batching(settings, metrics), metrics) {
+            @Override
+            public LoadedModel load(String model, int version) {
+                if (firstLoad.getAndSet(false)) {
+                    loading.countDown();
+                    awaitQuietly(secondCallerWaits);
+                    // as JavaCPP reports native memory running out while a network is restored
+                    throw new OutOfMemoryError("Physical memory usage is too high");
+                }
+                return super.load(model, version);
+            }
+        };
+        ModelManager manager = new ModelManager(store, loader, settings, metrics);
+        CompletableFuture<Object> first = new CompletableFuture<>();
+        CompletableFuture<Object> second = new CompletableFuture<>();
+        Thread a = request(manager, first);
+        assertThat(loading.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread b = request(manager, second);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (b.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+            Thread.onSpinWait();   // until the second caller waits on the first one's load
+        }
+        assertThat(b.getState()).isEqualTo(Thread.State.WAITING);
+        secondCallerWaits.countDown();
+
+        assertThat(first.get(10, TimeUnit.SECONDS)).isInstanceOf(OutOfMemoryError.class);
+        // before: the first caller's turn never ended and the second waited on it for ever
+        assertThat(second.get(10, TimeUnit.SECONDS)).isInstanceOf(VersionUnavailableException.class);
+        assertThat(state(manager, 1)).isEqualTo("failed");
+        a.join();
+        b.join();
+    }
+
+    /** A request for version 1 on a thread of its own; {@code answer} gets what it threw, or "served". */
+    private static Thread request(ModelManager manager, CompletableFuture<Object> answer) {
+        Thread thread = new Thread(() -> {
+            try {
+                manager.acquire("m", 1).release();
+                answer.complete("served");
+            } catch (Throwable e) {
+                answer.complete(e);
+            }
+        });
+        thread.setDaemon(true);   // a caller left waiting must not keep the test JVM alive
+        thread.start();
+        return thread;
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test

@@ -27,7 +27,7 @@ public final class Job {
     }
 
     /** The share group will not deliver the record again: a request that reached this point stops here. */
-    public boolean lastDelivery() {
+    boolean lastDelivery() {
         return lastDelivery;
     }
 
@@ -49,11 +49,11 @@ public final class Job {
         stopping = true;
     }
 
-    public boolean stopping() {
+    boolean stopping() {
         return stopping;
     }
 
-    public boolean lost() {
+    boolean lost() {
         return lost;
     }
 }

@@ -1,12 +1,7 @@
 package dev.graft.trainer.training;
 
 import dev.graft.contract.events.TrainingRequest;
-import dev.graft.imaging.ImageLimits;
 import dev.graft.store.ModelStore;
-import dev.graft.trainer.base.BaseFactory;
-import dev.graft.trainer.base.ImageNetWeights;
-import dev.graft.trainer.dataset.DatasetReader;
-import dev.graft.trainer.dataset.RemoteDatasets;
 import dev.graft.contract.manifest.Task;
 import dev.graft.testing.TestImages;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,7 +25,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -59,17 +53,11 @@ class SameSeedSameModelTest {
 
     @BeforeAll
     static void datasets() {
-        TestImages.classFolders(data.resolve("stripes/train"), 24, 1);
-        TestImages.classFolders(data.resolve("stripes/validation"), 8, 2);
-        TestImages.priceCsv(data.resolve("prices"), "train.csv", 48, 3);
-        TestImages.priceCsv(data.resolve("prices"), "validation.csv", 16, 4);
+        TransferRecipeTest.writeDatasets(data);
     }
 
     private static TransferRecipe recipe(long maxFeatureCacheBytes) {
-        DatasetReader datasets = new DatasetReader(data.toString(), RemoteDatasets.none());
-        return new TransferRecipe(new BaseFactory(new ModelStore(checkpoints.resolve("models")), datasets,
-                new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
-                datasets, 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
+        return TransferRecipeTest.recipe(data, new ModelStore(checkpoints.resolve("models")), maxFeatureCacheBytes);
     }
 
     @Test

@@ -46,17 +46,28 @@ class TransferRecipeTest {
 
     @BeforeAll
     static void datasets() {
-        TestImages.classFolders(data.resolve("stripes/train"), 24, 1);
-        TestImages.classFolders(data.resolve("stripes/validation"), 8, 2);
-        TestImages.priceCsv(data.resolve("prices"), "train.csv", 48, 3);
-        TestImages.priceCsv(data.resolve("prices"), "validation.csv", 16, 4);
+        writeDatasets(data);
         store = new ModelStore(models);
         recipe = recipe(1L << 30);
     }
 
+    /** Stripes (classification: stripes/train, stripes/validation) and prices (regression: prices/*.csv) under {@code data}. */
+    static void writeDatasets(Path data) {
+        TestImages.classFolders(data.resolve("stripes/train"), 24, 1);
+        TestImages.classFolders(data.resolve("stripes/validation"), 8, 2);
+        TestImages.priceCsv(data.resolve("prices"), "train.csv", 48, 3);
+        TestImages.priceCsv(data.resolve("prices"), "validation.csv", 16, 4);
+    }
+
     static TransferRecipe recipe(long maxFeatureCacheBytes) {
-        return new TransferRecipe(new BaseFactory(store, new DatasetReader(data.toString(), RemoteDatasets.none()), new ImageNetWeights(Path.of("target/no-weights")), Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
-                new DatasetReader(data.toString(), RemoteDatasets.none()), 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
+        return recipe(data, store, maxFeatureCacheBytes);
+    }
+
+    static TransferRecipe recipe(Path data, ModelStore store, long maxFeatureCacheBytes) {
+        DatasetReader datasets = new DatasetReader(data.toString(), RemoteDatasets.none());
+        return new TransferRecipe(new BaseFactory(store, datasets, new ImageNetWeights(Path.of("target/no-weights")),
+                Optional.empty(), Optional.empty(), Duration.ofSeconds(30)),
+                datasets, 1L << 30, maxFeatureCacheBytes, ImageLimits.DEFAULT_FORMATS);
     }
 
     /** Random weights carry little signal, so learning here needs the whole network unfrozen in phase 2. */
