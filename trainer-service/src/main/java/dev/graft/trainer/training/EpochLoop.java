@@ -97,21 +97,19 @@ public final class EpochLoop {
             progress = progress.withEpoch(result);
             listener.epoch(result);
 
-            boolean improved = scores.loss() < at.phaseBest();
-            if (improved) {
+            Progress.InPhase before = at;
+            at = at.after(epoch, scores.loss(), epochSeconds);
+            if (at.improvedOn(before)) {
                 bestParams = network.params().dup();
                 if (beats(scores.loss(), progress.bestLoss())) {
                     progress = progress.withBest(new TrainingReport.BestEpoch(phase.name(), epoch, scores.loss()));
                 }
             }
-            int sinceBest = improved ? 0 : at.sinceBest() + 1;
-            boolean stopEarly = plan.patience() > 0 && sinceBest >= plan.patience() && epoch < phase.epochs();
+            boolean stopEarly = at.patienceRunOut(plan.patience()) && epoch < phase.epochs();
             if (stopEarly) {
                 progress = progress.withStoppedEarly(phase.name(), epoch);
+                at = at.asPhaseEnd(phase.epochs());
             }
-            // an early stop is kept as the phase's end, so a resumed phase does not train on
-            at = new Progress.InPhase(stopEarly ? phase.epochs() : epoch,
-                    improved ? scores.loss() : at.phaseBest(), sinceBest, phaseSeconds);
             progress = progress.inPhase(at);
             if (stops.stopping() && at.epochsDone() < phase.epochs()) {
                 checkpoint.saveEpochNow(phase.name(), at.epochsDone(), network, bestParams, progress);

@@ -19,9 +19,33 @@ public record Progress(List<EpochResult> history, Map<String, Double> phaseSecon
                        String frozenMode, double bestLoss, TrainingReport.BestEpoch best, double forwardSecondsPerImage,
                        InPhase phase) {
 
-    /** A phase's loop state after {@code epochsDone} epochs (an early stop counts as the phase's end). */
+    /**
+     * A phase's loop state after {@code epochsDone} epochs: its lowest validation loss, the epochs since
+     * it (what patience counts) and its seconds so far.
+     */
     public record InPhase(int epochsDone, double phaseBest, int sinceBest, double secondsSoFar) {
         static final InPhase FIRST = new InPhase(0, Double.POSITIVE_INFINITY, 0, 0);
+
+        /** After {@code epoch}, which ended with {@code validationLoss} and took {@code seconds}. */
+        InPhase after(int epoch, double validationLoss, double seconds) {
+            return validationLoss < phaseBest ? new InPhase(epoch, validationLoss, 0, secondsSoFar + seconds)
+                    : new InPhase(epoch, phaseBest, sinceBest + 1, secondsSoFar + seconds);
+        }
+
+        /** Whether this epoch set the phase's best. */
+        boolean improvedOn(InPhase before) {
+            return phaseBest < before.phaseBest;
+        }
+
+        /** {@code patience} epochs (0: none) without a lower validation loss: early stopping ends the phase. */
+        boolean patienceRunOut(int patience) {
+            return patience > 0 && sinceBest >= patience;
+        }
+
+        /** An early stop kept as the phase's end, so a resumed phase does not train on. */
+        InPhase asPhaseEnd(int epochs) {
+            return new InPhase(epochs, phaseBest, sinceBest, secondsSoFar);
+        }
     }
 
     static Progress start() {
