@@ -35,7 +35,7 @@ import static org.hamcrest.Matchers.is;
  * goes on through the outage (its epoch events sent meanwhile arrive afterwards) until it is
  * cancelled after it, its one outcome arrives, readiness says DOWN while Kafka is away and UP once it
  * is back, the next request is trained as usual, and the first request's record, whose lock the outage
- * broke, is delivered again and acknowledged without a second training.
+ * broke, ends acknowledged without a second training.
  */
 @QuarkusTest
 @TestProfile(KafkaOutageTest.OwnBroker.class)
@@ -153,8 +153,6 @@ class KafkaOutageTest {
                 return during.equals(event.requestId()) && event.type() == TrainingEvent.Type.EPOCH
                         && event.timestamp().toEpochMilli() > back;
             }, TIMEOUT);
-            String acknowledgedAgain = "graft_training_jobs_total{outcome=\"acknowledged_again\",trainer=\"test-trainer\"}";
-            double beforeCancel = MetricsText.value(given().get("/q/metrics").asString(), acknowledgedAgain);
             client.send(Topics.TRAINING_CANCELLATIONS, during, "{\"requestId\": \"" + during + "\"}");
             assertThat(outcome(client, during).type()).isEqualTo(TrainingEvent.Type.CANCELLED);
             List<TrainingEvent> epochs = TrainingEvents.all(client, during).stream()
@@ -166,15 +164,15 @@ class KafkaOutageTest {
                     .containsExactlyElementsOf(IntStream.rangeClosed(1, epochs.size()).boxed().toList());
             client.send(Topics.TRAINING_REQUESTS, after, request(after, run, 1));
             assertThat(outcome(client, after).type()).isEqualTo(TrainingEvent.Type.SUCCEEDED);
-            // its record, whose lock the outage broke, is delivered again once its outcome is out: acknowledged
-            // without a word, so after that redelivery there is still one ACCEPTED and one final answer
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(MetricsText.value(given().get("/q/metrics").asString(),
-                    acknowledgedAgain) - beforeCancel).as("the redelivery, acknowledged").isEqualTo(1));
+            // its record, whose lock the outage broke, comes back: taken up again while it trains, or acknowledged
+            // without a word once its outcome is out (which of the two depends on when the broker hands it back;
+            // DuplicatesTest pins the second). Once the group holds no record unacknowledged, none can come back,
+            // and there is still one ACCEPTED and one final answer: trained once, answered once
+            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(MetricsText.value(
+                    given().get("/q/metrics").asString(), "graft_trainer_backlog_records")).isZero());
             List<TrainingEvent> all = TrainingEvents.all(client, during);
             assertThat(all).filteredOn(e -> e.type() == TrainingEvent.Type.ACCEPTED).hasSize(1);
             assertThat(all).filteredOn(TrainingEvent::isFinal).hasSize(1);
-            await().atMost(TIMEOUT).untilAsserted(() -> assertThat(MetricsText.value(
-                    given().get("/q/metrics").asString(), "graft_trainer_backlog_records")).isZero());
         }
     }
 }
