@@ -13,9 +13,10 @@ class PackageCyclesTest {
             Map.entry("metrics", Set.of()),
             Map.entry("batching", Set.of("config", "metrics")),
             Map.entry("versions", Set.of("batching", "config", "metrics")),
-            Map.entry("predict", Set.of("config", "versions")),
+            Map.entry("loop", Set.of("config", "versions")),
+            Map.entry("predict", Set.of("config", "loop", "versions")),
             Map.entry("health", Set.of("config", "versions")),
-            Map.entry("endpoint", Set.of("config", "health", "metrics", "predict", "versions")));
+            Map.entry("endpoint", Set.of("config", "health", "loop", "metrics", "predict", "versions")));
 
     @Test
     void classesLiveUnderTheModulesPackageAndImportOnlyWhatTheRulesAllowWithoutACycle() {

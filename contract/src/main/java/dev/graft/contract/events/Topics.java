@@ -11,10 +11,14 @@ public final class Topics {
     public static final String TRAINING_REQUESTS_DLQ = "graft.training.requests.dlq";
     /** Cancellations, key = requestId, value {"requestId": ...}: every trainer reads them all. */
     public static final String TRAINING_CANCELLATIONS = "graft.training.cancellations";
+    /** Every answered prediction (or a configured share of them), key = prediction id: {@link PredictionRecord}. */
+    public static final String PREDICTIONS = "graft.predictions";
+    /** What a prediction should have been, key = prediction id: {@link FeedbackRecord}; the last one per id counts. */
+    public static final String FEEDBACK = "graft.feedback";
 
     /** Every topic, as bin/graft and docker-compose create them (deploy's TopicNamesTest keeps them in step). */
     public static final List<String> ALL = List.of(TRAINING_REQUESTS, TRAINING_EVENTS, MODEL_VERSIONS,
-            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS);
+            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS, PREDICTIONS, FEEDBACK);
 
     private Topics() {
     }

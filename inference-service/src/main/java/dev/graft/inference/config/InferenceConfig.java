@@ -59,6 +59,41 @@ public interface InferenceConfig {
 
     Predict predict();
 
+    /** The prediction log and the ids feedback names: the loop from live predictions back to training (docs/loop.md). */
+    Predictions predictions();
+
+    Feedback feedback();
+
+    interface Predictions {
+        Log log();
+
+        /**
+         * Signs prediction ids, so that any replica with the same key can check the id feedback names. Empty: a
+         * random key of this process (feedback then works only on this replica until it restarts).
+         */
+        Optional<String> idKey();
+
+        interface Log {
+            /** Answered predictions published on graft.predictions. */
+            @WithDefault("true")
+            boolean enabled();
+
+            /** The share of answered predictions published, 0..1, each drawn at random. */
+            @WithDefault("1.0")
+            double share();
+
+            /** Records waiting for Kafka; past it new ones are dropped (and counted), never waited for. */
+            @WithDefault("10000")
+            int buffer();
+        }
+    }
+
+    interface Feedback {
+        /** How long after a prediction feedback on it is taken; older ids get 410. */
+        @WithDefault("P7D")
+        Duration window();
+    }
+
     interface Store {
         /** A folder, or {@code s3://BUCKET/PREFIX/} read through the local cache. */
         @WithDefault(".graft/models")

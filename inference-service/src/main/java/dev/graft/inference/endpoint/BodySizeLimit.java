@@ -8,8 +8,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Answers a declared body over {@code quarkus.http.limits.max-body-size} with 413 and a JSON message
- * before any of it is read (the HTTP layer's own 413 has an empty body). Bodies sent without a length
- * are still cut off at the limit by the HTTP layer.
+ * before any of it is read (the HTTP layer's own 413 has an empty body); feedback, a few fields, has a
+ * limit of {@value FeedbackResource#MAX_BODY_BYTES} bytes of its own. Bodies sent without a length are
+ * still cut off at the HTTP layer's limit.
  */
 @ApplicationScoped
 public class BodySizeLimit {
@@ -22,22 +23,24 @@ public class BodySizeLimit {
     void install(@Observes Router router) {
         router.route().order(PredictionCounting.ORDER + 1).handler(context -> {
             String length = context.request().getHeader("Content-Length");
-            if (length != null && tooLong(length)) {
+            boolean feedback = context.normalizedPath().endsWith("/feedback") || context.normalizedPath().endsWith("/feedback/");
+            long limit = feedback ? FeedbackResource.MAX_BODY_BYTES : maxBytes;
+            if (length != null && tooLong(length, limit)) {
                 // the body is never read: close the connection once answered, as the HTTP layer does
                 context.response().setStatusCode(413).putHeader("Content-Type", "application/json")
                         .putHeader("Connection", "close")
                         .endHandler(ended -> context.request().connection().close())
-                        .end("{\"error\":\"request body of " + length + " bytes is over the limit of " + maxBytes
-                                + " bytes (quarkus.http.limits.max-body-size)\"}");
+                        .end("{\"error\":\"request body of " + length + " bytes is over the limit of " + limit
+                                + (feedback ? " bytes for feedback\"}" : " bytes (quarkus.http.limits.max-body-size)\"}"));
                 return;
             }
             context.next();
         });
     }
 
-    private boolean tooLong(String length) {
+    private static boolean tooLong(String length, long limit) {
         try {
-            return Long.parseLong(length.trim()) > maxBytes;
+            return Long.parseLong(length.trim()) > limit;
         } catch (NumberFormatException e) {
             return false;   // the HTTP layer rejects a malformed length itself
         }

@@ -1,6 +1,7 @@
 package dev.graft.inference.endpoint;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.graft.inference.loop.FeedbackRefused;
 import dev.graft.inference.predict.BadRequestException;
 import dev.graft.inference.predict.ServedFailure;
 import dev.graft.inference.versions.VersionUnavailableException;
@@ -49,6 +50,16 @@ public class ErrorMappers {
     public Response unavailable(VersionUnavailableException e) {
         return ApiError.response(e.reason() == VersionUnavailableException.Reason.UNKNOWN
                 ? Response.Status.NOT_FOUND : Response.Status.CONFLICT, e.getMessage());
+    }
+
+    @ServerExceptionMapper
+    public Response feedbackRefused(FeedbackRefused e) {
+        return ApiError.response(switch (e.kind()) {
+            case BAD_REQUEST -> Response.Status.BAD_REQUEST;
+            case UNKNOWN_PREDICTION -> Response.Status.NOT_FOUND;
+            case EXPIRED -> Response.Status.GONE;
+            case UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
+        }, e.getMessage());
     }
 
     @ServerExceptionMapper

@@ -45,6 +45,8 @@ import java.util.Map;
 public class OpenInferenceResource {
     public static final String BYTES_INPUT = "image";
     public static final String FP32_INPUT = "input";
+    /** The response parameter that lists the prediction ids, one per input row. */
+    public static final String PREDICTION_IDS = "graft_prediction_ids";
     private static final String INFER_EXAMPLE = """
             {"id": "42", "inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": ["iVBORw0KGgo..."]}]}""";
 
@@ -188,8 +190,11 @@ public class OpenInferenceResource {
                 : service.predictTensor(model, version, Nd4j.create(request.values(), request.shape(), DataType.FLOAT), null);
         List<Tensor> outputs = outputs(served).stream()
                 .filter(t -> request.outputs().isEmpty() || request.outputs().contains(t.name())).toList();
-        return Response.ok(new InferResponse(model, Integer.toString(served.version()), request.id(), null, outputs))
-                .header(PredictResource.VERSION_HEADER, served.version()).build();
+        // the prediction ids, one per input row, for feedback on them: a response parameter the protocol allows
+        return Response.ok(new InferResponse(model, Integer.toString(served.version()), request.id(),
+                        Map.of(PREDICTION_IDS, served.predictionIds()), outputs))
+                .header(PredictResource.VERSION_HEADER, served.version())
+                .header(PredictResource.PREDICTION_ID_HEADER, String.join(",", served.predictionIds())).build();
     }
 
     private static List<Tensor> outputs(PredictionService.Served served) {

@@ -43,8 +43,11 @@ import java.util.List;
 @Tag(name = "predict", description = "Classification and regression predictions")
 public class PredictResource {
     public static final String VERSION_HEADER = "X-Graft-Model-Version";
+    /** The prediction's id, for feedback on it; a batch's ids in order, comma-separated. */
+    public static final String PREDICTION_ID_HEADER = "X-Graft-Prediction-Id";
     private static final String SINGLE_EXAMPLE = """
-            {"model": "fashion-classifier", "version": 3, "task": "classification", "label": "Sneaker",
+            {"predictionId": "mfz0k1x2.3.q0lK2mZ3x9aB.Hk2l0sd9Sk1lq0a2bXc9Qw",
+             "model": "fashion-classifier", "version": 3, "task": "classification", "label": "Sneaker",
              "probabilities": {"Sneaker": 0.91, "Sandal": 0.06, "Ankle boot": 0.03},
              "top": [{"label": "Sneaker", "probability": 0.91}, {"label": "Sandal", "probability": 0.06}]}""";
     private static final String BATCH_EXAMPLE = """
@@ -135,12 +138,14 @@ public class PredictResource {
     }
 
     private static Response single(PredictionService.Served served) {
-        return Response.ok(served.predictions().get(0)).header(VERSION_HEADER, served.version()).build();
+        return Response.ok(served.predictions().get(0)).header(VERSION_HEADER, served.version())
+                .header(PREDICTION_ID_HEADER, String.join(",", served.predictionIds())).build();
     }
 
     private static Response batch(PredictionService.Served served) {
         return Response.ok(new BatchPrediction(served.model(), served.version(), served.predictions()))
-                .header(VERSION_HEADER, served.version()).build();
+                .header(VERSION_HEADER, served.version())
+                .header(PREDICTION_ID_HEADER, String.join(",", served.predictionIds())).build();
     }
 
     static Integer parseVersion(String version) {

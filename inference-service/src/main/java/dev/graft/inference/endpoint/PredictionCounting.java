@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
  * no version was chosen; the outcome follows the status, which {@link ErrorMappers} sets per kind of
  * failure. The model label is the URL's only for a model this service knows (from the store or a
  * version event); every other name counts under {@value #UNKNOWN_MODEL}, so that no client can add
- * series by inventing names.
+ * series by inventing names. Answers of the feedback endpoint are counted the same way in
+ * {@code graft_feedback_total{model, outcome}}.
  */
 @ApplicationScoped
 public class PredictionCounting {
@@ -27,6 +28,7 @@ public class PredictionCounting {
     static final String UNKNOWN_MODEL = "_unknown";
     private static final Pattern PREDICT = Pattern.compile("/api/models/([^/]+)/predict/?");
     private static final Pattern INFER = Pattern.compile("/v2/models/([^/]+)(?:/versions/[^/]+)?/infer/?");
+    private static final Pattern FEEDBACK = Pattern.compile("/api/models/([^/]+)/feedback/?");
 
     private final InferenceMetrics metrics;
     private final ModelManager models;
@@ -42,6 +44,11 @@ public class PredictionCounting {
     }
 
     private void count(RoutingContext context) {
+        Matcher feedback = FEEDBACK.matcher(context.normalizedPath());
+        if (feedback.matches()) {
+            String model = models.knows(feedback.group(1)) ? feedback.group(1) : UNKNOWN_MODEL;
+            context.addHeadersEndHandler(headers -> metrics.feedback(model, feedbackOutcome(context.response().getStatusCode())));
+        }
         String named = model(context.normalizedPath());
         if (named != null) {
             String model = models.knows(named) ? named : UNKNOWN_MODEL;
@@ -64,6 +71,19 @@ public class PredictionCounting {
             }
         }
         return null;
+    }
+
+    /** The metrics label of a feedback answer's status. */
+    static String feedbackOutcome(int status) {
+        return switch (status) {
+            case 202 -> "accepted";
+            case 401, 403 -> "unauthorized";
+            case 404 -> "unknown_prediction";
+            case 410 -> "expired";
+            case 413 -> "too_large";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "error" : "bad_request";
+        };
     }
 
     /** The metrics label of an answer's status. */

@@ -47,6 +47,11 @@ public class InferenceMetrics {
                 model, version).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /** One answer of the feedback endpoint; outcome: accepted, bad_request, unauthorized, unknown_prediction, expired, too_large, unavailable, error. */
+    public void feedback(String model, String outcome) {
+        registry.counter("graft_feedback", "model", model, "outcome", outcome).increment();
+    }
+
     /** One forward pass of the batch scheduler. */
     public void batch(String model, String version, long[] queueNanos, long computeNanos, int images) {
         Timer queue = histogram("graft_prediction_queue_latency",

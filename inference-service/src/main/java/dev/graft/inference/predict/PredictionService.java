@@ -11,13 +11,18 @@ import dev.graft.contract.manifest.ModelManifest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import dev.graft.inference.loop.PredictionIds;
+import dev.graft.inference.loop.PredictionLog;
+
 import java.awt.image.BufferedImage;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntFunction;
 
 /**
  * The walk of an image: the version (serving, or the one asked for) -> limits and decoding against
@@ -33,10 +38,14 @@ public class PredictionService {
 
     private final ModelManager manager;
     private final ServingSettings settings;
+    private final PredictionIds ids;
+    private final PredictionLog log;
 
-    public PredictionService(ModelManager manager, ServingSettings settings) {
+    public PredictionService(ModelManager manager, ServingSettings settings, PredictionIds ids, PredictionLog log) {
         this.manager = manager;
         this.settings = settings;
+        this.ids = ids;
+        this.log = log;
     }
 
     /** What a request got: the version that served it and one prediction per image, in order. */
@@ -48,11 +57,15 @@ public class PredictionService {
         public int version() {
             return manifest.version();
         }
+
+        public List<String> predictionIds() {
+            return predictions.stream().map(Prediction::predictionId).toList();
+        }
     }
 
     /** Encoded images (PNG, JPEG, ...), checked against the limits before their pixels are decoded. */
     public Served predictImages(String model, Integer version, List<byte[]> images, Integer topK) {
-        return serve(model, version, images.size(), topK, manifest -> {
+        return serve(model, version, images.size(), topK, images::get, manifest -> {
             List<BufferedImage> decoded = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 try {
@@ -67,7 +80,7 @@ public class PredictionService {
 
     /** Already preprocessed input, [n, 3, height, width] as the manifest's input shape and preprocessing say. */
     public Served predictTensor(String model, Integer version, INDArray input, Integer topK) {
-        return serve(model, version, (int) input.size(0), topK, manifest -> {
+        return serve(model, version, (int) input.size(0), topK, row -> input.slice(row).dup().data().asBytes(), manifest -> {
             InputShape shape = manifest.inputShape();
             long[] expected = {input.size(0), shape.channels(), shape.height(), shape.width()};
             if (!Arrays.equals(input.shape(), expected)) {
@@ -79,15 +92,32 @@ public class PredictionService {
         });
     }
 
+    /** Each prediction with its id; those the log samples are offered to it. */
+    private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, long nanos) {
+        Instant now = Instant.now();
+        List<Prediction> identified = new ArrayList<>(predictions.size());
+        for (int i = 0; i < predictions.size(); i++) {
+            Prediction prediction = predictions.get(i);
+            Prediction withId = prediction.withId(ids.issue(prediction.model(), prediction.version(), now));
+            identified.add(withId);
+            if (log.sampled()) {
+                log.offer(LogRecords.of(withId, nanos / 1e6, LogRecords.sha256(payload.apply(i)), now));
+            }
+        }
+        return identified;
+    }
+
     private interface Preparation {
         INDArray prepare(ModelManifest manifest);
     }
 
     /**
      * Answers counted by the HTTP layer when they are sent; a failure after a version was chosen comes
-     * out as a {@link ServedFailure} naming it.
+     * out as a {@link ServedFailure} naming it. Each answered image gets a prediction id and, in the log's
+     * share, a record in the prediction log; {@code payload} gives an image's bytes for its sha256.
      */
-    private Served serve(String model, Integer version, int images, Integer topK, Preparation preparation) {
+    private Served serve(String model, Integer version, int images, Integer topK, IntFunction<byte[]> payload,
+                         Preparation preparation) {
         if (images < 1) {
             throw new BadRequestException("no image in the request");
         }
@@ -102,11 +132,12 @@ public class PredictionService {
                 VersionUnavailableException.Reason.UNKNOWN,
                 "no model '" + model + "' is serving; GET /api/models lists those that are"))
                 : manager.acquire(model, version);
+        long start = System.nanoTime();
         try {
             INDArray output = loaded.submit(() -> preparation.prepare(loaded.manifest()))
                     .get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            return new Served(loaded.manifest(), Predictor.predictions(loaded.manifest(), output,
-                    topK != null ? topK : DEFAULT_TOP_K));
+            List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output, topK != null ? topK : DEFAULT_TOP_K);
+            return new Served(loaded.manifest(), identified(predictions, payload, System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServedFailure(loaded.version(), new IllegalStateException("interrupted while waiting for the prediction", e));

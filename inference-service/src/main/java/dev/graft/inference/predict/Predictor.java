@@ -27,7 +27,7 @@ public final class Predictor {
     private static Prediction prediction(ModelManifest manifest, INDArray output, int row, int topK) {
         if (manifest.task() == Task.REGRESSION) {
             double value = manifest.targetNormalization().denormalize(output.getDouble(row, 0));
-            return new Prediction(manifest.model(), manifest.version(), Task.REGRESSION, null, null, null, value);
+            return new Prediction(null, manifest.model(), manifest.version(), Task.REGRESSION, null, null, null, value);
         }
         List<String> labels = manifest.labels();
         Map<String, Double> probabilities = new LinkedHashMap<>();
@@ -38,7 +38,7 @@ public final class Predictor {
             ranked.add(new Prediction.Scored(labels.get(i), p));
         }
         ranked.sort(Comparator.comparingDouble(Prediction.Scored::probability).reversed());
-        return new Prediction(manifest.model(), manifest.version(), Task.CLASSIFICATION, ranked.get(0).label(),
+        return new Prediction(null, manifest.model(), manifest.version(), Task.CLASSIFICATION, ranked.get(0).label(),
                 probabilities, List.copyOf(ranked.subList(0, Math.min(topK, ranked.size()))), null);
     }
 }

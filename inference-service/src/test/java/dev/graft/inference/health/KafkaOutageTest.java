@@ -13,7 +13,11 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import dev.graft.testing.MetricsText;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,17 +28,21 @@ import java.util.List;
 import java.util.Map;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.is;
 
 /**
  * Kafka away at start-up and again mid-way: the service serves what it has, stays ready, reports Kafka
  * apart at /q/health/group/kafka, and follows new versions once Kafka is back (same port, same data).
+ * Its answers never wait for the prediction log, which drops what its buffer cannot hold and counts it.
  */
 @QuarkusTest
 @TestProfile(KafkaOutageTest.KafkaLater.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KafkaOutageTest {
     private static final String MODEL = "outage";
+    private static final int LOG_BUFFER = 2;
 
     /** Only {@link AbsentKafka}: not the broker every other test shares. */
     public static class KafkaLater implements QuarkusTestProfile {
@@ -46,6 +54,11 @@ class KafkaOutageTest {
         @Override
         public List<TestResourceEntry> testResources() {
             return List.of(new TestResourceEntry(AbsentKafka.class));
+        }
+
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("graft.predictions.log.buffer", Integer.toString(LOG_BUFFER));
         }
     }
 
@@ -95,7 +108,32 @@ class KafkaOutageTest {
                 .body("version", is(manifest.version())));
     }
 
+    private static double logRecords(String outcome) {
+        return MetricsText.value(given().get("/q/metrics").asString(),
+                "graft_prediction_log_records_total{outcome=\"" + outcome + "\"}");
+    }
+
+    /** First, while Kafka has never been there: each send of the log waits for its metadata, and gives up after 5 s. */
     @Test
+    @Order(1)
+    void answersDoNotWaitForThePredictionLogWhichCountsWhatItDrops() {
+        double dropped = logRecords("dropped");
+        double failed = logRecords("failed");
+        int requests = 12;
+        for (int i = 0; i < requests; i++) {
+            predictsWithVersion(1);
+        }
+        // had the answers waited for the log, most of their sends would have given up by now
+        assertThat(logRecords("failed") - failed).as("sends given up while the requests were answered").isLessThanOrEqualTo(1);
+        await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(
+                logRecords("dropped") - dropped + logRecords("failed") - failed).isEqualTo(requests));
+        assertThat(logRecords("dropped") - dropped).as("dropped: not in the buffer nor being sent")
+                .isGreaterThanOrEqualTo(requests - LOG_BUFFER - 1);
+        assertThat(logRecords("sent")).isZero();
+    }
+
+    @Test
+    @Order(2)
     void servesWithoutKafkaReportsItApartAndFollowsNewVersionsOnceItIsBack() {
         // Kafka has never been there: the stored version serves and the service is ready
         given().get("/q/health/ready").then().statusCode(200);

@@ -1,0 +1,37 @@
+package dev.graft.contract.events;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.graft.contract.manifest.Task;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One answered prediction, published on {@link Topics#PREDICTIONS} keyed by its id: what the caller got
+ * (the top-k labels with their probabilities, or the value), from which version, how long it took, and
+ * which image it was (its sha256), so that feedback on it can be joined and scored later.
+ *
+ * @param latencyMs from the request reaching the model to its answer, the queue for a batch included
+ * @param imageSha256 of the encoded image as sent, or of the tensor's float32 bytes for tensor input
+ * @param traceId the trace the request belongs to, where tracing is on
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PredictionRecord(
+        String predictionId,
+        String model,
+        int version,
+        Task task,
+        String label,
+        List<Scored> top,
+        Double value,
+        double latencyMs,
+        String imageSha256,
+        Instant time,
+        String traceId) {
+
+    /** A label and its probability, most probable first. */
+    public record Scored(String label, double probability) {
+    }
+}

@@ -1,0 +1,29 @@
+package dev.graft.inference.predict;
+
+import dev.graft.contract.events.PredictionRecord;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+
+/** A prediction as the prediction log publishes it: what the caller got, with its latency and image. */
+final class LogRecords {
+    private LogRecords() {
+    }
+
+    static PredictionRecord of(Prediction prediction, double latencyMs, String imageSha256, Instant time) {
+        return new PredictionRecord(prediction.predictionId(), prediction.model(), prediction.version(), prediction.task(),
+                prediction.label(), prediction.top() == null ? null : prediction.top().stream()
+                        .map(s -> new PredictionRecord.Scored(s.label(), s.probability())).toList(),
+                prediction.value(), latencyMs, imageSha256, time, null);
+    }
+
+    static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
+    }
+}
