@@ -3,6 +3,7 @@ package dev.graft.bench;
 import dev.graft.bench.engine.EngineBenchmark;
 import dev.graft.bench.pool.PoolBenchmark;
 import dev.graft.bench.resnet50.ResNet50Benchmark;
+import dev.graft.bench.serving.PredictionLogBenchmark;
 import dev.graft.bench.serving.ServingBenchmark;
 import dev.graft.bench.storage.StorageBenchmark;
 import dev.graft.bench.trainer.TrainerBenchmark;
@@ -24,7 +25,7 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Graft's benchmarks: each prints its figures from one run",
         subcommands = {Bench.Trainer.class, Bench.ResNet50.class, Bench.Engine.class, Bench.Serving.class,
-                Bench.Soak.class, Bench.Pool.class, Bench.Storage.class})
+                Bench.PredictionLog.class, Bench.Soak.class, Bench.Pool.class, Bench.Storage.class})
 public final class Bench implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -97,6 +98,20 @@ public final class Bench implements Runnable {
         @Override
         public Integer call() throws Exception {
             ServingBenchmark.benchmark(seconds, concurrency, swaps, ServingBenchmark.serviceJar()).run();
+            return 0;
+        }
+    }
+
+    @Command(name = "prediction-log", description = "the prediction log's cost: a logged and an unlogged model in"
+            + " alternating phases, with Kafka there and gone (docs/loop.md#what-the-log-costs)")
+    static final class PredictionLog implements Callable<Integer> {
+        @Parameters(index = "0", arity = "0..1", defaultValue = "30", paramLabel = "SECONDS", description = "per phase")
+        int seconds;
+        @Parameters(index = "1", arity = "0..1", defaultValue = "8", paramLabel = "CONCURRENCY") int concurrency;
+
+        @Override
+        public Integer call() throws Exception {
+            new PredictionLogBenchmark(seconds, concurrency, ServingBenchmark.serviceJar()).run();
             return 0;
         }
     }

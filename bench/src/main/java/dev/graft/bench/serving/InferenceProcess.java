@@ -32,6 +32,12 @@ final class InferenceProcess implements AutoCloseable {
     }
 
     static InferenceProcess start(Path jar, Path store, String kafkaBootstrap, Path log, HttpClient http) throws IOException {
+        return start(jar, store, kafkaBootstrap, log, http, List.of());
+    }
+
+    /** {@code options}: more system properties for the service, e.g. {@code -Dgraft.predictions.log.enabled=false}. */
+    static InferenceProcess start(Path jar, Path store, String kafkaBootstrap, Path log, HttpClient http, List<String> options)
+            throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -42,8 +48,9 @@ final class InferenceProcess implements AutoCloseable {
         command.removeIf(String::isBlank);
         command.addAll(List.of("-Dquarkus.http.port=" + port, "-Dgraft.store.uri=" + store,
                 "-Dgraft.serving.defaults.max-batch-size=" + ServingBenchmark.MAX_BATCH,
-                "-Dgraft.serving.models.\"" + ServingBenchmark.SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2",
-                "-jar", jar.toString()));
+                "-Dgraft.serving.models.\"" + ServingBenchmark.SINGLE + "\".max-batch-size=1", "-Dgraft.serving.keep-versions=2"));
+        command.addAll(options);
+        command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         // in the environment: Quarkus lets KAFKA_BOOTSTRAP_SERVERS (bin/graft exports it) win over -Dkafka.bootstrap.servers
         builder.environment().put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);

@@ -184,7 +184,7 @@ public final class ServingBenchmark {
      * takes minutes to settle under load, and the phases measured are the steady state a running
      * service is in. Returns images/s per slice.
      */
-    private static List<Long> warmUp(LoadGenerator generator, String model) throws Exception {
+    static List<Long> warmUp(LoadGenerator generator, String model) throws Exception {
         List<Long> slices = new ArrayList<>();
         while (slices.size() < MAX_WARM_SLICES) {
             slices.add(Math.round(generator.load(model, WARM_SLICE_SECONDS).perSecond()));

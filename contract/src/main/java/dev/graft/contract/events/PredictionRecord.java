@@ -14,6 +14,8 @@ import java.util.List;
  *
  * @param latencyMs from the request reaching the model to its answer, the queue for a batch included
  * @param imageSha256 of the encoded image as sent, or of the tensor's float32 bytes for tensor input
+ * @param capturedImage where the image is kept ({@code graft.capture.images}): a file or {@code s3://} object
+ *                      that exists unless the capture dropped it (its buffer or size bound full)
  * @param traceId the trace the request belongs to, where tracing is on
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -28,6 +30,7 @@ public record PredictionRecord(
         Double value,
         double latencyMs,
         String imageSha256,
+        String capturedImage,
         Instant time,
         String traceId) {
 

@@ -15,10 +15,14 @@ public final class Topics {
     public static final String PREDICTIONS = "graft.predictions";
     /** What a prediction should have been, key = prediction id: {@link FeedbackRecord}; the last one per id counts. */
     public static final String FEEDBACK = "graft.feedback";
+    /** Feedback records the loop service could not use, unchanged, with the reason in headers. */
+    public static final String FEEDBACK_DLQ = "graft.feedback.dlq";
+    /** A prediction joined with its feedback, key = prediction id: {@link LabelledExample}; the last per id counts. */
+    public static final String EXAMPLES = "graft.examples";
 
     /** Every topic, as bin/graft and docker-compose create them (deploy's TopicNamesTest keeps them in step). */
     public static final List<String> ALL = List.of(TRAINING_REQUESTS, TRAINING_EVENTS, MODEL_VERSIONS,
-            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS, PREDICTIONS, FEEDBACK);
+            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS, PREDICTIONS, FEEDBACK, FEEDBACK_DLQ, EXAMPLES);
 
     private Topics() {
     }

@@ -64,6 +64,27 @@ public interface InferenceConfig {
 
     Feedback feedback();
 
+    /** Images of logged predictions kept, once per sha256, for training on feedback (docs/loop.md#image-capture). */
+    Capture capture();
+
+    interface Capture {
+        /** Keep the images of logged predictions. */
+        @WithDefault("false")
+        boolean images();
+
+        /** A folder (the trainer's data root by default, so a dataset can name them) or {@code s3://BUCKET/PREFIX/}. */
+        @WithDefault(".graft/data/captured")
+        String location();
+
+        /** Captured bytes at most (what is there at start counted); past it new images are not kept, and counted. */
+        @WithDefault("1073741824")
+        long maxBytes();
+
+        /** Images waiting to be written; past it new ones are dropped, and counted. */
+        @WithDefault("256")
+        int buffer();
+    }
+
     interface Predictions {
         Log log();
 
@@ -81,6 +102,9 @@ public interface InferenceConfig {
             /** The share of answered predictions published, 0..1, each drawn at random. */
             @WithDefault("1.0")
             double share();
+
+            /** Per-model shares over {@link #share()}: {@code graft.predictions.log.model-share."NAME"=0.01}. */
+            Map<String, Double> modelShare();
 
             /** Records waiting for Kafka; past it new ones are dropped (and counted), never waited for. */
             @WithDefault("10000")

@@ -13,6 +13,7 @@ import jakarta.enterprise.event.Observes;
 import org.apache.kafka.common.KafkaException;
 import org.jboss.logging.Logger;
 
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -32,6 +33,7 @@ public class PredictionLog {
     private final LoopProducer producer;
     private final boolean enabled;
     private final double share;
+    private final Map<String, Double> modelShare;
     private final BlockingQueue<PredictionRecord> buffer;
     private final Counter sent;
     private final Counter dropped;
@@ -41,13 +43,15 @@ public class PredictionLog {
 
     public PredictionLog(LoopProducer producer, InferenceConfig config, MeterRegistry registry) {
         InferenceConfig.Predictions.Log log = config.predictions().log();
-        if (log.share() < 0 || log.share() > 1 || log.buffer() < 1) {
-            throw new IllegalArgumentException("graft.predictions.log.share must be within 0..1 and"
-                    + " graft.predictions.log.buffer at least 1, not " + log.share() + " and " + log.buffer());
+        if (log.buffer() < 1 || !aShare(log.share()) || !log.modelShare().values().stream().allMatch(PredictionLog::aShare)) {
+            throw new IllegalArgumentException("graft.predictions.log.share and each model-share must be within 0..1, and"
+                    + " graft.predictions.log.buffer at least 1, not " + log.share() + ", " + log.modelShare() + " and "
+                    + log.buffer());
         }
         this.producer = producer;
-        this.enabled = log.enabled() && log.share() > 0;
+        this.enabled = log.enabled();
         this.share = log.share();
+        this.modelShare = Map.copyOf(log.modelShare());
         this.buffer = new ArrayBlockingQueue<>(log.buffer());
         this.sent = counter(registry, "sent");
         this.dropped = counter(registry, "dropped");
@@ -67,9 +71,14 @@ public class PredictionLog {
         }
     }
 
-    /** Whether this prediction is to be logged: the log is on and the prediction falls in its share. */
-    public boolean sampled() {
-        return enabled && (share >= 1 || ThreadLocalRandom.current().nextDouble() < share);
+    private static boolean aShare(double share) {
+        return share >= 0 && share <= 1;
+    }
+
+    /** Whether a prediction of this model is to be logged: the log is on and the prediction falls in its model's share. */
+    public boolean sampled(String model) {
+        double modelShare = this.modelShare.getOrDefault(model, share);
+        return enabled && modelShare > 0 && (modelShare >= 1 || ThreadLocalRandom.current().nextDouble() < modelShare);
     }
 
     /** Never blocks: a full buffer drops the record and counts it. */

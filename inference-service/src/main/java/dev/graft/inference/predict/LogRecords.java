@@ -12,11 +12,11 @@ final class LogRecords {
     private LogRecords() {
     }
 
-    static PredictionRecord of(Prediction prediction, double latencyMs, String imageSha256, Instant time) {
+    static PredictionRecord of(Prediction prediction, double latencyMs, String imageSha256, String capturedImage, Instant time) {
         return new PredictionRecord(prediction.predictionId(), prediction.model(), prediction.version(), prediction.task(),
                 prediction.label(), prediction.top() == null ? null : prediction.top().stream()
                         .map(s -> new PredictionRecord.Scored(s.label(), s.probability())).toList(),
-                prediction.value(), latencyMs, imageSha256, time, null);
+                prediction.value(), latencyMs, imageSha256, capturedImage, time, null);
     }
 
     static String sha256(byte[] bytes) {

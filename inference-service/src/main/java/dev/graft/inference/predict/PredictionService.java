@@ -11,6 +11,7 @@ import dev.graft.contract.manifest.ModelManifest;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import dev.graft.inference.loop.ImageCapture;
 import dev.graft.inference.loop.PredictionIds;
 import dev.graft.inference.loop.PredictionLog;
 
@@ -40,12 +41,15 @@ public class PredictionService {
     private final ServingSettings settings;
     private final PredictionIds ids;
     private final PredictionLog log;
+    private final ImageCapture capture;
 
-    public PredictionService(ModelManager manager, ServingSettings settings, PredictionIds ids, PredictionLog log) {
+    public PredictionService(ModelManager manager, ServingSettings settings, PredictionIds ids, PredictionLog log,
+                             ImageCapture capture) {
         this.manager = manager;
         this.settings = settings;
         this.ids = ids;
         this.log = log;
+        this.capture = capture;
     }
 
     /** What a request got: the version that served it and one prediction per image, in order. */
@@ -100,8 +104,11 @@ public class PredictionService {
             Prediction prediction = predictions.get(i);
             Prediction withId = prediction.withId(ids.issue(prediction.model(), prediction.version(), now));
             identified.add(withId);
-            if (log.sampled()) {
-                log.offer(LogRecords.of(withId, nanos / 1e6, LogRecords.sha256(payload.apply(i)), now));
+            if (log.sampled(prediction.model())) {
+                byte[] image = payload.apply(i);
+                String sha256 = LogRecords.sha256(image);
+                String captured = capture.offer(prediction.model(), sha256, image).orElse(null);
+                log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now));
             }
         }
         return identified;
@@ -114,7 +121,8 @@ public class PredictionService {
     /**
      * Answers counted by the HTTP layer when they are sent; a failure after a version was chosen comes
      * out as a {@link ServedFailure} naming it. Each answered image gets a prediction id and, in the log's
-     * share, a record in the prediction log; {@code payload} gives an image's bytes for its sha256.
+     * share, a record in the prediction log (and its image to the capture); {@code payload} gives an
+     * image's bytes.
      */
     private Served serve(String model, Integer version, int images, Integer topK, IntFunction<byte[]> payload,
                          Preparation preparation) {

@@ -3,6 +3,7 @@ package dev.graft.inference.endpoint;
 import dev.graft.contract.events.PredictionRecord;
 import dev.graft.contract.events.Topics;
 import dev.graft.contract.json.Json;
+import dev.graft.contract.manifest.ModelManifest;
 import dev.graft.contract.manifest.Task;
 import dev.graft.inference.TestModels;
 import dev.graft.store.ModelStore;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -29,6 +31,7 @@ import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every answered prediction, whichever endpoint answered it, has exactly one record in the prediction
@@ -86,13 +89,23 @@ class PredictionLogOverKafkaTest {
         }
         assertThat(labels).hasSize(6);
 
+        // a model whose share is 0 (graft.predictions.log.model-share."unlogged" in the test profile) has ids, no records
+        ModelManifest unlogged = TestModels.publishClassifier(store, "unlogged", 4);
+        PredictOverHttpTest.announce(bootstrap, unlogged);
+        PredictOverHttpTest.awaitServing("unlogged", unlogged.version());
+        String unloggedId = given().contentType("image/png").body(red).post("/api/models/{model}/predict", "unlogged")
+                .then().statusCode(200).extract().jsonPath().getString("predictionId");
+        assertThat(unloggedId).isNotBlank();
+
         // one more: the log sends in order on one partition, so once its record is there, every earlier one is
         String last = given().contentType("image/png").body(green).post("/api/models/{model}/predict", model)
                 .then().statusCode(200).extract().jsonPath().getString("predictionId");
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             kafka.readRecordsUntil(Topics.PREDICTIONS, r -> last.equals(r.key()), TIMEOUT);
             List<PredictionRecord> logged = new ArrayList<>();
-            for (ConsumerRecord<String, String> record : kafka.readAll(Topics.PREDICTIONS)) {
+            List<ConsumerRecord<String, String>> all = kafka.readAll(Topics.PREDICTIONS);
+            assertThat(all).extracting(ConsumerRecord::key).doesNotContain(unloggedId);
+            for (ConsumerRecord<String, String> record : all) {
                 PredictionRecord prediction = Json.read(record.value(), PredictionRecord.class);
                 if (model.equals(prediction.model())) {
                     assertThat(record.key()).isEqualTo(prediction.predictionId());
@@ -112,7 +125,16 @@ class PredictionLogOverKafkaTest {
                 assertThat(prediction.imageSha256()).isEqualTo(DigestUtils.sha256Hex(images.get(prediction.predictionId())));
                 assertThat(prediction.latencyMs()).isPositive();
                 assertThat(prediction.time()).isNotNull();
+                // the test profile captures images (graft.capture.images) into target/test-captured
+                assertThat(prediction.capturedImage()).isEqualTo("target/test-captured/" + model + "/"
+                        + prediction.imageSha256() + ".png");
             }
+        }
+        // each image once, as sent, whatever the number of its predictions (green was sent three times)
+        Path captured = Path.of("target/test-captured", model);
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(captured.toFile().list()).hasSize(3));
+        for (byte[] image : List.of(red, green, blue)) {
+            assertThat(captured.resolve(DigestUtils.sha256Hex(image) + ".png")).hasBinaryContent(image);
         }
     }
 

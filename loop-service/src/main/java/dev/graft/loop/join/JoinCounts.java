@@ -1,0 +1,30 @@
+package dev.graft.loop.join;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * What became of each feedback record, in {@code graft_feedback_joined_total{model, outcome}}: joined
+ * (a first answer for its prediction), replaced (a later answer, which counts instead), late (more than
+ * the window after its prediction), unmatched (its prediction never came within the window), invalid
+ * (to the dead-letter topic). Predictions the join could not read: {@code graft_predictions_unreadable_total}.
+ */
+@ApplicationScoped
+public class JoinCounts {
+    /** Not a model name: those start with a letter or digit. */
+    static final String UNKNOWN_MODEL = "_unknown";
+
+    private final MeterRegistry registry;
+
+    public JoinCounts(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void feedback(String model, String outcome) {
+        registry.counter("graft_feedback_joined", "model", model == null ? UNKNOWN_MODEL : model, "outcome", outcome).increment();
+    }
+
+    void unreadablePrediction() {
+        registry.counter("graft_predictions_unreadable").increment();
+    }
+}

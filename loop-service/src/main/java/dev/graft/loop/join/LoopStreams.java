@@ -1,0 +1,109 @@
+package dev.graft.loop.join;
+
+import dev.graft.contract.events.Topics;
+import dev.graft.loop.config.LoopConfig;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the join's topology: once both source topics exist (bin/graft and compose create them; a join
+ * started before them waits), with exactly-once processing, so that the stores, their changelogs and
+ * the outputs commit together and every record counts once across restarts and crashes.
+ */
+@ApplicationScoped
+public class LoopStreams {
+    private static final Logger LOG = Logger.getLogger(LoopStreams.class);
+    private static final List<String> SOURCES = List.of(Topics.PREDICTIONS, Topics.FEEDBACK);
+
+    private final Topology topology;
+    private final Map<String, Object> kafka;
+    private final LoopConfig config;
+    private final Thread starter = new Thread(this::startWhenTopicsExist, "graft-loop-start");
+    private volatile KafkaStreams streams;
+    private volatile boolean stopping;
+
+    public LoopStreams(Topology topology, @Identifier("default-kafka-broker") Map<String, Object> kafka, LoopConfig config) {
+        this.topology = topology;
+        this.kafka = Map.copyOf(kafka);
+        this.config = config;
+    }
+
+    void start(@Observes StartupEvent started) {
+        starter.setDaemon(true);
+        starter.start();
+    }
+
+    /** The Streams client's state; {@code NOT_RUNNING} until the source topics exist. */
+    public KafkaStreams.State state() {
+        KafkaStreams running = streams;
+        return running == null ? KafkaStreams.State.NOT_RUNNING : running.state();
+    }
+
+    private void startWhenTopicsExist() {
+        Map<String, Object> admin = new HashMap<>(kafka);
+        admin.put("client.id", config.loop().applicationId() + "-admin");
+        try (Admin client = Admin.create(admin)) {
+            while (!stopping) {
+                try {
+                    Set<String> topics = client.listTopics().names().get(10, TimeUnit.SECONDS);
+                    if (topics.containsAll(SOURCES)) {
+                        break;
+                    }
+                    LOG.infof("waiting for the topics %s", SOURCES);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    LOG.infof("waiting for Kafka: %s", e.getCause() != null ? e.getCause() : e);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                sleep(Duration.ofSeconds(2));
+            }
+        }
+        if (stopping) {
+            return;
+        }
+        Properties properties = new Properties();
+        properties.putAll(kafka);
+        properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.loop().applicationId());
+        properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        properties.put(StreamsConfig.STATE_DIR_CONFIG, config.loop().stateDir().toAbsolutePath().toString());
+        KafkaStreams created = new KafkaStreams(topology, properties);
+        created.setUncaughtExceptionHandler(e -> {
+            LOG.errorf(e, "the join's stream thread failed; replacing it");
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams = created;
+        created.start();
+    }
+
+    private static void sleep(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    void stop(@Observes ShutdownEvent shutdown) {
+        stopping = true;
+        KafkaStreams running = streams;
+        if (running != null) {
+            running.close(Duration.ofSeconds(30));
+        }
+    }
+}
