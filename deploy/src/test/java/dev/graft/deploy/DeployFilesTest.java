@@ -92,8 +92,8 @@ class DeployFilesTest {
     void composeBuildsFromDockerfilesThatExistAndMountsWhatDeployShips() throws IOException {
         JsonNode services = yaml(COMPOSE).get(0).path("services");
         assertThat(services.fieldNames()).toIterable()
-                .contains("kafka", "kafka-topics", "trainer", "inference", "prometheus", "grafana");
-        for (String service : List.of("trainer", "inference")) {
+                .contains("kafka", "kafka-topics", "trainer", "inference", "loop", "prometheus", "grafana");
+        for (String service : List.of("trainer", "inference", "loop")) {
             JsonNode build = services.path(service).path("build");
             assertThat(Path.of("..").resolve(build.path("context").asText()).resolve(build.path("dockerfile").asText()))
                     .as(service).exists();
@@ -117,7 +117,7 @@ class DeployFilesTest {
     }
 
     @Test
-    void prometheusScrapesBothComposeServicesOnTheirPorts() throws IOException {
+    void prometheusScrapesEveryComposeServiceOnItsPort() throws IOException {
         JsonNode services = yaml(COMPOSE).get(0).path("services");
         JsonNode config = yaml(Path.of("prometheus/prometheus.yml")).get(0);
         Set<String> scraped = new HashSet<>();
@@ -135,7 +135,7 @@ class DeployFilesTest {
                 scraped.add(hostPort[0]);
             }
         }
-        assertThat(scraped).containsExactlyInAnyOrder("trainer", "inference");
+        assertThat(scraped).containsExactlyInAnyOrder("trainer", "inference", "loop");
     }
 
     @Test
@@ -167,7 +167,7 @@ class DeployFilesTest {
                 }
             }
         }
-        assertThat(deployments).containsExactlyInAnyOrder("graft-trainer", "graft-inference");
+        assertThat(deployments).containsExactlyInAnyOrder("graft-trainer", "graft-inference", "graft-loop");
     }
 
     /**
@@ -198,14 +198,14 @@ class DeployFilesTest {
     @Test
     void everyLauncherSetsGlibcArenasTheInferenceServicesOpenMpWaitsAndTheTrainersOneDnnCap() throws IOException {
         for (String dockerfile : List.of("../trainer-service/Dockerfile", "../trainer-service/Dockerfile.cuda",
-                "../inference-service/Dockerfile")) {
+                "../inference-service/Dockerfile", "../loop-service/Dockerfile")) {
             String env = Files.readString(Path.of(dockerfile)).split("\\nENV ", 2)[1].split("\\n[A-Z]+ ", 2)[0];
             assertThat(env).as(dockerfile).contains("MALLOC_ARENA_MAX=2");
             assertThat(env.contains("OMP_WAIT_POLICY=PASSIVE")).as(dockerfile).isEqualTo(dockerfile.contains("inference"));
             // the CUDA trainer trains on the GPU, not through oneDNN
             assertThat(env.contains("DNNL_MAX_CPU_ISA=AVX2")).as(dockerfile).isEqualTo(dockerfile.endsWith("trainer-service/Dockerfile"));
         }
-        for (String manifest : List.of("trainer.yaml", "inference.yaml")) {
+        for (String manifest : List.of("trainer.yaml", "inference.yaml", "loop.yaml")) {
             for (JsonNode document : yaml(Path.of("kubernetes", manifest))) {
                 if (document.path("kind").asText().equals("Deployment")) {
                     List<String> env = new ArrayList<>();
@@ -248,7 +248,7 @@ class DeployFilesTest {
         assertThat(config.path("GRAFT_STORE_URI").asText()).startsWith("s3://");
         assertThat(config.path("GRAFT_TRAINER_STATE_ROOT").asText()).startsWith("s3://");
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.toList()) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
                 for (JsonNode document : yaml(file)) {
                     assertThat(document.path("kind").asText()).as(file.toString()).isNotEqualTo("PersistentVolumeClaim");
                     if (document.path("kind").asText().equals("Deployment")) {
