@@ -34,9 +34,9 @@ class BenchTest {
     @Test
     void listsEveryBenchmarkBinGraftRuns() {
         assertThat(new CommandLine(new Bench()).getSubcommands().keySet())
-                .containsExactlyInAnyOrder("trainer", "resnet50", "engine", "serving", "soak", "pool", "storage");
+                .containsExactlyInAnyOrder("trainer", "resnet50", "engine", "serving", "prediction-log", "soak", "pool", "storage");
         assertThat(Bench.execute("--help")).isZero();
-        assertThat(out.toString()).contains("trainer", "resnet50", "engine", "serving", "soak", "pool", "storage");
+        assertThat(out.toString()).contains("trainer", "resnet50", "engine", "serving", "prediction-log", "soak", "pool", "storage");
     }
 
     @Test

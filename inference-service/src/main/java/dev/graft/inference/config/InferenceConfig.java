@@ -83,6 +83,10 @@ public interface InferenceConfig {
         /** Images waiting to be written; past it new ones are dropped, and counted. */
         @WithDefault("256")
         int buffer();
+
+        /** Their bytes at most: past it new ones are dropped, and counted. */
+        @WithDefault("67108864")
+        long bufferBytes();
     }
 
     interface Predictions {

@@ -58,6 +58,7 @@ public class ErrorMappers {
             case BAD_REQUEST -> Response.Status.BAD_REQUEST;
             case UNKNOWN_PREDICTION -> Response.Status.NOT_FOUND;
             case EXPIRED -> Response.Status.GONE;
+            case NOT_LOGGED -> Response.Status.CONFLICT;
             case UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
         }, e.getMessage());
     }

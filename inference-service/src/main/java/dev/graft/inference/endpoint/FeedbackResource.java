@@ -61,7 +61,9 @@ public class FeedbackResource {
     @APIResponse(responseCode = "202", description = "Recorded on graft.feedback; a later answer for the same id replaces it")
     @APIResponse(responseCode = "400", description = "No such model here, a label the version does not have, a value for a classifier, ...")
     @APIResponse(responseCode = "404", description = "No prediction of this model has that id")
+    @APIResponse(responseCode = "409", description = "The prediction log did not sample the prediction: nothing to join it with")
     @APIResponse(responseCode = "410", description = "The prediction is older than the feedback window")
+    @APIResponse(responseCode = "411", description = "No Content-Length: feedback must say its length")
     @APIResponse(responseCode = "413", description = "A body over 16 KiB")
     @APIResponse(responseCode = "503", description = "Kafka or the model store did not answer; sending it again is safe")
     public Response give(@PathParam("model") String model, FeedbackBody body) {

@@ -79,6 +79,8 @@ public class PredictionCounting {
             case 202 -> "accepted";
             case 401, 403 -> "unauthorized";
             case 404 -> "unknown_prediction";
+            case 409 -> "not_logged";
+            case 411 -> "length_required";
             case 410 -> "expired";
             case 413 -> "too_large";
             case 503 -> "unavailable";

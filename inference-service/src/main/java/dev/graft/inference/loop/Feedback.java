@@ -12,6 +12,7 @@ import dev.graft.store.ModelStore;
 import dev.graft.store.ModelStoreException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -32,29 +33,30 @@ import java.util.concurrent.TimeoutException;
 @ApplicationScoped
 public class Feedback {
     private static final int MAX_LABEL_LENGTH = 200;
-    private static final long PUBLISH_TIMEOUT_SECONDS = 10;
+    /** Past the feedback producer's metadata wait and delivery timeout: a failure is Kafka's answer, never a guess. */
+    private static final long PUBLISH_TIMEOUT_MS = LoopProducers.MAX_BLOCK_MS + LoopProducers.FEEDBACK_DELIVERY_MS + 5000;
     private static final int MANIFESTS_KEPT = 1000;
 
     private final PredictionIds ids;
     private final ModelManager models;
     private final ModelStore store;
-    private final LoopProducer producer;
+    private final LoopProducers producers;
     private final Duration window;
     private final Clock clock;
     /** Manifests are immutable: each version's is read from the store once. */
     private final Map<String, ModelManifest> manifests = new ConcurrentHashMap<>();
 
     @Inject
-    public Feedback(PredictionIds ids, ModelManager models, ModelStore store, LoopProducer producer,
+    public Feedback(PredictionIds ids, ModelManager models, ModelStore store, LoopProducers producers,
                     InferenceConfig config) {
-        this(ids, models, store, producer, config.feedback().window(), Clock.systemUTC());
+        this(ids, models, store, producers, config.feedback().window(), Clock.systemUTC());
     }
 
-    Feedback(PredictionIds ids, ModelManager models, ModelStore store, LoopProducer producer, Duration window, Clock clock) {
+    Feedback(PredictionIds ids, ModelManager models, ModelStore store, LoopProducers producers, Duration window, Clock clock) {
         this.ids = ids;
         this.models = models;
         this.store = store;
-        this.producer = producer;
+        this.producers = producers;
         this.window = window;
         this.clock = clock;
     }
@@ -81,6 +83,10 @@ public class Feedback {
         if (issued.time().plus(window).isBefore(now)) {
             throw new FeedbackRefused(Kind.EXPIRED, "prediction " + predictionId + " was made at " + issued.time()
                     + ", longer ago than the feedback window of " + window + " (graft.feedback.window)");
+        }
+        if (!issued.logged()) {
+            throw new FeedbackRefused(Kind.NOT_LOGGED, "prediction " + predictionId + " was not logged (graft.predictions"
+                    + ".log.share and model-share), so there is nothing to join feedback on it with");
         }
         ModelManifest manifest = manifest(model, issued.version());
         if (manifest.task() == Task.REGRESSION) {
@@ -118,8 +124,8 @@ public class Feedback {
 
     private void publish(FeedbackRecord record) {
         try {
-            producer.send(Topics.FEEDBACK, record.predictionId(), Json.write(record), null)
-                    .get(PUBLISH_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            producers.feedback().send(new ProducerRecord<>(Topics.FEEDBACK, record.predictionId(), Json.write(record)))
+                    .get(PUBLISH_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
             throw new FeedbackRefused(Kind.UNAVAILABLE, "the feedback was not recorded (Kafka: " + cause

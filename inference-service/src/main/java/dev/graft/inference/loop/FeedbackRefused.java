@@ -9,6 +9,8 @@ public class FeedbackRefused extends RuntimeException {
         UNKNOWN_PREDICTION,
         /** 410: older than the feedback window */
         EXPIRED,
+        /** 409: the prediction log did not sample it, so there is nothing to join it with */
+        NOT_LOGGED,
         /** 503: Kafka or the store did not answer; sending it again is safe */
         UNAVAILABLE
     }

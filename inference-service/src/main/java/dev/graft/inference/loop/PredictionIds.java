@@ -16,17 +16,19 @@ import java.util.Base64;
 import java.util.Optional;
 
 /**
- * Prediction ids that carry their own proof: {@code TIME.VERSION.NONCE.MAC}, the MAC an HMAC-SHA256 over
- * the model's name and the rest under {@code graft.predictions.id-key}. Feedback on an id is checked
- * without looking anything up, on any replica that has the key: an id this service never issued for
- * that model is unknown, one older than the feedback window has expired, and the version it names
- * says which labels are valid.
+ * Prediction ids that carry their own proof: {@code TIME.VERSION.NONCE.MAC} (VERSION ends with {@code n}
+ * when the prediction was not logged), the MAC an HMAC-SHA256 over the model's name and the rest under
+ * {@code graft.predictions.id-key}. Feedback on an id is checked without looking anything up, on any
+ * replica that has the key: an id this service never issued for that model is unknown, one older than
+ * the feedback window has expired, one the log did not sample has nothing to join, and the version it
+ * names says which labels are valid.
  */
 @ApplicationScoped
 public class PredictionIds {
     private static final Logger LOG = Logger.getLogger(PredictionIds.class);
     private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
     private static final int MAC_BYTES = 16;
+    private static final String NOT_LOGGED = "n";
     /** Longer than any id issued here: nothing longer is parsed. */
     static final int MAX_LENGTH = 80;
 
@@ -34,8 +36,8 @@ public class PredictionIds {
     private final SecureRandom random = new SecureRandom();
     private final ThreadLocal<Mac> macs;
 
-    /** What an id says: the version that made the prediction, and when. */
-    public record Issued(int version, Instant time) {
+    /** What an id says: the version that made the prediction, when, and whether the prediction log has it. */
+    public record Issued(int version, Instant time, boolean logged) {
     }
 
     @Inject
@@ -62,10 +64,11 @@ public class PredictionIds {
         });
     }
 
-    public String issue(String model, int version, Instant time) {
+    public String issue(String model, int version, Instant time, boolean logged) {
         byte[] nonce = new byte[9];
         random.nextBytes(nonce);
-        String body = Long.toString(time.toEpochMilli(), 36) + "." + version + "." + BASE64.encodeToString(nonce);
+        String body = Long.toString(time.toEpochMilli(), 36) + "." + version + (logged ? "" : NOT_LOGGED) + "."
+                + BASE64.encodeToString(nonce);
         return body + "." + mac(model, body);
     }
 
@@ -80,8 +83,10 @@ public class PredictionIds {
                 parts[3].getBytes(StandardCharsets.US_ASCII))) {
             return Optional.empty();
         }
+        boolean logged = !parts[1].endsWith(NOT_LOGGED);
+        String version = logged ? parts[1] : parts[1].substring(0, parts[1].length() - 1);
         try {
-            return Optional.of(new Issued(Integer.parseInt(parts[1]), Instant.ofEpochMilli(Long.parseLong(parts[0], 36))));
+            return Optional.of(new Issued(Integer.parseInt(version), Instant.ofEpochMilli(Long.parseLong(parts[0], 36)), logged));
         } catch (NumberFormatException e) {
             return Optional.empty();   // signed, so issued here: cannot happen unless the key leaked
         }

@@ -10,53 +10,51 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import org.apache.kafka.common.KafkaException;
-import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Publishes answered predictions on {@link Topics#PREDICTIONS} from a bounded buffer on a thread of its
  * own: a request only offers its record, so a slow or absent Kafka never delays or fails an answer. A
- * full buffer drops the record; drops, failed sends and sent records are counted in
- * {@code graft_prediction_log_records_total{outcome}}.
+ * full buffer drops the record. Every record offered ends in one count of
+ * {@code graft_prediction_log_records_total{outcome}}: sent (Kafka has it), dropped (the buffer was
+ * full, or still held it at shutdown), failed (Kafka refused it or did not answer in time).
  */
 @ApplicationScoped
 public class PredictionLog {
-    private static final Logger LOG = Logger.getLogger(PredictionLog.class);
-    private static final long DRAIN_ON_STOP_MS = 5000;
+    private static final Duration DRAIN_ON_STOP = Duration.ofSeconds(5);
 
-    private final LoopProducer producer;
+    private final LoopProducers producers;
     private final boolean enabled;
     private final double share;
     private final Map<String, Double> modelShare;
-    private final BlockingQueue<PredictionRecord> buffer;
+    private final BackgroundQueue<PredictionRecord> buffer;
     private final Counter sent;
     private final Counter dropped;
     private final Counter failed;
-    private final Thread thread = new Thread(this::drain, "graft-prediction-log");
-    private volatile boolean stopping;
 
-    public PredictionLog(LoopProducer producer, InferenceConfig config, MeterRegistry registry) {
+    public PredictionLog(LoopProducers producers, InferenceConfig config, MeterRegistry registry) {
         InferenceConfig.Predictions.Log log = config.predictions().log();
         if (log.buffer() < 1 || !aShare(log.share()) || !log.modelShare().values().stream().allMatch(PredictionLog::aShare)) {
             throw new IllegalArgumentException("graft.predictions.log.share and each model-share must be within 0..1, and"
                     + " graft.predictions.log.buffer at least 1, not " + log.share() + ", " + log.modelShare() + " and "
                     + log.buffer());
         }
-        this.producer = producer;
+        this.producers = producers;
         this.enabled = log.enabled();
         this.share = log.share();
         this.modelShare = Map.copyOf(log.modelShare());
-        this.buffer = new ArrayBlockingQueue<>(log.buffer());
         this.sent = counter(registry, "sent");
         this.dropped = counter(registry, "dropped");
         this.failed = counter(registry, "failed");
-        thread.setDaemon(true);
+        this.buffer = new BackgroundQueue<>("graft-prediction-log", log.buffer(), Long.MAX_VALUE, record -> 0,
+                this::send, record -> dropped.increment());
+    }
+
+    private static boolean aShare(double share) {
+        return share >= 0 && share <= 1;
     }
 
     private static Counter counter(MeterRegistry registry, String outcome) {
@@ -67,12 +65,8 @@ public class PredictionLog {
 
     void start(@Observes StartupEvent started) {
         if (enabled) {
-            thread.start();
+            buffer.start(() -> { });
         }
-    }
-
-    private static boolean aShare(double share) {
-        return share >= 0 && share <= 1;
     }
 
     /** Whether a prediction of this model is to be logged: the log is on and the prediction falls in its model's share. */
@@ -83,42 +77,24 @@ public class PredictionLog {
 
     /** Never blocks: a full buffer drops the record and counts it. */
     public void offer(PredictionRecord record) {
-        if (stopping || !buffer.offer(record)) {
+        if (!buffer.offer(record)) {
             dropped.increment();
         }
     }
 
-    private void drain() {
-        while (true) {
-            PredictionRecord record;
-            try {
-                record = buffer.poll(200, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (record == null) {
-                if (stopping) {
-                    return;
-                }
-                continue;
-            }
-            try {
-                producer.send(Topics.PREDICTIONS, record.predictionId(), Json.write(record),
-                        (metadata, error) -> (error == null ? sent : failed).increment());
-            } catch (KafkaException e) {
-                // Kafka's metadata did not come within the producer's max.block.ms: this record is lost, counted
-                failed.increment();
-                LOG.debugf("prediction log: %s", e.toString());
-            }
+    private void send(PredictionRecord record) {
+        try {
+            // with Kafka away the producer waits for its metadata at most max.block.ms, then fails the callback
+            producers.log().send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.PREDICTIONS,
+                    record.predictionId(), Json.write(record)), (metadata, error) -> (error == null ? sent : failed).increment());
+        } catch (RuntimeException e) {
+            failed.increment();
         }
     }
 
-    /** What is buffered goes out before the producer closes, for a few seconds at most. */
+    /** What is buffered goes out before the producers close (they close after this event), for a few seconds at most. */
     void stop(@Observes ShutdownEvent shutdown) throws InterruptedException {
-        stopping = true;
-        if (thread.isAlive()) {
-            thread.join(DRAIN_ON_STOP_MS);
-            thread.interrupt();
-        }
+        buffer.stop(DRAIN_ON_STOP);
+        producers.log().flush();
     }
 }

@@ -69,7 +69,7 @@ public class PredictionService {
 
     /** Encoded images (PNG, JPEG, ...), checked against the limits before their pixels are decoded. */
     public Served predictImages(String model, Integer version, List<byte[]> images, Integer topK) {
-        return serve(model, version, images.size(), topK, images::get, manifest -> {
+        return serve(model, version, images.size(), topK, images::get, true, manifest -> {
             List<BufferedImage> decoded = new ArrayList<>(images.size());
             for (int i = 0; i < images.size(); i++) {
                 try {
@@ -84,7 +84,8 @@ public class PredictionService {
 
     /** Already preprocessed input, [n, 3, height, width] as the manifest's input shape and preprocessing say. */
     public Served predictTensor(String model, Integer version, INDArray input, Integer topK) {
-        return serve(model, version, (int) input.size(0), topK, row -> input.slice(row).dup().data().asBytes(), manifest -> {
+        return serve(model, version, (int) input.size(0), topK, row -> input.slice(row).dup().data().asBytes(), false,
+                manifest -> {
             InputShape shape = manifest.inputShape();
             long[] expected = {input.size(0), shape.channels(), shape.height(), shape.width()};
             if (!Arrays.equals(input.shape(), expected)) {
@@ -96,18 +97,22 @@ public class PredictionService {
         });
     }
 
-    /** Each prediction with its id; those the log samples are offered to it. */
-    private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, long nanos) {
+    /**
+     * Each prediction with its id, which says whether the log samples it; those it samples are offered to
+     * it, and their images (not a tensor's floats) to the capture.
+     */
+    private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, boolean encoded, long nanos) {
         Instant now = Instant.now();
         List<Prediction> identified = new ArrayList<>(predictions.size());
         for (int i = 0; i < predictions.size(); i++) {
             Prediction prediction = predictions.get(i);
-            Prediction withId = prediction.withId(ids.issue(prediction.model(), prediction.version(), now));
+            boolean logged = log.sampled(prediction.model());
+            Prediction withId = prediction.withId(ids.issue(prediction.model(), prediction.version(), now, logged));
             identified.add(withId);
-            if (log.sampled(prediction.model())) {
-                byte[] image = payload.apply(i);
-                String sha256 = LogRecords.sha256(image);
-                String captured = capture.offer(prediction.model(), sha256, image).orElse(null);
+            if (logged) {
+                byte[] bytes = payload.apply(i);
+                String sha256 = LogRecords.sha256(bytes);
+                String captured = encoded ? capture.offer(prediction.model(), sha256, bytes).orElse(null) : null;
                 log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now));
             }
         }
@@ -122,10 +127,10 @@ public class PredictionService {
      * Answers counted by the HTTP layer when they are sent; a failure after a version was chosen comes
      * out as a {@link ServedFailure} naming it. Each answered image gets a prediction id and, in the log's
      * share, a record in the prediction log (and its image to the capture); {@code payload} gives an
-     * image's bytes.
+     * image's bytes, {@code encoded} says whether they are an encoded image (else a tensor's floats).
      */
     private Served serve(String model, Integer version, int images, Integer topK, IntFunction<byte[]> payload,
-                         Preparation preparation) {
+                         boolean encoded, Preparation preparation) {
         if (images < 1) {
             throw new BadRequestException("no image in the request");
         }
@@ -145,7 +150,7 @@ public class PredictionService {
             INDArray output = loaded.submit(() -> preparation.prepare(loaded.manifest()))
                     .get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output, topK != null ? topK : DEFAULT_TOP_K);
-            return new Served(loaded.manifest(), identified(predictions, payload, System.nanoTime() - start));
+            return new Served(loaded.manifest(), identified(predictions, payload, encoded, System.nanoTime() - start));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServedFailure(loaded.version(), new IllegalStateException("interrupted while waiting for the prediction", e));

@@ -11,12 +11,16 @@ import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.testing.MetricsText;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,6 +45,8 @@ class FeedbackOverHttpTest {
     ModelStore store;
     @Inject
     PredictionIds ids;
+    @TestHTTPResource("/")
+    URL baseUrl;
 
     private String serving(String prefix, boolean regressor) {
         String model = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -61,8 +67,10 @@ class FeedbackOverHttpTest {
                 "graft_feedback_total{model=\"" + model + "\",outcome=\"" + outcome + "\"}");
     }
 
+    /** The records of this prediction's feedback, once the one that {@code last} names (a label, a value or an id) is there. */
     private List<FeedbackRecord> recorded(KafkaTestClient kafka, String predictionId, String last) {
-        kafka.readRecordsUntil(Topics.FEEDBACK, r -> r.value().contains(last), TIMEOUT);
+        kafka.readRecordsUntil(Topics.FEEDBACK, r -> r.value().contains(last) && (r.key().equals(predictionId)
+                || r.key().equals(last)), TIMEOUT);
         return kafka.readAll(Topics.FEEDBACK).stream().filter(r -> predictionId.equals(r.key()))
                 .map(ConsumerRecord::value).map(v -> Json.read(v, FeedbackRecord.class)).toList();
     }
@@ -80,7 +88,7 @@ class FeedbackOverHttpTest {
                 .post(FEEDBACK, model).then().statusCode(202).body("label", is("blue"));
 
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
-            List<FeedbackRecord> records = recorded(kafka, id, "\"blue\"");
+            List<FeedbackRecord> records = recorded(kafka, id, "blue");
             assertThat(records).extracting(FeedbackRecord::label).containsExactly("green", "blue");
             assertThat(records).allSatisfy(r -> {
                 assertThat(r.model()).isEqualTo(model);
@@ -108,7 +116,7 @@ class FeedbackOverHttpTest {
     }
 
     @Test
-    void feedbackThatNamesNoPredictionOrATruthThatDoesNotFitIsRefusedWithWhyAndCounted() {
+    void feedbackThatNamesNoPredictionOrATruthThatDoesNotFitIsRefusedWithWhyAndCounted() throws Exception {
         String model = serving("feedback-refused", false);
         String other = serving("feedback-other", false);
         String id = predict(model);
@@ -116,6 +124,7 @@ class FeedbackOverHttpTest {
         double unknown = feedbackCount(model, "unknown_prediction");
         double expired = feedbackCount(model, "expired");
         double tooLarge = feedbackCount(model, "too_large");
+        double notLogged = feedbackCount(model, "not_logged");
         double unknownModel = feedbackCount(PredictionCounting.UNKNOWN_MODEL, "bad_request");
 
         given().contentType("application/json").body(Map.of("predictionId", id, "label", "purple"))
@@ -134,19 +143,32 @@ class FeedbackOverHttpTest {
                 .post(FEEDBACK, model).then().statusCode(404).body("error", containsString("no prediction of " + model));
         given().contentType("application/json").body(Map.of("predictionId", id, "label", "red"))
                 .post(FEEDBACK, other).then().statusCode(404);
-        String old = ids.issue(model, 1, Instant.now().minus(Duration.ofDays(8)));
+        String old = ids.issue(model, 1, Instant.now().minus(Duration.ofDays(8)), true);
         given().contentType("application/json").body(Map.of("predictionId", old, "label", "red"))
                 .post(FEEDBACK, model).then().statusCode(410).body("error", containsString("graft.feedback.window"));
-        String fresh = ids.issue(model, 1, Instant.now().minus(Duration.ofDays(6)));
+        given().contentType("application/json").body(Map.of("predictionId", ids.issue(model, 1, Instant.now(), false),
+                "label", "red")).post(FEEDBACK, model).then().statusCode(409).body("error", containsString("not logged"));
+        String fresh = ids.issue(model, 1, Instant.now().minus(Duration.ofDays(6)), true);
         given().contentType("application/json").body(Map.of("predictionId", fresh, "label", "red"))
                 .post(FEEDBACK, model).then().statusCode(202);
         given().contentType("application/json").body(Map.of("predictionId", id, "label", "r".repeat(17_000)))
                 .post(FEEDBACK, model).then().statusCode(413).body("error", containsString("feedback"));
 
+        // a body without a declared length would be read up to the HTTP layer's limit before it could be refused
+        HttpURLConnection chunked = (HttpURLConnection) new URL(baseUrl, "/api/models/" + model + "/feedback").openConnection();
+        chunked.setRequestMethod("POST");
+        chunked.setDoOutput(true);
+        chunked.setChunkedStreamingMode(0);
+        chunked.setRequestProperty("Content-Type", "application/json");
+        try (var out = chunked.getOutputStream()) {
+            out.write(("{\"predictionId\": \"" + id + "\", \"label\": \"red\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        assertThat(chunked.getResponseCode()).isEqualTo(411);
         assertThat(feedbackCount(model, "bad_request") - bad).isEqualTo(4);
         assertThat(feedbackCount(model, "unknown_prediction") - unknown).isEqualTo(1);
         assertThat(feedbackCount(model, "expired") - expired).isEqualTo(1);
         assertThat(feedbackCount(model, "too_large") - tooLarge).isEqualTo(1);
+        assertThat(feedbackCount(model, "not_logged") - notLogged).isEqualTo(1);
         assertThat(feedbackCount(PredictionCounting.UNKNOWN_MODEL, "bad_request") - unknownModel).isEqualTo(1);
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             assertThat(recorded(kafka, id, fresh)).as("nothing refused reached the topic").isEmpty();

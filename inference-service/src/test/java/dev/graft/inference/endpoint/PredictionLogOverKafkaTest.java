@@ -95,7 +95,8 @@ class PredictionLogOverKafkaTest {
         PredictOverHttpTest.awaitServing("unlogged", unlogged.version());
         String unloggedId = given().contentType("image/png").body(red).post("/api/models/{model}/predict", "unlogged")
                 .then().statusCode(200).extract().jsonPath().getString("predictionId");
-        assertThat(unloggedId).isNotBlank();
+        given().contentType("application/json").body(Map.of("predictionId", unloggedId, "label", "red"))
+                .post("/api/models/{model}/feedback", "unlogged").then().statusCode(409);
 
         // one more: the log sends in order on one partition, so once its record is there, every earlier one is
         String last = given().contentType("image/png").body(green).post("/api/models/{model}/predict", model)
@@ -132,7 +133,10 @@ class PredictionLogOverKafkaTest {
         }
         // each image once, as sent, whatever the number of its predictions (green was sent three times)
         Path captured = Path.of("target/test-captured", model);
-        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(captured.toFile().list()).hasSize(3));
+        List<String> names = List.of(red, green, blue).stream().map(image -> DigestUtils.sha256Hex(image) + ".png").toList();
+        // a file being written is a temporary one beside it: only finished images count
+        await().atMost(TIMEOUT).untilAsserted(() -> assertThat(captured.toFile().list((d, name) -> name.endsWith(".png")))
+                .containsExactlyInAnyOrderElementsOf(names));
         for (byte[] image : List.of(red, green, blue)) {
             assertThat(captured.resolve(DigestUtils.sha256Hex(image) + ".png")).hasBinaryContent(image);
         }

@@ -1,6 +1,5 @@
 package dev.graft.inference.loop;
 
-import dev.graft.inference.TestModels;
 import dev.graft.store.FolderBlobs;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,17 +21,24 @@ class ImageCaptureTest {
         return registry.counter("graft_captured_images", "outcome", outcome).count();
     }
 
+    private static byte[] png(int fill) {
+        byte[] bytes = new byte[100];
+        java.util.Arrays.fill(bytes, (byte) fill);
+        System.arraycopy(new byte[]{(byte) 0x89, 'P', 'N', 'G'}, 0, bytes, 0, 4);
+        return bytes;
+    }
+
     @Test
     void eachImageIsKeptOnceUntilTheBoundWhatIsThereAtStartCounted() throws Exception {
-        byte[] red = TestModels.png(0xff0000, 8);
-        byte[] green = TestModels.png(0x00ff00, 8);
-        byte[] blue = TestModels.png(0x0000ff, 8);
+        // PNGs as far as their first bytes go, of sizes that make the bound exact: 100 there, 100 + 100 fit in 300
+        byte[] red = png(1);
+        byte[] green = png(2);
+        byte[] blue = png(3);
         // already there from an earlier run: counted against the bound
         Files.createDirectories(dir.resolve("m"));
         Files.write(dir.resolve("m/old.png"), red);
         MeterRegistry registry = new SimpleMeterRegistry();
-        ImageCapture capture = new ImageCapture(true, dir.toString(), new FolderBlobs(dir),
-                red.length + green.length + red.length, 16, registry);
+        ImageCapture capture = new ImageCapture(true, dir.toString(), new FolderBlobs(dir), 300, 16, 1 << 20, registry);
         capture.start(null);
 
         assertThat(capture.offer("m", "r", red)).contains(dir + "/m/r.png");
@@ -49,5 +55,18 @@ class ImageCaptureTest {
         assertThat(dir.resolve("m/g.png")).hasBinaryContent(green);
         assertThat(dir.resolve("m/b.png")).doesNotExist();
         capture.stop(null);
+    }
+
+    @Test
+    void theBufferIsBoundedInBytesTooAndWhatItHoldsAtStopEndsCountedAsDropped() throws Exception {
+        MeterRegistry registry = new SimpleMeterRegistry();
+        ImageCapture capture = new ImageCapture(true, dir.toString(), new FolderBlobs(dir), 1 << 20, 16, 150, registry);
+        // not started: nothing leaves the buffer
+        capture.offer("m", "r", png(1));
+        capture.offer("m", "g", png(2));
+        assertThat(count(registry, "dropped")).as("100 + 100 bytes over a buffer of 150").isEqualTo(1);
+        capture.stop(null);
+        assertThat(count(registry, "dropped")).as("and the one it held at stop").isEqualTo(2);
+        assertThat(dir.resolve("m/r.png")).doesNotExist();
     }
 }

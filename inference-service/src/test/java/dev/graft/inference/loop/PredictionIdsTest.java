@@ -13,16 +13,18 @@ class PredictionIdsTest {
 
     @Test
     void anIdSaysItsVersionAndTimeToTheKeyItWasSignedWithForItsModelOnly() {
-        String id = ids.issue("shoes", 7, time);
-        assertThat(ids.read("shoes", id)).contains(new PredictionIds.Issued(7, time));
-        assertThat(ids.issue("shoes", 7, time)).as("two predictions at the same instant").isNotEqualTo(id);
+        String id = ids.issue("shoes", 7, time, true);
+        assertThat(ids.read("shoes", id)).contains(new PredictionIds.Issued(7, time, true));
+        assertThat(ids.read("shoes", ids.issue("shoes", 7, time, false))).as("not logged")
+                .contains(new PredictionIds.Issued(7, time, false));
+        assertThat(ids.issue("shoes", 7, time, true)).as("two predictions at the same instant").isNotEqualTo(id);
         assertThat(ids.read("shirts", id)).as("another model").isEmpty();
         assertThat(new PredictionIds("another key").read("shoes", id)).as("another key").isEmpty();
     }
 
     @Test
     void anIdChangedAnywhereIsNoIdAtAll() {
-        String id = ids.issue("shoes", 7, time);
+        String id = ids.issue("shoes", 7, time, true);
         String[] parts = id.split("\\.");
         assertThat(ids.read("shoes", String.join(".", parts[0], "8", parts[2], parts[3]))).as("another version").isEmpty();
         assertThat(ids.read("shoes", String.join(".", Long.toString(time.toEpochMilli() + 1, 36), parts[1], parts[2], parts[3])))

@@ -26,6 +26,13 @@ public interface LoopConfig {
          */
         @WithDefault("P7D")
         Duration window();
+
+        /**
+         * How much longer predictions and waiting feedback are kept, by this service's clock: feedback given at
+         * the window's end, or read after an outage of the loop service shorter than this, still joins.
+         */
+        @WithDefault("P1D")
+        Duration grace();
     }
 
     interface Live {

@@ -39,6 +39,6 @@ public class LiveResource {
 
     private static VersionFigures figures(LiveFigures.Version version, LiveFigures.Figures f) {
         return new VersionFigures(version.model(), version.version(), f.task().name().toLowerCase(java.util.Locale.ROOT),
-                f.examples(), f.accuracy(), f.mae(), f.confusion());
+                f.examples(), f.accuracy(), f.mae(), f.accuracy() == null ? null : f.confusion());
     }
 }

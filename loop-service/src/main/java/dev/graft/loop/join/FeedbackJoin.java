@@ -15,8 +15,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,16 +23,18 @@ import java.util.List;
 
 /**
  * Joins each prediction with the feedback on it, by prediction id, in whichever order they come: a
- * prediction is kept for the window; feedback whose prediction has not come yet waits for it, as long.
- * Each join is a {@link LabelledExample} on {@link Topics#EXAMPLES} (a later answer for the same id
- * replaces the earlier one there and in the live figures). Feedback that cannot be used goes, unchanged,
- * to the dead-letter topic with the reason in a header. Every state lives in changelogged stores, so a
- * restart resumes where the last commit left off.
+ * prediction is kept for the window and a grace; feedback whose prediction has not come yet waits for it
+ * as long. Each join is a {@link LabelledExample} on {@link Topics#EXAMPLES}; a later answer for the same
+ * id (later by its own time) replaces the earlier one there and in the live figures. Feedback that cannot
+ * be used goes to the dead-letter topic with the reason in a header. Every state lives in changelogged
+ * stores, each with an index by time, so a restart resumes where the last commit left off and a sweep
+ * reads only what it expires.
  */
 final class FeedbackJoin implements Processor<String, String, String, String> {
     static final String PREDICTIONS = "predictions";
     static final String WAITING = "waiting-feedback";
     static final String EXAMPLES = "examples";
+    static final String BY_TIME = "-by-time";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String DLQ_SINK = "feedback-dlq-sink";
     static final String REASON_HEADER = "graft.reason";
@@ -43,9 +43,10 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     private final JoinCounts counts;
     private final LiveMetrics live;
     private ProcessorContext<String, String> context;
-    private KeyValueStore<String, String> predictions;
-    private KeyValueStore<String, String> waiting;
-    private KeyValueStore<String, String> examples;
+    private String task;
+    private TimeIndexed predictions;
+    private TimeIndexed waiting;
+    private TimeIndexed examples;
 
     FeedbackJoin(JoinSettings settings, JoinCounts counts, LiveMetrics live) {
         this.settings = settings;
@@ -56,9 +57,10 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     @Override
     public void init(ProcessorContext<String, String> context) {
         this.context = context;
-        this.predictions = context.getStateStore(PREDICTIONS);
-        this.waiting = context.getStateStore(WAITING);
-        this.examples = context.getStateStore(EXAMPLES);
+        this.task = context.taskId().toString();
+        this.predictions = new TimeIndexed(context.getStateStore(PREDICTIONS), context.getStateStore(PREDICTIONS + BY_TIME));
+        this.waiting = new TimeIndexed(context.getStateStore(WAITING), context.getStateStore(WAITING + BY_TIME));
+        this.examples = new TimeIndexed(context.getStateStore(EXAMPLES), context.getStateStore(EXAMPLES + BY_TIME));
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> sweep(Instant.ofEpochMilli(now)));
     }
 
@@ -80,15 +82,28 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
             counts.unreadablePrediction();
             return;
         }
-        if (prediction.predictionId() == null || !prediction.predictionId().equals(record.key()) || prediction.time() == null) {
+        if (!usable(prediction, record.key())) {
             counts.unreadablePrediction();
             return;
         }
-        predictions.put(prediction.predictionId(), record.value());
-        String early = waiting.delete(prediction.predictionId());
+        String known = predictions.get(prediction.predictionId());
+        predictions.put(prediction.predictionId(), record.value(), prediction.time(),
+                known == null ? null : Json.read(known, PredictionRecord.class).time());
+        String early = waiting.get(prediction.predictionId());
         if (early != null) {
-            join(prediction, Json.read(early, FeedbackRecord.class), record.withValue(early));
+            FeedbackRecord feedback = Json.read(early, FeedbackRecord.class);
+            waiting.delete(prediction.predictionId(), feedback.time());
+            // its own headers were not kept while it waited
+            join(prediction, feedback, new Record<>(record.key(), early, record.timestamp(), new RecordHeaders()));
         }
+    }
+
+    /** What the join and the live figures rely on: the id as key, a model, a time, and an answer that fits the task. */
+    private static boolean usable(PredictionRecord prediction, String key) {
+        return prediction.predictionId() != null && prediction.predictionId().equals(key) && prediction.model() != null
+                && prediction.time() != null && prediction.task() != null
+                && (prediction.task() == Task.REGRESSION ? prediction.value() != null && Double.isFinite(prediction.value())
+                : prediction.label() != null);
     }
 
     private void feedback(Record<String, String> record) {
@@ -105,12 +120,21 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
             return;
         }
         String stored = predictions.get(feedback.predictionId());
-        if (stored == null) {
-            // its prediction may still come (the log is asynchronous): the latest answer waits for it
-            waiting.put(feedback.predictionId(), record.value());
+        if (stored != null) {
+            join(Json.read(stored, PredictionRecord.class), feedback, record);
             return;
         }
-        join(Json.read(stored, PredictionRecord.class), feedback, record);
+        // its prediction may still come (the log is asynchronous): the latest answer, by its own time, waits for it
+        String before = waiting.get(feedback.predictionId());
+        FeedbackRecord earlier = before == null ? null : Json.read(before, FeedbackRecord.class);
+        if (earlier != null && earlier.time().isAfter(feedback.time())) {
+            counts.feedback(feedback.model(), "superseded");
+            return;
+        }
+        if (earlier != null) {
+            counts.feedback(earlier.model(), "superseded");
+        }
+        waiting.put(feedback.predictionId(), record.value(), feedback.time(), earlier == null ? null : earlier.time());
     }
 
     private static String problem(FeedbackRecord feedback, String key) {
@@ -144,11 +168,18 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
             counts.feedback(feedback.model(), "late");
             return;
         }
-        String json = Json.write(LabelledExample.of(prediction, feedback));
         String previous = examples.get(prediction.predictionId());
-        examples.put(prediction.predictionId(), json);
+        LabelledExample earlier = previous == null ? null : Json.read(previous, LabelledExample.class);
+        if (earlier != null && earlier.labelledAt().isAfter(feedback.time())) {
+            // an older answer that came later (another replica's, delayed): the newer one stands
+            counts.feedback(feedback.model(), "superseded");
+            return;
+        }
+        LabelledExample example = LabelledExample.of(prediction, feedback);
+        String json = Json.write(example);
+        examples.put(prediction.predictionId(), json, example.labelledAt(), earlier == null ? null : earlier.labelledAt());
         context.forward(new Record<>(prediction.predictionId(), json, record.timestamp()), EXAMPLES_SINK);
-        counts.feedback(feedback.model(), previous == null ? "joined" : "replaced");
+        counts.feedback(feedback.model(), earlier == null ? "joined" : "replaced");
     }
 
     private void deadLetter(Record<String, String> record, String model, String reason) {
@@ -158,44 +189,27 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         counts.feedback(model, "invalid");
     }
 
-    /** Forgets what the windows have passed by, and computes the live figures again. */
+    /** Forgets what the window and its grace have passed by, and computes this task's live figures again. */
     private void sweep(Instant now) {
-        Instant oldest = now.minus(settings.window());
-        forEach(predictions, (id, json) -> {
-            if (Json.read(json, PredictionRecord.class).time().isBefore(oldest)) {
-                predictions.delete(id);
+        Instant oldest = now.minus(settings.window()).minus(settings.grace());
+        predictions.before(oldest).forEach(predictions::expire);
+        for (KeyValue<String, String> entry : waiting.before(oldest)) {
+            String json = waiting.get(entry.value);
+            if (json != null) {
+                counts.feedback(Json.read(json, FeedbackRecord.class).model(), "unmatched");
             }
-        });
-        forEach(waiting, (id, json) -> {
-            FeedbackRecord feedback = Json.read(json, FeedbackRecord.class);
-            if (feedback.time().isBefore(oldest)) {
-                waiting.delete(id);
-                counts.feedback(feedback.model(), "unmatched");
-            }
-        });
-        Instant liveSince = now.minus(settings.liveWindow());
-        List<LabelledExample> recent = new ArrayList<>();
-        forEach(examples, (id, json) -> {
-            LabelledExample example = Json.read(json, LabelledExample.class);
-            if (example.labelledAt().isBefore(oldest)) {
-                examples.delete(id);
-            } else if (!example.labelledAt().isBefore(liveSince)) {
-                recent.add(example);
-            }
-        });
-        live.update(LiveFigures.of(recent));
-    }
-
-    private interface Entry {
-        void accept(String key, String value);
-    }
-
-    /** Every entry, read before any is deleted: a store's iterator must not see its own deletions. */
-    private static void forEach(KeyValueStore<String, String> store, Entry entry) {
-        List<KeyValue<String, String>> all = new ArrayList<>();
-        try (KeyValueIterator<String, String> iterator = store.all()) {
-            iterator.forEachRemaining(all::add);
+            waiting.expire(entry);
         }
-        all.forEach(kv -> entry.accept(kv.key, kv.value));
+        examples.before(oldest).forEach(examples::expire);
+        List<LabelledExample> recent = new ArrayList<>();
+        for (KeyValue<String, String> entry : examples.between(now.minus(settings.liveWindow()), TimeIndexed.END)) {
+            recent.add(Json.read(entry.value, LabelledExample.class));
+        }
+        live.update(task, LiveFigures.of(recent));
+    }
+
+    @Override
+    public void close() {
+        live.forget(task);
     }
 }

@@ -5,9 +5,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 /**
  * What became of each feedback record, in {@code graft_feedback_joined_total{model, outcome}}: joined
- * (a first answer for its prediction), replaced (a later answer, which counts instead), late (more than
- * the window after its prediction), unmatched (its prediction never came within the window), invalid
- * (to the dead-letter topic). Predictions the join could not read: {@code graft_predictions_unreadable_total}.
+ * (a first answer for its prediction), replaced (a later answer, which counts instead), superseded (an
+ * answer a newer one replaced before it joined, or that came after a newer one), late (more than the
+ * window after its prediction), unmatched (its prediction never came within the window and grace),
+ * invalid (to the dead-letter topic). Predictions the join could not use:
+ * {@code graft_predictions_unreadable_total}. Counted as processed: a transaction aborted and processed
+ * again counts twice (the records themselves are exactly once).
  */
 @ApplicationScoped
 public class JoinCounts {

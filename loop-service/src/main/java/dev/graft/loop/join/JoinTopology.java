@@ -13,8 +13,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The loop's one topology: predictions and feedback, both keyed by prediction id (so their topics must
- * have the same number of partitions), into {@link FeedbackJoin} and its three stores; out come
- * labelled examples and dead letters.
+ * have the same number of partitions, which {@link LoopStreams} checks), into {@link FeedbackJoin} and its
+ * three stores with their time indexes; out come labelled examples and dead letters.
  */
 @ApplicationScoped
 public class JoinTopology {
@@ -33,8 +33,10 @@ public class JoinTopology {
         topology.addSource(FEEDBACK_SOURCE, new StringDeserializer(), new StringDeserializer(), Topics.FEEDBACK);
         topology.addProcessor(JOIN, () -> new FeedbackJoin(settings, counts, live), PREDICTIONS_SOURCE, FEEDBACK_SOURCE);
         for (String store : new String[]{FeedbackJoin.PREDICTIONS, FeedbackJoin.WAITING, FeedbackJoin.EXAMPLES}) {
-            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(store), Serdes.String(),
-                    Serdes.String()), JOIN);
+            for (String name : new String[]{store, store + FeedbackJoin.BY_TIME}) {
+                topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(),
+                        Serdes.String()), JOIN);
+            }
         }
         topology.addSink(FeedbackJoin.EXAMPLES_SINK, Topics.EXAMPLES, new StringSerializer(), new StringSerializer(), JOIN);
         topology.addSink(FeedbackJoin.DLQ_SINK, Topics.FEEDBACK_DLQ, new StringSerializer(), new StringSerializer(), JOIN);

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -19,12 +21,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * Runs the join's topology: once both source topics exist (bin/graft and compose create them; a join
- * started before them waits), with exactly-once processing, so that the stores, their changelogs and
- * the outputs commit together and every record counts once across restarts and crashes.
+ * Runs the join's topology: once both source topics exist with as many partitions each (bin/graft and
+ * compose create them; a join started before them waits), with exactly-once processing, so that the
+ * stores, their changelogs and the outputs commit together and every record counts once across restarts
+ * and crashes (the metrics, outside the transaction, at least once). A record the join cannot process is
+ * logged and skipped.
  */
 @ApplicationScoped
 public class LoopStreams {
@@ -63,10 +69,13 @@ public class LoopStreams {
                 try {
                     Set<String> topics = client.listTopics().names().get(10, TimeUnit.SECONDS);
                     if (topics.containsAll(SOURCES)) {
-                        break;
+                        if (coPartitioned(client)) {
+                            break;
+                        }
+                    } else {
+                        LOG.infof("waiting for the topics %s", SOURCES);
                     }
-                    LOG.infof("waiting for the topics %s", SOURCES);
-                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                } catch (ExecutionException | TimeoutException e) {
                     LOG.infof("waiting for Kafka: %s", e.getCause() != null ? e.getCause() : e);
                 } catch (InterruptedException e) {
                     return;
@@ -74,21 +83,37 @@ public class LoopStreams {
                 sleep(Duration.ofSeconds(2));
             }
         }
-        if (stopping) {
-            return;
-        }
         Properties properties = new Properties();
         properties.putAll(kafka);
         properties.put(StreamsConfig.APPLICATION_ID_CONFIG, config.loop().applicationId());
         properties.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         properties.put(StreamsConfig.STATE_DIR_CONFIG, config.loop().stateDir().toAbsolutePath().toString());
-        KafkaStreams created = new KafkaStreams(topology, properties);
-        created.setUncaughtExceptionHandler(e -> {
-            LOG.errorf(e, "the join's stream thread failed; replacing it");
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
-        streams = created;
-        created.start();
+        // a record the join cannot process is logged and skipped, not retried forever
+        properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        synchronized (this) {
+            if (stopping) {
+                return;
+            }
+            KafkaStreams created = new KafkaStreams(topology, properties);
+            created.setUncaughtExceptionHandler(e -> {
+                LOG.errorf(e, "the join's stream thread failed; replacing it");
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams = created;
+            created.start();
+        }
+    }
+
+    /** Both sources keyed by prediction id: the same id must land on the same partition number of each. */
+    private boolean coPartitioned(Admin client) throws InterruptedException, ExecutionException, TimeoutException {
+        Map<String, Integer> partitions = new HashMap<>();
+        client.describeTopics(SOURCES).allTopicNames().get(10, TimeUnit.SECONDS)
+                .forEach((topic, description) -> partitions.put(topic, description.partitions().size()));
+        if (new java.util.HashSet<>(partitions.values()).size() == 1) {
+            return true;
+        }
+        LOG.errorf("%s must have as many partitions as each other (they are joined by key), not %s: waiting", SOURCES, partitions);
+        return false;
     }
 
     private static void sleep(Duration pause) {
@@ -100,8 +125,11 @@ public class LoopStreams {
     }
 
     void stop(@Observes ShutdownEvent shutdown) {
-        stopping = true;
-        KafkaStreams running = streams;
+        KafkaStreams running;
+        synchronized (this) {
+            stopping = true;
+            running = streams;
+        }
         if (running != null) {
             running.close(Duration.ofSeconds(30));
         }

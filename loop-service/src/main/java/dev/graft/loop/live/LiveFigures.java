@@ -7,7 +7,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What the examples labelled within the live window say about each model version. */
+/** What the examples labelled within the live window say about each model version: sums, so that parts add up. */
 public record LiveFigures(Map<Version, Figures> versions) {
 
     public record Version(String model, int version) implements Comparable<Version> {
@@ -19,34 +19,52 @@ public record LiveFigures(Map<Version, Figures> versions) {
     }
 
     /**
-     * @param accuracy a classifier's share of right answers; {@code mae} a regressor's mean absolute error
+     * @param right a classifier's right answers; {@code absoluteErrors} a regressor's summed distances
      * @param confusion a classifier's counts by true label, then by answered label
      */
-    public record Figures(Task task, long examples, Double accuracy, Double mae, Map<String, Map<String, Long>> confusion) {
+    public record Figures(Task task, long examples, long right, double absoluteErrors, Map<String, Map<String, Long>> confusion) {
+        /** A classifier's share of right answers; null for a regressor. */
+        public Double accuracy() {
+            return task == Task.REGRESSION ? null : (double) right / examples;
+        }
+
+        /** A regressor's mean absolute error; null for a classifier. */
+        public Double mae() {
+            return task == Task.REGRESSION ? absoluteErrors / examples : null;
+        }
+
+        Figures plus(Figures other) {
+            Map<String, Map<String, Long>> both = new TreeMap<>();
+            for (Map<String, Map<String, Long>> part : new Map[]{confusion, other.confusion}) {
+                part.forEach((label, row) -> row.forEach((predicted, n) ->
+                        both.computeIfAbsent(label, l -> new TreeMap<>()).merge(predicted, n, Long::sum)));
+            }
+            return new Figures(task, examples + other.examples, right + other.right, absoluteErrors + other.absoluteErrors, both);
+        }
     }
 
+    /** The figures of these examples; an example that does not fit its task (no label, no value) is left out. */
     public static LiveFigures of(Collection<LabelledExample> examples) {
         Map<Version, Figures> versions = new TreeMap<>();
-        Map<Version, long[]> right = new TreeMap<>();
-        Map<Version, double[]> error = new TreeMap<>();
-        Map<Version, Map<String, Map<String, Long>>> confusion = new TreeMap<>();
-        Map<Version, Task> tasks = new TreeMap<>();
-        Map<Version, Long> counts = new TreeMap<>();
         for (LabelledExample example : examples) {
-            Version version = new Version(example.model(), example.version());
-            tasks.put(version, example.task());
-            counts.merge(version, 1L, Long::sum);
-            if (example.task() == Task.REGRESSION) {
-                error.computeIfAbsent(version, v -> new double[1])[0] += example.absoluteError();
+            Figures one;
+            if (example.task() == Task.REGRESSION && example.value() != null && example.predictedValue() != null) {
+                one = new Figures(Task.REGRESSION, 1, 0, example.absoluteError(), Map.of());
+            } else if (example.task() == Task.CLASSIFICATION && example.label() != null && example.predicted() != null) {
+                one = new Figures(Task.CLASSIFICATION, 1, example.correct() ? 1 : 0, 0,
+                        Map.of(example.label(), Map.of(example.predicted(), 1L)));
             } else {
-                right.computeIfAbsent(version, v -> new long[1])[0] += example.correct() ? 1 : 0;
-                confusion.computeIfAbsent(version, v -> new TreeMap<>()).computeIfAbsent(example.label(), l -> new TreeMap<>())
-                        .merge(example.predicted(), 1L, Long::sum);
+                continue;
             }
+            versions.merge(new Version(example.model(), example.version()), one, Figures::plus);
         }
-        counts.forEach((version, n) -> versions.put(version, tasks.get(version) == Task.REGRESSION
-                ? new Figures(Task.REGRESSION, n, null, error.get(version)[0] / n, null)
-                : new Figures(Task.CLASSIFICATION, n, (double) right.get(version)[0] / n, null, confusion.get(version))));
         return new LiveFigures(versions);
+    }
+
+    /** Both parts' figures, version by version. */
+    public LiveFigures plus(LiveFigures other) {
+        Map<Version, Figures> all = new TreeMap<>(versions);
+        other.versions.forEach((version, figures) -> all.merge(version, figures, Figures::plus));
+        return new LiveFigures(all);
     }
 }

@@ -6,11 +6,14 @@ import io.micrometer.core.instrument.Tags;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
- * The latest live figures, as the join last computed them, and as gauges:
+ * The live figures of this instance: the sum of what each of its join tasks (one per partition) last
+ * computed, a task's part dropped when the task leaves the instance; as gauges
  * {@code graft_live_examples{model,version}}, {@code graft_live_accuracy} or {@code graft_live_mae}, and
  * {@code graft_live_confusion{model,version,label,predicted}}. A version without examples in the window
  * any more reads 0 examples and NaN.
@@ -18,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 @ApplicationScoped
 public class LiveMetrics {
     private final MeterRegistry registry;
+    private final Map<String, LiveFigures> parts = new ConcurrentHashMap<>();
     private volatile LiveFigures latest = new LiveFigures(Map.of());
     private final Set<String> registered = ConcurrentHashMap.newKeySet();
 
@@ -29,9 +33,22 @@ public class LiveMetrics {
         return latest;
     }
 
-    public void update(LiveFigures figures) {
-        latest = figures;
-        figures.versions().forEach((version, f) -> {
+    /** One task's figures, replacing what it said before. */
+    public void update(String task, LiveFigures figures) {
+        parts.put(task, figures);
+        publish();
+    }
+
+    /** A task that left this instance: its part no longer counts here. */
+    public void forget(String task) {
+        parts.remove(task);
+        publish();
+    }
+
+    private synchronized void publish() {
+        LiveFigures sum = parts.values().stream().reduce(new LiveFigures(Map.of()), LiveFigures::plus);
+        latest = sum;
+        sum.versions().forEach((version, f) -> {
             Tags tags = Tags.of("model", version.model(), "version", Integer.toString(version.version()));
             register("graft_live_examples", tags, () -> figuresOf(version).map(x -> (double) x.examples()).orElse(0.0),
                     "Feedback-labelled predictions within the live window");
@@ -49,11 +66,11 @@ public class LiveMetrics {
         });
     }
 
-    private java.util.Optional<LiveFigures.Figures> figuresOf(LiveFigures.Version version) {
-        return java.util.Optional.ofNullable(latest.versions().get(version));
+    private Optional<LiveFigures.Figures> figuresOf(LiveFigures.Version version) {
+        return Optional.ofNullable(latest.versions().get(version));
     }
 
-    private void register(String name, Tags tags, java.util.function.Supplier<Double> value, String description) {
+    private void register(String name, Tags tags, Supplier<Double> value, String description) {
         if (registered.add(name + tags)) {
             Gauge.builder(name, value::get).tags(tags).description(description).register(registry);
         }

@@ -30,9 +30,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The join on a real broker, records produced as the inference service produces them: feedback in
- * order and out of order, a second answer, one too late for the window, one whose prediction never
- * comes, and bad ones; live accuracy and confusion against what this test's own answers make them.
- * The test profile's window is an hour, swept every second.
+ * order and out of order, a second answer, an older one after a newer, two waiting for their prediction,
+ * one too late for the window, one whose prediction never comes, and bad ones; live accuracy and
+ * confusion against what this test's own answers make them. The test profile's window is an hour, with
+ * no grace, swept every second.
  */
 @QuarkusTest
 @QuarkusTestResource(KafkaBrokerTestResource.class)
@@ -77,8 +78,14 @@ class JoinOverKafkaTest {
             kafka.send(Topics.PREDICTIONS, "p3-" + run, prediction("p3-" + run, model, "green", now));
             kafka.send(Topics.FEEDBACK, "p3-" + run, feedback("p3-" + run, model, "blue", now));
             kafka.send(Topics.FEEDBACK, "p3-" + run, feedback("p3-" + run, model, "green", now.plusMillis(1)));
+            // an older answer that comes after a newer one (another replica's, delayed): the newer stands
+            kafka.send(Topics.FEEDBACK, "p3-" + run, feedback("p3-" + run, model, "red", now.minusMillis(1)));
+            // two answers before the prediction: the newer waits, and joins
+            kafka.send(Topics.FEEDBACK, "p9-" + run, feedback("p9-" + run, model, "red", now));
+            kafka.send(Topics.FEEDBACK, "p9-" + run, feedback("p9-" + run, model, "blue", now.plusMillis(1)));
+            kafka.send(Topics.PREDICTIONS, "p9-" + run, prediction("p9-" + run, model, "blue", now));
             // more than the window (an hour) after its prediction
-            Instant before = now.minus(Duration.ofMinutes(59));
+            Instant before = now.minus(Duration.ofMinutes(10));
             kafka.send(Topics.PREDICTIONS, "p4-" + run, prediction("p4-" + run, model, "blue", before));
             kafka.send(Topics.FEEDBACK, "p4-" + run, feedback("p4-" + run, model, "blue", before.plus(Duration.ofMinutes(61))));
             // its prediction never comes: swept once the window has passed
@@ -93,7 +100,8 @@ class JoinOverKafkaTest {
                 assertThat(joined(model, "late")).isEqualTo(1);
                 assertThat(joined(model, "unmatched")).isEqualTo(1);
                 assertThat(joined(model, "replaced")).isEqualTo(1);
-                assertThat(joined(model, "joined")).isEqualTo(3);
+                assertThat(joined(model, "superseded")).isEqualTo(2);
+                assertThat(joined(model, "joined")).isEqualTo(4);
             });
             List<ConsumerRecord<String, String>> dead = kafka.readRecordsUntil(Topics.FEEDBACK_DLQ,
                     r -> r.key().equals("p8-" + run), TIMEOUT);
@@ -116,23 +124,24 @@ class JoinOverKafkaTest {
                     .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("p1-" + run, "red", "red"),
                             org.assertj.core.groups.Tuple.tuple("p2-" + run, "red", "blue"),
                             org.assertj.core.groups.Tuple.tuple("p3-" + run, "green", "blue"),
-                            org.assertj.core.groups.Tuple.tuple("p3-" + run, "green", "green"));
+                            org.assertj.core.groups.Tuple.tuple("p3-" + run, "green", "green"),
+                            org.assertj.core.groups.Tuple.tuple("p9-" + run, "blue", "blue"));
             assertThat(examples.stream().filter(e -> e.predictionId().equals("p3-" + run)).map(LabelledExample::label))
                     .containsExactly("blue", "green");
         }
-        // by hand: p1 right, p2 wrong, p3 right at last: 2 of 3
+        // by hand: p1 right, p2 wrong, p3 right at last, p9 right: 3 of 4
         await().atMost(TIMEOUT).untilAsserted(() -> given().get("/api/live/{model}", model).then().statusCode(200)
-                .body("[0].examples", org.hamcrest.Matchers.is(3)));
+                .body("[0].examples", org.hamcrest.Matchers.is(4)));
         Map<String, Object> figures = given().get("/api/live/{model}", model).then().extract().jsonPath()
                 .using(io.restassured.path.json.config.JsonPathConfig.jsonPathConfig()
                         .numberReturnType(io.restassured.path.json.config.JsonPathConfig.NumberReturnType.DOUBLE))
                 .getMap("[0]");
-        assertThat(((Number) figures.get("accuracy")).doubleValue()).isCloseTo(2.0 / 3, within(1e-9));
-        assertThat(figures.get("confusion")).isEqualTo(Map.of("red", Map.of("red", 1), "blue", Map.of("red", 1),
+        assertThat(((Number) figures.get("accuracy")).doubleValue()).isCloseTo(3.0 / 4, within(1e-9));
+        assertThat(figures.get("confusion")).isEqualTo(Map.of("red", Map.of("red", 1), "blue", Map.of("red", 1, "blue", 1),
                 "green", Map.of("green", 1)));
         String labels = "{model=\"" + model + "\",version=\"1\"}";
-        assertThat(metric("graft_live_accuracy" + labels)).isCloseTo(2.0 / 3, within(1e-9));
-        assertThat(metric("graft_live_examples" + labels)).isEqualTo(3);
+        assertThat(metric("graft_live_accuracy" + labels)).isCloseTo(3.0 / 4, within(1e-9));
+        assertThat(metric("graft_live_examples" + labels)).isEqualTo(4);
         assertThat(metric("graft_live_confusion{model=\"" + model + "\",version=\"1\",label=\"blue\",predicted=\"red\"}"))
                 .isEqualTo(1);
     }

@@ -36,7 +36,8 @@ import static org.awaitility.Awaitility.await;
  */
 class JoinRestartTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
-    private static final JoinSettings SETTINGS = new JoinSettings(Duration.ofHours(1), Duration.ofHours(1), Duration.ofMillis(500));
+    private static final JoinSettings SETTINGS = new JoinSettings(Duration.ofHours(1), Duration.ZERO, Duration.ofHours(1),
+            Duration.ofMillis(500));
 
     @TempDir
     Path dir;

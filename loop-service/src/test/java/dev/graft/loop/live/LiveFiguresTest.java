@@ -36,4 +36,24 @@ class LiveFiguresTest {
         assertThat(price.mae()).isCloseTo(3.5, within(1e-12));
         assertThat(price.accuracy()).isNull();
     }
+
+    @Test
+    void thePartsOfTwoTasksAddUpToTheFiguresOfAllTheirExamples() {
+        LiveFigures one = LiveFigures.of(List.of(classified("shoes", 1, "boot", "boot"), priced(3, 10, 12)));
+        LiveFigures other = LiveFigures.of(List.of(classified("shoes", 1, "boot", "sandal"), priced(3, 20, 15)));
+        LiveFigures both = one.plus(other);
+        LiveFigures.Figures shoes = both.versions().get(new LiveFigures.Version("shoes", 1));
+        assertThat(shoes.examples()).isEqualTo(2);
+        assertThat(shoes.accuracy()).isEqualTo(0.5);
+        assertThat(shoes.confusion()).isEqualTo(Map.of("boot", Map.of("boot", 1L), "sandal", Map.of("boot", 1L)));
+        assertThat(both.versions().get(new LiveFigures.Version("price", 3)).mae()).isCloseTo(3.5, within(1e-12));
+    }
+
+    @Test
+    void anExampleThatDoesNotFitItsTaskIsLeftOut() {
+        LabelledExample noLabel = new LabelledExample("id", "shoes", 1, Task.CLASSIFICATION, "boot", null, null, null, null, null,
+                Instant.EPOCH, Instant.EPOCH);
+        assertThat(LiveFigures.of(List.of(noLabel, classified("shoes", 1, "boot", "boot"))).versions()
+                .get(new LiveFigures.Version("shoes", 1)).examples()).isEqualTo(1);
+    }
 }
