@@ -33,15 +33,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The dashboards against the real thing: a Kafka broker, both packaged services as processes, a
- * classifier and a regressor trained through Kafka, predictions over HTTP (answered and rejected);
- * then every series that a dashboard query selects must be in the services' /q/metrics, with the
- * label values the query names. A dashboard that shows nothing fails here, not in front of a user.
+ * The dashboards against the real thing: a Kafka broker, the packaged services as processes, a
+ * classifier and a regressor trained through Kafka, predictions over HTTP (answered and rejected) and
+ * feedback on them, joined by the loop service; then every series that a dashboard query selects must
+ * be in the services' /q/metrics, with the label values the query names. A dashboard that shows
+ * nothing fails here, not in front of a user.
  */
 class DashboardMetricsTest {
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
     private static final Path TRAINER_JAR = Path.of("../trainer-service/target/quarkus-app/quarkus-run.jar");
     private static final Path INFERENCE_JAR = Path.of("../inference-service/target/quarkus-app/quarkus-run.jar");
+    private static final Path LOOP_JAR = Path.of("../loop-service/target/quarkus-app/quarkus-run.jar");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)})?\\s");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     /** Target labels Prometheus adds (deploy/prometheus/prometheus.yml), not in the services' own output. */
@@ -51,6 +53,7 @@ class DashboardMetricsTest {
     private static LocalKafkaBroker kafka;
     private static ServiceProcess trainer;
     private static ServiceProcess inference;
+    private static ServiceProcess loop;
     private static Prometheus prometheus;
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -60,17 +63,23 @@ class DashboardMetricsTest {
         assertThat(INFERENCE_JAR).as("packaged inference service").exists();
         work = Files.createTempDirectory("graft-dashboards");
         kafka = LocalKafkaBroker.startOnFreePorts(work.resolve("kafka"));
-        kafka.createTopics(List.of(Topics.TRAINING_REQUESTS, Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS));
+        kafka.createTopics(Topics.ALL);
         Map<String, String> env = Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                 "GRAFT_DATA_ROOT", work.resolve("data").toString(), "GRAFT_STORE_URI", work.resolve("models").toString(),
                 "GRAFT_TRAINER_STATE_ROOT", work.resolve("trainer-state").toString());
         trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
         // gated, so that a version whose request names an unreachable threshold is held back
+        // images captured, as the loop dashboard shows them
         inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work,
-                "-Dgraft.serving.models.\"brightness\".promotion=gated");
+                "-Dgraft.serving.models.\"brightness\".promotion=gated", "-Dgraft.capture.images=true",
+                "-Dgraft.capture.location=" + work.resolve("captured"));
+        loop = ServiceProcess.start("loop", LOOP_JAR, env, work, "-Dgraft.loop.sweep-interval=1s",
+                "-Dgraft.loop.state-dir=" + work.resolve("loop-state"));
         trainer.awaitReady(TIMEOUT);
         inference.awaitReady(TIMEOUT);
-        prometheus = Prometheus.startIfInstalled(work, Map.of("trainer", trainer.port(), "inference", inference.port()));
+        loop.awaitReady(TIMEOUT);
+        prometheus = Prometheus.startIfInstalled(work, Map.of("trainer", trainer.port(), "inference", inference.port(),
+                "loop", loop.port()));
         runWorkload();
     }
 
@@ -108,8 +117,20 @@ class DashboardMetricsTest {
         for (String model : List.of("stripes", "brightness")) {
             awaitServed(model);
             for (int i = 0; i < 5; i++) {
-                assertThat(predict(model, png, "image/png").statusCode()).isEqualTo(200);
+                HttpResponse<String> answer = predict(model, png, "image/png");
+                assertThat(answer.statusCode()).isEqualTo(200);
+                // the truth, as a user would send it: live accuracy, MAE and confusion on the loop's dashboard
+                String id = Json.MAPPER.readTree(answer.body()).path("predictionId").asText();
+                String truth = model.equals("stripes") ? "\"label\": \"" + (i % 2 == 0 ? "horizontal" : "vertical") + "\""
+                        : "\"value\": " + (100 + i);
+                assertThat(feedback(model, "{\"predictionId\": \"" + id + "\", " + truth + "}").statusCode()).isEqualTo(202);
             }
+        }
+        assertThat(feedback("stripes", "{\"predictionId\": \"no-such-id\", \"label\": \"horizontal\"}").statusCode())
+                .isEqualTo(404);
+        for (String model : List.of("stripes", "brightness")) {
+            loop.awaitJson("/api/live/" + model, model + " scored on live traffic", live -> live.path(0).path("examples").asInt() == 5,
+                    TIMEOUT);
         }
         assertThat(predict("stripes", "not an image".getBytes(), "image/png").statusCode()).isEqualTo(400);
         inference.awaitModelStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2, TIMEOUT);
@@ -118,21 +139,24 @@ class DashboardMetricsTest {
 
     @AfterAll
     static void stopEverything() throws IOException {
-        ServiceProcess.stopAll(work, prometheus, inference, trainer, kafka);
+        ServiceProcess.stopAll(work, prometheus, loop, inference, trainer, kafka);
     }
 
     @Test
     void everySeriesThatADashboardQueriesIsExposedWithTheLabelValuesItNames() throws Exception {
         Map<String, List<Map<String, String>>> trainerSeries = scrape(trainer);
         Map<String, List<Map<String, String>>> inferenceSeries = scrape(inference);
+        Map<String, List<Map<String, String>>> loopSeries = scrape(loop);
         Map<String, Map<String, List<Map<String, String>>>> byService = Map.of(
-                "trainer", trainerSeries, "inference", inferenceSeries);
+                "trainer", trainerSeries, "inference", inferenceSeries, "loop", loopSeries);
         Map<String, List<Map<String, String>>> all = new HashMap<>(trainerSeries);
-        inferenceSeries.forEach((name, series) -> all.merge(name, series, (a, b) -> {
-            List<Map<String, String>> both = new ArrayList<>(a);
-            both.addAll(b);
-            return both;
-        }));
+        for (Map<String, List<Map<String, String>>> more : List.of(inferenceSeries, loopSeries)) {
+            more.forEach((name, series) -> all.merge(name, series, (a, b) -> {
+                List<Map<String, String>> both = new ArrayList<>(a);
+                both.addAll(b);
+                return both;
+            }));
+        }
         assertThat(targetServices()).containsExactlyInAnyOrderElementsOf(byService.keySet());
 
         List<String> missing = new ArrayList<>();
@@ -223,6 +247,12 @@ class DashboardMetricsTest {
 
     private static void awaitServed(String model) throws Exception {
         inference.awaitModelStatus(model, "version 1 serving", status -> status.path("version").asInt() == 1, TIMEOUT);
+    }
+
+    private static HttpResponse<String> feedback(String model, String json) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(inference.uri("/api/models/" + model + "/feedback"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> predict(String model, byte[] body, String type) throws Exception {

@@ -23,7 +23,7 @@ class DashboardsTest {
     @Test
     void everyShippedDashboardHasQueriesAndEachSelectsSomething() throws Exception {
         assertThat(Dashboards.files()).extracting(p -> p.getFileName().toString())
-                .contains("serving.json", "training.json");
+                .contains("serving.json", "training.json", "loop.json");
         for (var file : Dashboards.files()) {
             var queries = Dashboards.queries(file);
             assertThat(queries).as(file.toString()).hasSizeGreaterThan(10);

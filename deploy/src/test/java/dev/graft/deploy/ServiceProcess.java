@@ -50,20 +50,20 @@ record ServiceProcess(String name, Process process, int port, Path log) implemen
 
     /** Polls {@code GET /api/models/MODEL} of an inference service until its status passes {@code condition}. */
     JsonNode awaitModelStatus(String model, String what, Predicate<JsonNode> condition, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode status = Json.MAPPER.missingNode();
-        while (!condition.test(status)) {
-            assertThat(System.nanoTime()).as(model + ": never " + what + "; last status " + status).isLessThan(deadline);
-            Thread.sleep(200);
-            HttpResponse<String> response = get("/api/models/" + model);
-            status = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
-        }
-        return status;
+        return awaitJson("/api/models/" + model, model + ": " + what, condition, timeout);
     }
 
-    /** The way a machine failure or the kernel's OOM killer ends it: SIGKILL, no shutdown hook. */
-    void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor();
+    /** Polls {@code GET path} until its JSON answer passes {@code condition}. */
+    JsonNode awaitJson(String path, String what, Predicate<JsonNode> condition, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode answer = Json.MAPPER.missingNode();
+        while (!condition.test(answer)) {
+            assertThat(System.nanoTime()).as("never " + what + "; last answer " + answer).isLessThan(deadline);
+            Thread.sleep(200);
+            HttpResponse<String> response = get(path);
+            answer = response.statusCode() == 200 ? Json.MAPPER.readTree(response.body()) : Json.MAPPER.missingNode();
+        }
+        return answer;
     }
 
     void awaitReady(Duration timeout) throws Exception {

@@ -210,8 +210,11 @@ class TrainerPoolTest {
             }
             // the backlog as a trainer exports it, sampled until all nine have their outcome: up, then down to 0
             double highest = 0;
+            long answered = System.nanoTime() + TIMEOUT.toNanos();
             while (client.readAll(Topics.TRAINING_EVENTS).stream().map(r -> Json.read(r.value(), TrainingEvent.class))
                     .filter(e -> e.requestId().startsWith("nine-") && e.isFinal()).count() < 9) {
+                assertThat(System.nanoTime()).as("all nine answered within " + TIMEOUT + " (backlog now " + backlog() + ")")
+                        .isLessThan(answered);
                 highest = Math.max(highest, backlog());
                 Thread.sleep(250);
             }

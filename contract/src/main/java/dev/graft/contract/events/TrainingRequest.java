@@ -51,10 +51,19 @@ public record TrainingRequest(
      * Regression: they are CSV files whose rows name an image (relative to the CSV) and its target.
      * Without {@code validation}, {@code validationSplit} (0..0.5) of {@code train} is held out, drawn
      * with the request's seed (per class for classification).
+     *
+     * @param feedback optional: a CSV of labelled live examples added to the training images (never to the
+     *                 validation ones), columns {@code file} (relative to the CSV) and {@code label} (a
+     *                 classifier's, one of the training classes) or {@code value} (a regressor's)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Dataset(String train, String validation, Double validationSplit, String fileColumn,
-                          String targetColumn) {
+                          String targetColumn, String feedback) {
+
+        /** A dataset without feedback examples. */
+        public Dataset(String train, String validation, Double validationSplit, String fileColumn, String targetColumn) {
+            this(train, validation, validationSplit, fileColumn, targetColumn, null);
+        }
     }
 
     /**

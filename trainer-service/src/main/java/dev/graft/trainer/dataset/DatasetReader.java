@@ -16,7 +16,7 @@ import java.util.stream.Stream;
 
 /**
  * Reads datasets under the trainer's data root: class-per-folder (as Keras' flow_from_directory)
- * or a CSV naming each image and its target. Any problem is an {@link IllegalArgumentException}
+ * or a CSV naming each image and its target or label. Any problem is an {@link IllegalArgumentException}
  * naming the file, for the failed event.
  */
 @ApplicationScoped
@@ -80,6 +80,44 @@ public class DatasetReader {
 
     /** A CSV with a header row; image paths are relative to the CSV's folder. */
     public LabeledImages csvTargets(String relativeCsv, String fileColumn, String targetColumn) {
+        CsvRows rows = csvRows(relativeCsv, fileColumn, targetColumn);
+        double[] targets = new double[rows.files().size()];
+        for (int i = 0; i < targets.length; i++) {
+            String cell = rows.cells().get(i);
+            try {
+                targets[i] = Double.parseDouble(cell);
+                if (!Double.isFinite(targets[i])) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(rows.where(i) + ": target '" + cell + "' is not a number");
+            }
+        }
+        return new LabeledImages(rows.files(), List.of(), null, targets);
+    }
+
+    /** A CSV with a header row naming each image and its label, one of {@code labels} (the training classes). */
+    public LabeledImages csvLabels(String relativeCsv, String fileColumn, String labelColumn, List<String> labels) {
+        CsvRows rows = csvRows(relativeCsv, fileColumn, labelColumn);
+        int[] classes = new int[rows.files().size()];
+        for (int i = 0; i < classes.length; i++) {
+            classes[i] = labels.indexOf(rows.cells().get(i));
+            if (classes[i] < 0) {
+                throw new IllegalArgumentException(rows.where(i) + ": label '" + rows.cells().get(i)
+                        + "' is not one of the training classes " + labels);
+            }
+        }
+        return new LabeledImages(rows.files(), labels, classes, null);
+    }
+
+    /** A CSV's images, each checked to exist under the root, with the cell of {@code valueColumn} beside each. */
+    private record CsvRows(String csv, List<Path> files, List<String> cells, List<Integer> lines) {
+        String where(int row) {
+            return csv + " line " + lines.get(row);
+        }
+    }
+
+    private CsvRows csvRows(String relativeCsv, String fileColumn, String valueColumn) {
         boolean fromBucket = RemoteDatasets.isRemote(relativeCsv);
         Path csv = fromBucket ? remote.csv(relativeCsv) : resolve(relativeCsv);
         Path root = fromBucket ? csv.getParent() : dataRoot;
@@ -94,43 +132,37 @@ public class DatasetReader {
         }
         List<String> header = Arrays.stream(lines.get(0).split(",")).map(String::trim).toList();
         int fileIndex = header.indexOf(fileColumn);
-        int targetIndex = header.indexOf(targetColumn);
-        if (fileIndex < 0 || targetIndex < 0) {
+        int valueIndex = header.indexOf(valueColumn);
+        if (fileIndex < 0 || valueIndex < 0) {
             throw new IllegalArgumentException("dataset CSV " + relativeCsv + " needs columns '" + fileColumn + "' and '"
-                    + targetColumn + "', header has " + header);
+                    + valueColumn + "', header has " + header);
         }
         List<Path> files = new ArrayList<>();
-        List<Double> targets = new ArrayList<>();
+        List<String> cells = new ArrayList<>();
+        List<Integer> numbers = new ArrayList<>();
         for (int row = 1; row < lines.size(); row++) {
             String line = lines.get(row);
             if (line.isBlank()) {
                 continue;
             }
-            String[] cells = line.split(",", -1);
+            String[] cell = line.split(",", -1);
             String where = relativeCsv + " line " + (row + 1);
-            if (cells.length <= Math.max(fileIndex, targetIndex)) {
-                throw new IllegalArgumentException(where + " has " + cells.length + " columns, header has " + header.size());
+            if (cell.length <= Math.max(fileIndex, valueIndex)) {
+                throw new IllegalArgumentException(where + " has " + cell.length + " columns, header has " + header.size());
             }
-            Path image = csv.getParent().resolve(cells[fileIndex].trim()).normalize();
+            Path image = csv.getParent().resolve(cell[fileIndex].trim()).normalize();
             requireUnderRoot(root, image, where);
             if (!Files.isRegularFile(image)) {
-                throw new IllegalArgumentException(where + ": image " + cells[fileIndex].trim() + " does not exist");
-            }
-            try {
-                double target = Double.parseDouble(cells[targetIndex].trim());
-                if (!Double.isFinite(target)) {
-                    throw new NumberFormatException();
-                }
-                targets.add(target);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(where + ": target '" + cells[targetIndex].trim() + "' is not a number");
+                throw new IllegalArgumentException(where + ": image " + cell[fileIndex].trim() + " does not exist");
             }
             files.add(image);
+            cells.add(cell[valueIndex].trim());
+            numbers.add(row + 1);
         }
         if (files.isEmpty()) {
             throw new IllegalArgumentException("dataset CSV " + relativeCsv + " has no rows");
         }
-        return new LabeledImages(files, List.of(), null, targets.stream().mapToDouble(Double::doubleValue).toArray());
+        return new CsvRows(relativeCsv, files, cells, numbers);
     }
 
     /** A file under the data root, e.g. a Keras model; missing or outside the root is a clear error. */

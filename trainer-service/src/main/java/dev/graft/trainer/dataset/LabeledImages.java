@@ -42,6 +42,19 @@ public record LabeledImages(List<Path> files, List<String> labels, int[] classIn
         return byLabel;
     }
 
+    /** These images, then {@code more} (with the same labels, for classification). */
+    public LabeledImages plus(LabeledImages more) {
+        if (isClassification() != more.isClassification() || (isClassification() && !labels.equals(more.labels))) {
+            throw new IllegalArgumentException("cannot add images labelled " + more.labels + " to images labelled " + labels);
+        }
+        List<Path> all = new ArrayList<>(files);
+        all.addAll(more.files);
+        return new LabeledImages(all, labels,
+                classIndex == null ? null : IntStream.concat(IntStream.of(classIndex), IntStream.of(more.classIndex)).toArray(),
+                target == null ? null : java.util.stream.DoubleStream.concat(java.util.Arrays.stream(target),
+                        java.util.Arrays.stream(more.target)).toArray());
+    }
+
     /** These images, restricted to {@code rows} in that order. */
     public LabeledImages subset(int[] rows) {
         List<Path> picked = IntStream.of(rows).mapToObj(files::get).toList();

@@ -24,8 +24,12 @@ import java.util.List;
  */
 record TrainingData(LabeledImages train, LabeledImages validation, INDArray classWeights,
                     TargetNormalization normalization) {
+    /** The columns of a feedback CSV (dataset.feedback): the image, and its true label or value. */
+    static final String FEEDBACK_FILE = "file";
+    static final String FEEDBACK_LABEL = "label";
+    static final String FEEDBACK_VALUE = "value";
 
-    /** Train and validation images: two datasets, or one split with the seed. */
+    /** Train and validation images: two datasets, or one split with the seed; feedback examples join the training ones. */
     static TrainingData read(TrainingPlan plan, DatasetReader datasets) {
         TrainingRequest.Dataset dataset = plan.dataset();
         boolean classification = plan.task() == Task.CLASSIFICATION;
@@ -39,6 +43,11 @@ record TrainingData(LabeledImages train, LabeledImages validation, INDArray clas
         } else {
             validation = classification ? datasets.classFolders(dataset.validation(), train.labels())
                     : datasets.csvTargets(dataset.validation(), dataset.fileColumn(), dataset.targetColumn());
+        }
+        if (dataset.feedback() != null) {
+            // live examples labelled by feedback train, never validate: validation stays the original distribution
+            train = train.plus(classification ? datasets.csvLabels(dataset.feedback(), FEEDBACK_FILE, FEEDBACK_LABEL, train.labels())
+                    : datasets.csvTargets(dataset.feedback(), FEEDBACK_FILE, FEEDBACK_VALUE));
         }
         return classification ? new TrainingData(train, validation, classWeights(plan, train), null)
                 : new TrainingData(train, validation, null,

@@ -62,10 +62,13 @@ public final class TrainingRequestValidator {
         } else if (dataset.validationSplit() != null && !(dataset.validationSplit() > 0 && dataset.validationSplit() <= 0.5)) {
             problems.add("dataset.validationSplit must be > 0 and <= 0.5");
         }
+        if (dataset != null && dataset.feedback() != null && dataset.feedback().isBlank()) {
+            problems.add("dataset.feedback, when given, names a CSV of live examples (file, and label or value)");
+        }
         if (dataset != null && r.task() == Task.REGRESSION) {
             dataset = new TrainingRequest.Dataset(dataset.train(), dataset.validation(), dataset.validationSplit(),
                     Objects.requireNonNullElse(dataset.fileColumn(), "file"),
-                    Objects.requireNonNullElse(dataset.targetColumn(), "target"));
+                    Objects.requireNonNullElse(dataset.targetColumn(), "target"), dataset.feedback());
         }
 
         TrainingRequest.Base base = r.base();

@@ -78,6 +78,30 @@ class DatasetReaderTest {
     }
 
     @Test
+    void aFeedbackCsvLabelsEachImageWithOneOfTheTrainingClasses() throws IOException {
+        TestImages.classFolders(root.resolve("captured"), 2, 3);
+        Files.write(root.resolve("captured/feedback.csv"), List.of("file,label", "horizontal/" + first("captured/horizontal")
+                + ",vertical", "vertical/" + first("captured/vertical") + ",horizontal"));
+        DatasetReader reader = new DatasetReader(root.toString(), RemoteDatasets.none());
+        List<String> labels = List.of("horizontal", "vertical");
+        LabeledImages feedback = reader.csvLabels("captured/feedback.csv", "file", "label", labels);
+        assertThat(feedback.labels()).isEqualTo(labels);
+        assertThat(feedback.classIndex()).containsExactly(1, 0);
+        assertThat(feedback.files().get(0)).isEqualTo(root.resolve("captured/horizontal/" + first("captured/horizontal")));
+
+        Files.write(root.resolve("captured/unknown.csv"), List.of("file,label", "horizontal/" + first("captured/horizontal")
+                + ",diagonal"));
+        assertThatThrownBy(() -> reader.csvLabels("captured/unknown.csv", "file", "label", labels))
+                .hasMessageContaining("captured/unknown.csv line 2: label 'diagonal' is not one of the training classes");
+    }
+
+    private String first(String folder) throws IOException {
+        try (var files = Files.list(root.resolve(folder))) {
+            return files.map(f -> f.getFileName().toString()).sorted().findFirst().orElseThrow();
+        }
+    }
+
+    @Test
     void pathsOutsideTheDataRootAreRejected() throws IOException {
         DatasetReader reader = new DatasetReader(root.resolve("data").toString(), RemoteDatasets.none());
         assertThatThrownBy(() -> reader.classFolders("../outside", null)).hasMessageContaining("outside the data root");
