@@ -66,6 +66,11 @@ record ServiceProcess(String name, Process process, int port, Path log) implemen
         return answer;
     }
 
+    /** The way a machine failure or the kernel's OOM killer ends it: SIGKILL, no shutdown hook. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
     void awaitReady(Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {

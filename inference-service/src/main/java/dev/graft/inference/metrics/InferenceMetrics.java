@@ -25,6 +25,10 @@ public class InferenceMetrics {
 
     public InferenceMetrics(MeterRegistry registry) {
         this.registry = registry;
+        // JavaCPP's Pointer and Loader initialise each other: a scrape initialising Pointer while the first model's
+        // load initialises Loader deadlocked both (seen once in DashboardMetricsTest). Both are initialised here,
+        // on one thread, before any load can start (the model manager is built with these metrics).
+        Pointer.totalBytes();
         // JavaCPP counts the native memory it allocated (tensors, networks) and the process's physical memory
         Gauge.builder("graft_native_memory_bytes", Pointer::totalBytes)
                 .description("Native memory allocated through JavaCPP (ND4J tensors and networks)").register(registry);

@@ -42,7 +42,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>
  * {@code share.acquire.mode=record_limit} with {@code max.poll.records=1} makes the broker lock one
  * record per poll, so a busy trainer holds nothing another could train. After a renewal the broker
- * hands the renewed record back on the next poll (Kafka 4.2.1 behaviour), and nothing else.
+ * hands the renewed record back on the next poll (Kafka 4.2.1 behaviour), and nothing else. A trainer
+ * whose lock was lost (Kafka away, or the trainer starved, for two locks) joins again but takes nothing
+ * until its training has ended: its record is no longer its own, and a poll would only acquire records
+ * waiting for other trainers and release them, each time spending one of their deliveries until the
+ * broker archives them (seen once in TrainerPoolTest: four requests never delivered again).
  */
 @ApplicationScoped
 public class ShareGroupIntake {
@@ -130,11 +134,12 @@ public class ShareGroupIntake {
             }
             if (held != null && held.lockLost()) {
                 // a broker that came back may have handed the record on, and this consumer's view of what it holds
-                // is stale: a new member waits for the record to be delivered again (here or to another trainer,
-                // which finds this trainer's live claim and waits for its outcome)
+                // is stale: a new member lets the training end before it takes anything, and the record is delivered
+                // again (to another trainer, which finds this trainer's live claim and waits for its outcome, or here
+                // afterwards, answered from that outcome)
                 LOG.warnf("request record offset %d: its lock was lost (Kafka away for longer than it); joining the"
-                        + " group again", held.record.offset());
-                held.rejoined(System.nanoTime());
+                        + " group again once its training has ended", held.record.offset());
+                held.rejoined();
                 if (held.outcome.isDone()) {
                     current = null;
                     held = null;
@@ -185,6 +190,16 @@ public class ShareGroupIntake {
                 held.job.lose();
             }));
         }
+        if (held.rejoined) {
+            // the record is no longer this trainer's to renew or acknowledge; polling now would only acquire records
+            // waiting for other trainers and release them, each time spending one of their deliveries
+            if (held.outcome.isDone()) {
+                current = null;
+                return null;
+            }
+            awaitOutcome(held, BRIEF_POLL.toNanos());
+            return held;
+        }
         if (held.renewing) {
             for (ConsumerRecord<String, String> record : consumer.poll(BRIEF_POLL)) {
                 if (held.sameRecord(record)) {
@@ -215,14 +230,18 @@ public class ShareGroupIntake {
         }
         // wake for the outcome, or for the next renewal or heartbeat, whichever comes first
         long untilDue = Math.min(held.lastRenewal, held.lastBeat) + pool.renewInterval().toNanos() - now;
+        awaitOutcome(held, Math.min(BRIEF_POLL.toNanos(), untilDue));
+        return held;
+    }
+
+    private static void awaitOutcome(Held held, long nanos) {
         try {
-            held.outcome.get(Math.max(1, Math.min(BRIEF_POLL.toNanos(), untilDue)), TimeUnit.NANOSECONDS);
+            held.outcome.get(Math.max(1, nanos), TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException stillTraining) {
             // the next round looks again
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return held;
     }
 
     private static AcknowledgeType answer(Held held) {
@@ -256,6 +275,8 @@ public class ShareGroupIntake {
         final long lockNanos;
         ConsumerRecord<String, String> record;
         boolean renewing;
+        /** Its lock was lost and this trainer joined again: the record is no longer this trainer's. */
+        boolean rejoined;
         long lastRenewal;
         long lastBeat;
 
@@ -270,13 +291,11 @@ public class ShareGroupIntake {
 
         /** Renewed, and not handed back for two locks: the broker no longer counts it as this trainer's. */
         boolean lockLost() {
-            return renewing && System.nanoTime() - lastRenewal > 2 * lockNanos;
+            return !rejoined && renewing && System.nanoTime() - lastRenewal > 2 * lockNanos;
         }
 
-        /** A new consumer: the record counts as being renewed until it is delivered to it again. */
-        void rejoined(long now) {
-            renewing = true;
-            lastRenewal = now;
+        void rejoined() {
+            rejoined = true;
         }
 
         boolean sameRecord(ConsumerRecord<String, String> other) {
