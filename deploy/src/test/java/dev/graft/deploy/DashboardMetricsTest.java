@@ -69,12 +69,18 @@ class DashboardMetricsTest {
                 "GRAFT_TRAINER_STATE_ROOT", work.resolve("trainer-state").toString());
         trainer = ServiceProcess.start("trainer", TRAINER_JAR, env, work);
         // gated, so that a version whose request names an unreachable threshold is held back
-        // images captured, as the loop dashboard shows them
+        // images captured in the trainer's data root, as the loop dashboard shows them and a retraining reads them
+        Path captured = work.resolve("data").resolve("captured");
         inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work,
                 "-Dgraft.serving.models.\"brightness\".promotion=gated", "-Dgraft.capture.images=true",
-                "-Dgraft.capture.location=" + work.resolve("captured"));
+                "-Dgraft.capture.location=" + captured);
+        // stripes is retrained by the loop after five labelled examples, with its first request
+        Path stripesRequest = Files.writeString(work.resolve("stripes-request.json"),
+                request("stripes-1", "stripes", "classification", "train", "validation", 2, ""));
         loop = ServiceProcess.start("loop", LOOP_JAR, env, work, "-Dgraft.loop.sweep-interval=1s",
-                "-Dgraft.loop.state-dir=" + work.resolve("loop-state"));
+                "-Dgraft.loop.state-dir=" + work.resolve("loop-state"), "-Dgraft.retrain.captured=" + captured,
+                "-Dgraft.retrain.models.\"stripes\".request=" + stripesRequest,
+                "-Dgraft.retrain.models.\"stripes\".after-examples=5");
         trainer.awaitReady(TIMEOUT);
         inference.awaitReady(TIMEOUT);
         loop.awaitReady(TIMEOUT);
@@ -132,9 +138,34 @@ class DashboardMetricsTest {
             loop.awaitJson("/api/live/" + model, model + " scored on live traffic", live -> live.path(0).path("examples").asInt() == 5,
                     TIMEOUT);
         }
+        awaitRetrainedOnTheFeedback();
         assertThat(predict("stripes", "not an image".getBytes(), "image/png").statusCode()).isEqualTo(400);
         inference.awaitModelStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2, TIMEOUT);
 
+    }
+
+    /**
+     * The loop closed: five answers on stripes make the loop send one training request, through the same topic
+     * and pool as any, which trains on the first request's 24 images plus the five feedback examples.
+     */
+    private static void awaitRetrainedOnTheFeedback() {
+        Map<String, Integer> trainImages = new HashMap<>();
+        try (KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
+            client.readUntil(Topics.TRAINING_EVENTS, json -> {
+                TrainingEvent event = Json.read(json, TrainingEvent.class);
+                if (event.trainImages() != null) {
+                    trainImages.put(event.requestId(), event.trainImages());
+                }
+                if (event.isFinal() && event.requestId().equals("stripes-feedback-1")) {
+                    assertThat(event.type()).as(json).isEqualTo(TrainingEvent.Type.SUCCEEDED);
+                    return true;
+                }
+                return false;
+            }, TIMEOUT);
+            assertThat(client.readCommitted(Topics.TRAINING_REQUESTS).stream().map(r -> r.key()).filter(k -> k.contains("feedback")))
+                    .containsExactly("stripes-feedback-1");
+        }
+        assertThat(trainImages).containsEntry("stripes-1", 24).containsEntry("stripes-feedback-1", 24 + 5);
     }
 
     @AfterAll

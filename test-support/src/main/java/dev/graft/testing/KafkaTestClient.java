@@ -78,9 +78,19 @@ public final class KafkaTestClient implements AutoCloseable {
      * test counts after an outcome, so that a second copy published after the first cannot hide.
      */
     public List<ConsumerRecord<String, String>> readAll(String topic) {
+        return readToEnd(topic, "read_uncommitted");
+    }
+
+    /** As {@link #readAll}, as a consumer of committed records sees a transactional producer's topic (Kafka Streams' outputs). */
+    public List<ConsumerRecord<String, String>> readCommitted(String topic) {
+        return readToEnd(topic, "read_committed");
+    }
+
+    private List<ConsumerRecord<String, String>> readToEnd(String topic, String isolation) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation,
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(), new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();

@@ -1,10 +1,13 @@
 package dev.graft.loop.config;
 
+import dev.graft.store.S3Config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
 
 /**
  * Every {@code graft.*} setting of the loop service, each default stated here once; from the environment
@@ -18,6 +21,12 @@ public interface LoopConfig {
     Live live();
 
     Loop loop();
+
+    /** Retraining that starts itself: where feedback datasets go, and a policy per model (docs/loop.md#retraining). */
+    Retrain retrain();
+
+    /** How to reach S3-compatible storage, where {@code graft.retrain.captured} is {@code s3://}. */
+    S3Config s3();
 
     interface Feedback {
         /**
@@ -53,5 +62,46 @@ public interface LoopConfig {
         /** The local copies of the join's stores (restored from their changelogs when missing). */
         @WithDefault(".graft/loop-state")
         Path stateDir();
+    }
+
+    interface Retrain {
+        /**
+         * Where the inference service keeps captured images (its graft.capture.location): a folder or
+         * {@code s3://BUCKET/PREFIX/}. Each retraining's feedback CSV is written beside the model's images.
+         */
+        @WithDefault(".graft/data/captured")
+        String captured();
+
+        /**
+         * How a training request names that location: relative to the trainer's data root (the default
+         * suits bin/graft's layout), or the same {@code s3://} location.
+         */
+        @WithDefault("captured")
+        String capturedAs();
+
+        /** A policy per model name; models without one are never retrained by the loop. */
+        Map<String, Policy> models();
+
+        interface Policy {
+            /** A training request as JSON (the one that trained the model, typically): what each retraining sends. */
+            Path request();
+
+            /** Retrain after this many new labelled examples of the model. */
+            Optional<Integer> afterExamples();
+
+            /** Retrain when the newest version's live accuracy falls below this (a classifier). */
+            Optional<Double> belowAccuracy();
+
+            /** Retrain when the newest version's live MAE rises above this (a regressor). */
+            Optional<Double> aboveMae();
+
+            /** Live figures of fewer examples than this never trigger a retraining. */
+            @WithDefault("20")
+            int minExamples();
+
+            /** {@code request}: train from the request's base; {@code serving}: from the version that answered last. */
+            @WithDefault("request")
+            String from();
+        }
     }
 }

@@ -8,6 +8,7 @@ import dev.graft.contract.json.Json;
 import dev.graft.contract.manifest.Task;
 import dev.graft.loop.live.LiveFigures;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.store.TimeIndexed;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -36,6 +37,7 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     static final String EXAMPLES = "examples";
     static final String BY_TIME = "-by-time";
     static final String EXAMPLES_SINK = "examples-sink";
+    static final String BY_MODEL_SINK = "examples-by-model-sink";
     static final String DLQ_SINK = "feedback-dlq-sink";
     static final String REASON_HEADER = "graft.reason";
 
@@ -116,7 +118,7 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         }
         String problem = problem(feedback, record.key());
         if (problem != null) {
-            deadLetter(record, feedback.model(), problem);
+            deadLetter(record, null, problem);
             return;
         }
         String stored = predictions.get(feedback.predictionId());
@@ -155,12 +157,12 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
 
     private void join(PredictionRecord prediction, FeedbackRecord feedback, Record<String, String> record) {
         if (!prediction.model().equals(feedback.model())) {
-            deadLetter(record, feedback.model(), "prediction " + prediction.predictionId() + " was made by "
+            deadLetter(record, prediction.model(), "prediction " + prediction.predictionId() + " was made by "
                     + prediction.model() + ", not " + feedback.model());
             return;
         }
         if ((prediction.task() == Task.REGRESSION) != (feedback.value() != null)) {
-            deadLetter(record, feedback.model(), prediction.model() + " is a " + (prediction.task() == Task.REGRESSION
+            deadLetter(record, prediction.model(), prediction.model() + " is a " + (prediction.task() == Task.REGRESSION
                     ? "regressor: feedback on it is a value" : "classifier: feedback on it is a label"));
             return;
         }
@@ -179,9 +181,12 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         String json = Json.write(example);
         examples.put(prediction.predictionId(), json, example.labelledAt(), earlier == null ? null : earlier.labelledAt());
         context.forward(new Record<>(prediction.predictionId(), json, record.timestamp()), EXAMPLES_SINK);
+        // and to the retraining trigger, which counts per model
+        context.forward(new Record<>(prediction.model(), json, record.timestamp()), BY_MODEL_SINK);
         counts.feedback(feedback.model(), earlier == null ? "joined" : "replaced");
     }
 
+    /** Counted under the model of the prediction it names, when there is one: a bad record's own model name is not a label. */
     private void deadLetter(Record<String, String> record, String model, String reason) {
         RecordHeaders headers = new RecordHeaders(record.headers().toArray());
         headers.add(REASON_HEADER, reason.getBytes(StandardCharsets.UTF_8));

@@ -8,7 +8,8 @@ import jakarta.enterprise.context.ApplicationScoped;
  * (a first answer for its prediction), replaced (a later answer, which counts instead), superseded (an
  * answer a newer one replaced before it joined, or that came after a newer one), late (more than the
  * window after its prediction), unmatched (its prediction never came within the window and grace),
- * invalid (to the dead-letter topic). Predictions the join could not use:
+ * invalid (to the dead-letter topic; under the model of the prediction it names, else {@code _unknown}, so
+ * that records produced straight onto the topic cannot make up label values). Predictions the join could not use:
  * {@code graft_predictions_unreadable_total}. Counted as processed: a transaction aborted and processed
  * again counts twice (the records themselves are exactly once).
  */

@@ -3,6 +3,9 @@ package dev.graft.loop.join;
 import dev.graft.contract.events.Topics;
 import dev.graft.loop.config.LoopConfig;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.retrain.RetrainCounts;
+import dev.graft.loop.retrain.RetrainSettings;
+import dev.graft.loop.retrain.RetrainTrigger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import org.apache.kafka.common.serialization.Serdes;
@@ -12,22 +15,32 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The loop's one topology: predictions and feedback, both keyed by prediction id (so their topics must
- * have the same number of partitions, which {@link LoopStreams} checks), into {@link FeedbackJoin} and its
- * three stores with their time indexes; out come labelled examples and dead letters.
+ * The loop's topology: predictions and feedback, both keyed by prediction id (so their topics must have
+ * the same number of partitions, which {@link LoopStreams} checks), into {@link FeedbackJoin} and its three
+ * stores with their time indexes; out come labelled examples and dead letters. The examples, keyed again
+ * by model through a topic of the loop's own ({@link #examplesByModel}), go on to {@link RetrainTrigger},
+ * which sends training requests.
  */
 @ApplicationScoped
 public class JoinTopology {
     private static final String PREDICTIONS_SOURCE = "predictions-source";
     private static final String FEEDBACK_SOURCE = "feedback-source";
     private static final String JOIN = "join";
+    private static final String BY_MODEL_SOURCE = "examples-by-model-source";
+    private static final String RETRAIN = "retrain";
 
     @Produces
-    Topology topology(LoopConfig config, JoinCounts counts, LiveMetrics live) {
-        return build(JoinSettings.of(config), counts, live);
+    Topology topology(LoopConfig config, JoinCounts counts, LiveMetrics live, RetrainCounts retrainCounts) {
+        return build(config.loop().applicationId(), JoinSettings.of(config), counts, live, RetrainSettings.of(config), retrainCounts);
     }
 
-    public static Topology build(JoinSettings settings, JoinCounts counts, LiveMetrics live) {
+    /** The examples keyed by model, between the join and the retraining trigger: the loop creates it. */
+    public static String examplesByModel(String applicationId) {
+        return applicationId + "-examples-by-model";
+    }
+
+    public static Topology build(String applicationId, JoinSettings settings, JoinCounts counts, LiveMetrics live,
+                                 RetrainSettings retrain, RetrainCounts retrainCounts) {
         Topology topology = new Topology();
         topology.addSource(PREDICTIONS_SOURCE, new StringDeserializer(), new StringDeserializer(), Topics.PREDICTIONS);
         topology.addSource(FEEDBACK_SOURCE, new StringDeserializer(), new StringDeserializer(), Topics.FEEDBACK);
@@ -40,6 +53,16 @@ public class JoinTopology {
         }
         topology.addSink(FeedbackJoin.EXAMPLES_SINK, Topics.EXAMPLES, new StringSerializer(), new StringSerializer(), JOIN);
         topology.addSink(FeedbackJoin.DLQ_SINK, Topics.FEEDBACK_DLQ, new StringSerializer(), new StringSerializer(), JOIN);
+        String byModel = examplesByModel(applicationId);
+        topology.addSink(FeedbackJoin.BY_MODEL_SINK, byModel, new StringSerializer(), new StringSerializer(), JOIN);
+
+        topology.addSource(BY_MODEL_SOURCE, new StringDeserializer(), new StringDeserializer(), byModel);
+        topology.addProcessor(RETRAIN, () -> new RetrainTrigger(retrain, retrainCounts, settings.sweepInterval()), BY_MODEL_SOURCE);
+        for (String name : new String[]{RetrainTrigger.EXAMPLES, RetrainTrigger.EXAMPLES_BY_TIME, RetrainTrigger.STATE}) {
+            topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(),
+                    Serdes.String()), RETRAIN);
+        }
+        topology.addSink(RetrainTrigger.REQUESTS_SINK, Topics.TRAINING_REQUESTS, new StringSerializer(), new StringSerializer(), RETRAIN);
         return topology;
     }
 }

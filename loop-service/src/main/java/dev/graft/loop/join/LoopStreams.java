@@ -8,6 +8,8 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -27,7 +30,7 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs the join's topology: once both source topics exist with as many partitions each (bin/graft and
- * compose create them; a join started before them waits), with exactly-once processing, so that the
+ * compose create them; a join started before them waits) and the examples' topic by model is created, with exactly-once processing, so that the
  * stores, their changelogs and the outputs commit together and every record counts once across restarts
  * and crashes (the metrics, outside the transaction, at least once). A record the join cannot process is
  * logged and skipped.
@@ -69,7 +72,7 @@ public class LoopStreams {
                 try {
                     Set<String> topics = client.listTopics().names().get(10, TimeUnit.SECONDS);
                     if (topics.containsAll(SOURCES)) {
-                        if (coPartitioned(client)) {
+                        if (coPartitioned(client) && examplesByModelExists(client, topics)) {
                             break;
                         }
                     } else {
@@ -114,6 +117,25 @@ public class LoopStreams {
         }
         LOG.errorf("%s must have as many partitions as each other (they are joined by key), not %s: waiting", SOURCES, partitions);
         return false;
+    }
+
+    /** The join's examples keyed by model, for the retraining trigger: created with as many partitions as the sources. */
+    private boolean examplesByModelExists(Admin client, Set<String> topics) throws InterruptedException, ExecutionException,
+            TimeoutException {
+        String topic = JoinTopology.examplesByModel(config.loop().applicationId());
+        if (topics.contains(topic)) {
+            return true;
+        }
+        int partitions = client.describeTopics(List.of(Topics.PREDICTIONS)).allTopicNames().get(10, TimeUnit.SECONDS)
+                .get(Topics.PREDICTIONS).partitions().size();
+        try {
+            client.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+        return true;
     }
 
     private static void sleep(Duration pause) {

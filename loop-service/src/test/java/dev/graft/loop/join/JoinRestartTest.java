@@ -8,12 +8,12 @@ import dev.graft.contract.json.Json;
 import dev.graft.contract.manifest.Task;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.retrain.RetrainCounts;
+import dev.graft.loop.retrain.RetrainSettings;
+import dev.graft.store.FolderBlobs;
 import dev.graft.testing.KafkaTestClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -39,13 +38,17 @@ class JoinRestartTest {
     private static final JoinSettings SETTINGS = new JoinSettings(Duration.ofHours(1), Duration.ZERO, Duration.ofHours(1),
             Duration.ofMillis(500));
 
+    private static final String APPLICATION = "graft-loop-restart-test";
+
     @TempDir
     Path dir;
 
     private KafkaStreams start(LocalKafkaBroker kafka, Path state, LiveMetrics live) {
-        KafkaStreams streams = new KafkaStreams(JoinTopology.build(SETTINGS, new JoinCounts(new SimpleMeterRegistry()), live),
+        KafkaStreams streams = new KafkaStreams(JoinTopology.build(APPLICATION, SETTINGS, new JoinCounts(new SimpleMeterRegistry()),
+                live, new RetrainSettings(Map.of(), new FolderBlobs(dir.resolve("captured")), "captured", Duration.ofHours(1)),
+                new RetrainCounts(new SimpleMeterRegistry())),
                 new java.util.Properties() {{
-                    put(StreamsConfig.APPLICATION_ID_CONFIG, "graft-loop-restart-test");
+                    put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);
                     put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
                     put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
                     put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
@@ -66,19 +69,8 @@ class JoinRestartTest {
     }
 
     /** The examples topic as a consumer that reads committed records only sees it, to its end. */
-    private static List<ConsumerRecord<String, String>> committedExamples(LocalKafkaBroker kafka) {
-        List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "isolation.level", "read_committed", "enable.auto.commit", "false"), new StringDeserializer(), new StringDeserializer())) {
-            TopicPartition partition = new TopicPartition(Topics.EXAMPLES, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            while (consumer.position(partition) < end) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
+    private static List<ConsumerRecord<String, String>> committedExamples(KafkaTestClient client) {
+        return client.readCommitted(Topics.EXAMPLES);
     }
 
     @Test
@@ -86,14 +78,15 @@ class JoinRestartTest {
         Instant now = Instant.now();
         try (LocalKafkaBroker kafka = LocalKafkaBroker.startOnFreePorts(dir.resolve("kafka"));
              KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
-            kafka.createTopics(List.of(Topics.PREDICTIONS, Topics.FEEDBACK, Topics.EXAMPLES, Topics.FEEDBACK_DLQ));
+            kafka.createTopics(List.of(Topics.PREDICTIONS, Topics.FEEDBACK, Topics.EXAMPLES, Topics.FEEDBACK_DLQ,
+                    JoinTopology.examplesByModel(APPLICATION)));
             KafkaStreams first = start(kafka, dir.resolve("state-1"), new LiveMetrics(new SimpleMeterRegistry()));
             for (int i = 1; i <= 5; i++) {
                 client.send(Topics.PREDICTIONS, "p" + i, prediction(i, now));
                 client.send(Topics.FEEDBACK, "p" + i, feedback(i, i % 2 == 0 ? "b" : "a", now));
             }
             client.send(Topics.FEEDBACK, "p6", feedback(6, "a", now));   // waits for its prediction
-            await().atMost(TIMEOUT).until(() -> committedExamples(kafka).size() == 5);
+            await().atMost(TIMEOUT).until(() -> committedExamples(client).size() == 5);
             first.close(Duration.ofSeconds(30));
 
             // meanwhile: p6's prediction, p7..p10 with their answers, and a second answer for p2
@@ -108,10 +101,10 @@ class JoinRestartTest {
             LiveMetrics live = new LiveMetrics(new SimpleMeterRegistry());
             KafkaStreams second = start(kafka, dir.resolve("state-2"), live);
             try {
-                await().atMost(TIMEOUT).until(() -> committedExamples(kafka).size() == 11);
-                List<String> ids = committedExamples(kafka).stream().map(ConsumerRecord::key).toList();
+                await().atMost(TIMEOUT).until(() -> committedExamples(client).size() == 11);
+                List<String> ids = committedExamples(client).stream().map(ConsumerRecord::key).toList();
                 assertThat(ids).containsExactlyInAnyOrder("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p2");
-                assertThat(committedExamples(kafka).stream().filter(r -> r.key().equals("p2"))
+                assertThat(committedExamples(client).stream().filter(r -> r.key().equals("p2"))
                         .map(r -> Json.read(r.value(), LabelledExample.class).label())).containsExactly("b", "a");
                 // the examples store came back from its changelog: all ten count, p2 by its second answer (a, right)
                 await().atMost(TIMEOUT).until(() -> live.latest().versions().values().stream()

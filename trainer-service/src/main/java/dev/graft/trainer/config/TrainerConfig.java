@@ -1,7 +1,7 @@
 package dev.graft.trainer.config;
 
 import dev.graft.imaging.ImageLimits;
-import dev.graft.store.S3Settings;
+import dev.graft.store.S3Config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
@@ -34,33 +34,8 @@ public interface TrainerConfig {
 
     Image image();
 
-    /** How to reach S3-compatible storage, where a location is {@code s3://} (the same settings as the inference service's). */
-    S3 s3();
-
-    interface S3 {
-        /** Empty: AWS itself; MinIO or the local server: their URL. */
-        Optional<String> endpoint();
-
-        @WithDefault(S3Settings.DEFAULT_REGION)
-        String region();
-
-        /** Path-style addressing, which MinIO and the local server need. */
-        @WithDefault("false")
-        boolean pathStyle();
-
-        /** Empty, with the secret: the standard AWS credentials chain (environment, profile, role). */
-        Optional<String> accessKeyId();
-
-        Optional<String> secretAccessKey();
-
-        /** Attempts per storage call, with backoff between them, before it fails. */
-        @WithDefault(S3Settings.DEFAULT_MAX_ATTEMPTS)
-        int maxAttempts();
-
-        default S3Settings settings() {
-            return S3Settings.of(endpoint(), region(), pathStyle(), accessKeyId(), secretAccessKey(), maxAttempts());
-        }
-    }
+    /** How to reach S3-compatible storage, where a location is {@code s3://} (the group every service shares). */
+    S3Config s3();
 
     interface Store {
         /** A folder, or {@code s3://BUCKET/PREFIX/}: where versions are published and earlier models read. */

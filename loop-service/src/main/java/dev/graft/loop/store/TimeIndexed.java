@@ -1,5 +1,6 @@
-package dev.graft.loop.join;
+package dev.graft.loop.store;
 
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
@@ -13,29 +14,29 @@ import java.util.List;
  * that keys sort as instants), so that a sweep reads only what it expires and the live figures only the
  * live window, never a whole store.
  */
-final class TimeIndexed {
+public final class TimeIndexed {
     private static final String FORMAT = "%015d|%s";
     /** Later than any time an index holds: 15 digits of milliseconds. */
-    static final Instant END = Instant.ofEpochMilli(999_999_999_999_999L);
+    public static final Instant END = Instant.ofEpochMilli(999_999_999_999_999L);
 
     private final KeyValueStore<String, String> values;
     private final KeyValueStore<String, String> byTime;
 
-    TimeIndexed(KeyValueStore<String, String> values, KeyValueStore<String, String> byTime) {
+    public TimeIndexed(KeyValueStore<String, String> values, KeyValueStore<String, String> byTime) {
         this.values = values;
         this.byTime = byTime;
     }
 
-    static String index(Instant time, String id) {
+    public static String index(Instant time, String id) {
         return String.format(FORMAT, Math.max(0, Math.min(END.toEpochMilli(), time.toEpochMilli())), id);
     }
 
-    String get(String id) {
+    public String get(String id) {
         return values.get(id);
     }
 
     /** Puts the value at its time; the value it replaces, at its own time, is unindexed. */
-    void put(String id, String value, Instant time, Instant replacedTime) {
+    public void put(String id, String value, Instant time, Instant replacedTime) {
         if (replacedTime != null) {
             byTime.delete(index(replacedTime, id));
         }
@@ -43,13 +44,13 @@ final class TimeIndexed {
         byTime.put(index(time, id), id);
     }
 
-    void delete(String id, Instant time) {
+    public void delete(String id, Instant time) {
         values.delete(id);
         byTime.delete(index(time, id));
     }
 
     /** Ids and values from {@code from} (inclusive) to {@code to} (exclusive), oldest first. */
-    List<KeyValue<String, String>> between(Instant from, Instant to) {
+    public List<KeyValue<String, String>> between(Instant from, Instant to) {
         List<KeyValue<String, String>> found = new ArrayList<>();
         try (KeyValueIterator<String, String> range = byTime.range(index(from, ""), index(to, ""))) {
             while (range.hasNext()) {
@@ -63,8 +64,17 @@ final class TimeIndexed {
         return found;
     }
 
+    /** The values whose ids start with {@code prefix}, in id order. */
+    public List<String> withPrefix(String prefix) {
+        List<String> found = new ArrayList<>();
+        try (KeyValueIterator<String, String> range = values.prefixScan(prefix, new StringSerializer())) {
+            range.forEachRemaining(entry -> found.add(entry.value));
+        }
+        return found;
+    }
+
     /** Index entries before {@code to}, to expire: their index keys and ids. */
-    List<KeyValue<String, String>> before(Instant to) {
+    public List<KeyValue<String, String>> before(Instant to) {
         List<KeyValue<String, String>> found = new ArrayList<>();
         try (KeyValueIterator<String, String> range = byTime.range(index(Instant.EPOCH, ""), index(to, ""))) {
             range.forEachRemaining(found::add);
@@ -73,7 +83,7 @@ final class TimeIndexed {
     }
 
     /** Expires one index entry {@link #before} found, with its value. */
-    void expire(KeyValue<String, String> indexEntry) {
+    public void expire(KeyValue<String, String> indexEntry) {
         byTime.delete(indexEntry.key);
         values.delete(indexEntry.value);
     }
