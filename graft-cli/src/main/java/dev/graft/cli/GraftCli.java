@@ -79,6 +79,15 @@ public final class GraftCli implements Runnable {
     static final class DemoCommand implements Callable<Integer> {
         @CommandLine.ParentCommand
         GraftCli graft;
+        @Option(names = "--loop", description = "the loop instead: live traffic with feedback, live accuracy, the retraining"
+                + " the loop service starts by itself (run after --write-loop-policy and a restart of the loop service)")
+        boolean loop;
+        @Option(names = "--write-loop-policy", paramLabel = "FILE", description = "export the loop demo's images and write"
+                + " its retraining policy into FILE, for the loop service to read at start")
+        Path loopPolicy;
+        @Option(names = "--loop-url", defaultValue = "${env:GRAFT_LOOP_URL:-http://127.0.0.1:8082}",
+                description = "the loop service (GRAFT_LOOP_URL; default ${DEFAULT-VALUE})")
+        String loopUrl;
         @Option(names = "--train-per-class") Integer trainPerClass;
         @Option(names = "--validation-per-class") Integer validationPerClass;
         @Option(names = "--test-per-class") Integer testPerClass;
@@ -87,6 +96,15 @@ public final class GraftCli implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (loopPolicy != null || loop) {
+                DemoLoop demoLoop = new DemoLoop(graft.demo(), graft.dataRoot, new TrainingFollower(graft.bootstrap, System.out),
+                        new InferenceClient(graft.inferenceUrl), loopUrl, System.out);
+                if (loopPolicy != null) {
+                    demoLoop.writePolicy(loopPolicy);
+                    return 0;
+                }
+                return demoLoop.run() ? 0 : 1;
+            }
             Demo.Settings d = Demo.Settings.DEFAULT;
             Demo.Settings settings = new Demo.Settings(or(trainPerClass, d.trainPerClass()),
                     or(validationPerClass, d.validationPerClass()), or(testPerClass, d.testPerClass()), or(size, d.size()),

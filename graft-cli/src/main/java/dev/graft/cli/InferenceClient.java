@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 /** The inference service's HTTP API, as the CLI uses it. */
 public final class InferenceClient {
@@ -23,16 +24,46 @@ public final class InferenceClient {
     }
 
     public JsonNode predict(String model, Path image) throws IOException, InterruptedException {
+        return predict(model, image, null);
+    }
+
+    /** The answer of {@code version} when given (a loaded or stored one), else of the serving version. */
+    public JsonNode predict(String model, Path image, Integer version) throws IOException, InterruptedException {
         String name = image.getFileName().toString().toLowerCase(Locale.ROOT);
         String type = name.endsWith(".png") ? "image/png" : name.endsWith(".jpg") || name.endsWith(".jpeg")
                 ? "image/jpeg" : "application/octet-stream";
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/models/" + model + "/predict"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/api/models/" + model + "/predict"))
                 .header("Content-Type", type)
                 .timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(image))).build(),
-                HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Files.readAllBytes(image)));
+        if (version != null) {
+            request.header("X-Graft-Model-Version", version.toString());
+        }
+        return answer(http.send(request.build(), HttpResponse.BodyHandlers.ofString()), 200);
+    }
+
+    /** Says what a prediction should have been: a classifier's true label. */
+    public void feedback(String model, String predictionId, String label) throws IOException, InterruptedException {
+        String json = Json.write(Map.of("predictionId", predictionId, "label", label));
+        answer(http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/models/" + model + "/feedback"))
+                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()), 202);
+    }
+
+    /** What {@code GET /api/models} says of one model: its serving version, held-back and failed versions. */
+    public JsonNode status(String model) throws IOException, InterruptedException {
+        return get(baseUrl + "/api/models/" + model);
+    }
+
+    /** A GET answered 200 with JSON, e.g. the loop service's /api/live. */
+    public JsonNode get(String url) throws IOException, InterruptedException {
+        return answer(http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString()), 200);
+    }
+
+    private static JsonNode answer(HttpResponse<String> response, int expected) throws IOException {
         JsonNode body = Json.MAPPER.readTree(response.body());
-        if (response.statusCode() != 200) {
+        if (response.statusCode() != expected) {
             throw new IOException("HTTP " + response.statusCode() + ": " + body.path("error").asText(response.body()));
         }
         return body;

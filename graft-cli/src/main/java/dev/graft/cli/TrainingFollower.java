@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Publishes a training request and follows it: the trainer's progress events are printed as they
@@ -42,12 +43,31 @@ public final class TrainingFollower {
     }
 
     public Outcome trainAndFollow(String requestId, String requestJson, Duration timeout) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(), new StringDeserializer());
+        try (Watch watch = watch();
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                      ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new StringSerializer())) {
-            // position at the end of both topics before sending, so no event of this request is missed
+            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTS, requestId, requestJson)).get();
+            return watch.await(requestId::equals, timeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("could not publish the request to Kafka at " + bootstrap + ": " + e.getCause(), e);
+        }
+    }
+
+    /** Starts watching from the ends of the events topics: no event of a request sent after this is missed. */
+    public Watch watch() {
+        return new Watch();
+    }
+
+    /** The training events and model versions from where {@link #watch} found their ends. */
+    public final class Watch implements AutoCloseable {
+        private final KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false"), new StringDeserializer(), new StringDeserializer());
+
+        private Watch() {
             List<TopicPartition> partitions = new ArrayList<>();
             for (String topic : List.of(Topics.TRAINING_EVENTS, Topics.MODEL_VERSIONS)) {
                 consumer.partitionsFor(topic, Duration.ofSeconds(30))
@@ -56,8 +76,14 @@ public final class TrainingFollower {
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);
-            producer.send(new ProducerRecord<>(Topics.TRAINING_REQUESTS, requestId, requestJson)).get();
+        }
 
+        /**
+         * Prints the events of the first request whose id {@code request} accepts (one someone else may send) until it
+         * failed, or succeeded and its model-version event arrived.
+         */
+        public Outcome await(Predicate<String> request, Duration timeout) {
+            String requestId = null;
             TrainingEvent last = null;
             ModelVersionEvent version = null;
             long deadline = System.nanoTime() + timeout.toNanos();
@@ -65,12 +91,15 @@ public final class TrainingFollower {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.topic().equals(Topics.MODEL_VERSIONS)) {
                         ModelVersionEvent event = Json.read(record.value(), ModelVersionEvent.class);
-                        if (requestId.equals(event.requestId())) {
+                        if (event.requestId() != null && event.requestId().equals(requestId)) {
                             version = event;
                         }
                     } else {
                         TrainingEvent event = Json.read(record.value(), TrainingEvent.class);
-                        if (requestId.equals(event.requestId())) {
+                        if (requestId == null && event.requestId() != null && request.test(event.requestId())) {
+                            requestId = event.requestId();
+                        }
+                        if (event.requestId() != null && event.requestId().equals(requestId)) {
                             print(event);
                             last = event;
                         }
@@ -81,13 +110,13 @@ public final class TrainingFollower {
                     return new Outcome(last, version);
                 }
             }
-            throw new IllegalStateException("request " + requestId + " did not finish within " + timeout
-                    + (last == null ? "; no event at all: is the trainer running (bin/graft up)?" : ""));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("could not publish the request to Kafka at " + bootstrap + ": " + e.getCause(), e);
+            throw new IllegalStateException((requestId == null ? "no request" : "request " + requestId) + " finished within "
+                    + timeout + (last == null ? "; no event at all: is the trainer running (bin/graft up)?" : ""));
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
         }
     }
 

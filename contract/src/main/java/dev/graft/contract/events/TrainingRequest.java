@@ -54,7 +54,7 @@ public record TrainingRequest(
      *
      * @param feedback optional: a CSV of labelled live examples added to the training images (never to the
      *                 validation ones), columns {@code file} (relative to the CSV) and {@code label} (a
-     *                 classifier's, one of the training classes) or {@code value} (a regressor's)
+     *                 classifier's, one of the training classes; rows with another are left out) or {@code value} (a regressor's)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Dataset(String train, String validation, Double validationSplit, String fileColumn,

@@ -79,6 +79,10 @@ public interface LoopConfig {
         @WithDefault("captured")
         String capturedAs();
 
+        /** How long a labelled example stays in its model's feedback dataset (by when it was labelled). */
+        @WithDefault("P90D")
+        Duration keep();
+
         /** A policy per model name; models without one are never retrained by the loop. */
         Map<String, Policy> models();
 
@@ -99,7 +103,7 @@ public interface LoopConfig {
             @WithDefault("20")
             int minExamples();
 
-            /** {@code request}: train from the request's base; {@code serving}: from the version that answered last. */
+            /** {@code request}: train from the request's base; {@code serving}: from the version of the latest labelled prediction. */
             @WithDefault("request")
             String from();
         }

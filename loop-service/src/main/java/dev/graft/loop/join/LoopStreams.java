@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -93,6 +94,8 @@ public class LoopStreams {
         properties.put(StreamsConfig.STATE_DIR_CONFIG, config.loop().stateDir().toAbsolutePath().toString());
         // a record the join cannot process is logged and skipped, not retried forever
         properties.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+        // a retraining writes its dataset to the store inside the transaction: give a slow bucket time (Streams: 10 s)
+        properties.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), 60_000);
         synchronized (this) {
             if (stopping) {
                 return;
@@ -132,7 +135,9 @@ public class LoopStreams {
             client.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw e;
+                LOG.errorf("cannot create %s (%s): create it with %d partitions, or allow the service to; waiting", topic,
+                        e.getCause(), partitions);
+                return false;
             }
         }
         return true;

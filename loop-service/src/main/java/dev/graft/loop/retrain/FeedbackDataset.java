@@ -5,15 +5,18 @@ import dev.graft.contract.manifest.Task;
 import dev.graft.store.Blobs;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
- * Writes one retraining's feedback CSV beside the model's captured images ({@code MODEL/feedback-SEQ.csv},
+ * Writes one retraining's feedback CSV beside the model's captured images ({@code MODEL/feedback-EPOCH-SEQ.csv},
  * rows {@code SHA256.EXT,label} or {@code SHA256.EXT,value}, files relative to the CSV as the trainer reads
- * them). An example whose image was not kept (capture off, over its bound, dropped) has nothing to train
+ * them, one per image with the latest answer given for it). An example whose image was not kept (capture off, over its bound, dropped) has nothing to train
  * on and is left out. Written again with the same name and rows when a transaction is processed again.
  */
 final class FeedbackDataset {
@@ -26,19 +29,23 @@ final class FeedbackDataset {
     }
 
     /** The CSV as a training request names it, or empty when none of the examples has a kept image. */
-    Optional<String> write(String model, int sequence, Task task, List<LabelledExample> examples) {
+    Optional<String> write(String model, String sequence, Task task, List<LabelledExample> examples) {
         Set<String> kept = new HashSet<>(captured.list(model + "/"));
-        StringBuilder csv = new StringBuilder(task == Task.REGRESSION ? "file,value\n" : "file,label\n");
-        int rows = 0;
-        for (LabelledExample example : examples) {
+        // one row per image, with the latest answer given for it (the same image predicted twice is one example)
+        Map<String, String> truthByImage = new TreeMap<>();
+        examples.stream().sorted(Comparator.comparing(LabelledExample::labelledAt)).forEach(example -> {
             String image = imageName(example);
-            String truth = task == Task.REGRESSION ? String.valueOf(example.value()) : example.label();
+            String truth = task == Task.REGRESSION ? (example.value() == null ? null : String.valueOf(example.value()))
+                    : example.label();
             // the trainer's CSV has no quoting: a label with a comma or a line break cannot be a row
-            if (image != null && kept.contains(model + "/" + image) && truth != null && !truth.matches("(?s).*[,\\r\\n].*")) {
-                csv.append(image).append(',').append(truth).append('\n');
-                rows++;
+            if (image != null && kept.contains(model + "/" + image) && truth != null && !truth.isBlank()
+                    && !truth.matches("(?s).*[,\\r\\n].*")) {
+                truthByImage.put(image, truth);
             }
-        }
+        });
+        StringBuilder csv = new StringBuilder(task == Task.REGRESSION ? "file,value\n" : "file,label\n");
+        truthByImage.forEach((image, truth) -> csv.append(image).append(',').append(truth).append('\n'));
+        int rows = truthByImage.size();
         if (rows == 0) {
             return Optional.empty();
         }

@@ -27,6 +27,9 @@ public record RetrainPolicy(String model, TrainingRequest template, Integer afte
         if (template.model() != null && !template.model().equals(model)) {
             throw new IllegalArgumentException("the request of " + model + "'s retraining policy trains " + template.model());
         }
+        if (template.task() == null) {
+            throw new IllegalArgumentException("the request of " + model + "'s retraining policy names no task");
+        }
         if (template.dataset() == null) {
             throw new IllegalArgumentException("the request of " + model + "'s retraining policy has no dataset");
         }

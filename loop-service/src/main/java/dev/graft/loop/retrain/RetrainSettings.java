@@ -20,15 +20,17 @@ import java.util.TreeMap;
  * @param captured   the captured images, where each retraining's CSV is written beside its model's images
  * @param capturedAs how a training request names that location (relative to the trainer's data root, or s3://)
  * @param liveWindow the live figures' window, over which accuracy and MAE triggers look
+ * @param keep       how long an example stays in its model's feedback dataset
  */
-public record RetrainSettings(Map<String, RetrainPolicy> policies, Blobs captured, String capturedAs, Duration liveWindow) {
+public record RetrainSettings(Map<String, RetrainPolicy> policies, Blobs captured, String capturedAs, Duration liveWindow,
+                              Duration keep) {
 
     public static RetrainSettings of(LoopConfig config) {
         LoopConfig.Retrain retrain = config.retrain();
         Map<String, RetrainPolicy> policies = new TreeMap<>();
         retrain.models().forEach((model, policy) -> policies.put(model, policy(model, policy)));
         Blobs captured = StorageUri.parse(retrain.captured()).open(config.s3().settings());
-        return new RetrainSettings(policies, captured, retrain.capturedAs(), config.live().window());
+        return new RetrainSettings(policies, captured, retrain.capturedAs(), config.live().window(), retrain.keep());
     }
 
     private static RetrainPolicy policy(String model, LoopConfig.Retrain.Policy policy) {

@@ -17,16 +17,18 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the labelled examples keyed by model and keeps each model's feedback dataset (the latest answer
- * per prediction). When a model's policy says so (enough new examples, or the newest version's live
- * accuracy or MAE past its threshold), it writes the dataset as a CSV beside the captured images and sends
- * one training request, id {@code MODEL-feedback-SEQ}: the request and the state that counts it commit in
- * one transaction, so a restart never sends it twice (and the trainers drop a repeated id anyway).
+ * Reads the labelled examples keyed by model and keeps the feedback dataset of each model with a policy (the
+ * latest answer per prediction, for {@code graft.retrain.keep}). When the policy says so (enough new
+ * examples, or the newest version's live accuracy or MAE past its threshold), it writes the dataset as a CSV
+ * beside the captured images and sends one training request, id {@code MODEL-feedback-EPOCH-SEQ}: the
+ * request and the state that counts it commit in one transaction, so a restart never sends it twice (and
+ * the trainers drop a repeated id anyway).
  */
 public final class RetrainTrigger implements Processor<String, String, String, String> {
     public static final String EXAMPLES = "retrain-examples";
@@ -34,6 +36,7 @@ public final class RetrainTrigger implements Processor<String, String, String, S
     public static final String STATE = "retrain-state";
     public static final String REQUESTS_SINK = "training-requests-sink";
     private static final Logger LOG = Logger.getLogger(RetrainTrigger.class);
+    private static final Duration RETRY_AFTER = Duration.ofMinutes(1);
 
     private final RetrainSettings settings;
     private final RetrainCounts counts;
@@ -42,6 +45,8 @@ public final class RetrainTrigger implements Processor<String, String, String, S
     private ProcessorContext<String, String> context;
     private TimeIndexed examples;
     private KeyValueStore<String, String> states;
+    /** Models whose dataset could not be written, and when to try again: storage calls run inside the transaction. */
+    private final Map<String, Instant> retryAfterFailure = new HashMap<>();
 
     public RetrainTrigger(RetrainSettings settings, RetrainCounts counts, Duration sweepInterval) {
         this.settings = settings;
@@ -55,7 +60,7 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         this.context = context;
         this.examples = new TimeIndexed(context.getStateStore(EXAMPLES), context.getStateStore(EXAMPLES_BY_TIME));
         this.states = context.getStateStore(STATE);
-        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> watchLiveFigures(Instant.ofEpochMilli(now)));
+        context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> sweep(Instant.ofEpochMilli(now)));
     }
 
     @Override
@@ -65,6 +70,9 @@ public final class RetrainTrigger implements Processor<String, String, String, S
             return;
         }
         LabelledExample example = Json.read(record.value(), LabelledExample.class);
+        if (example.task() != policy.template().task()) {
+            return;   // the model changed task: its request cannot train on these
+        }
         String id = policy.model() + "|" + example.predictionId();
         String before = examples.get(id);
         examples.put(id, record.value(), example.labelledAt(),
@@ -72,17 +80,31 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         if (before != null) {
             return;   // a later answer for a prediction already counted: the dataset holds the new one
         }
-        TriggerState state = state(policy.model()).counted(example.version());
+        TriggerState state = state(policy.model()).counted(example.version(), example.predictedAt());
         states.put(policy.model(), Json.write(state));
-        if (policy.afterExamples() != null && state.newExamples() >= policy.afterExamples()) {
-            retrain(policy, state, "examples");
+        if (countReached(policy, state)) {
+            retrain(policy, state, "examples", 0);
         }
     }
 
-    /** Each sweep: the newest version with enough live examples, checked against the policy's threshold once. */
-    private void watchLiveFigures(Instant now) {
+    private static boolean countReached(RetrainPolicy policy, TriggerState state) {
+        return policy.afterExamples() != null && state.newExamples() >= policy.afterExamples();
+    }
+
+    /**
+     * Each sweep: forgets examples older than the retention, tries again a count trigger whose dataset could not be
+     * written, and checks the newest version's live figures (once it has enough examples) against the threshold,
+     * once per version.
+     */
+    private void sweep(Instant now) {
+        examples.before(now.minus(settings.keep())).forEach(examples::expire);
         Map<LiveFigures.Version, LiveFigures.Figures> live = null;
         for (RetrainPolicy policy : settings.policies().values()) {
+            TriggerState state = state(policy.model());
+            if (countReached(policy, state)) {
+                retrain(policy, state, "examples", 0);
+                continue;
+            }
             if (!policy.watchesLiveFigures()) {
                 continue;
             }
@@ -93,52 +115,57 @@ public final class RetrainTrigger implements Processor<String, String, String, S
                 }
                 live = LiveFigures.of(recent).versions();
             }
-            TriggerState state = state(policy.model());
             live.entrySet().stream()
-                    .filter(e -> e.getKey().model().equals(policy.model()) && e.getValue().examples() >= policy.minExamples())
-                    .reduce((older, newer) -> newer)   // versions sort by number
-                    .filter(e -> e.getKey().version() > state.triggeredVersion())
+                    .filter(e -> e.getKey().model().equals(policy.model()))
+                    .reduce((older, newer) -> newer)   // versions sort by number: the newest
+                    .filter(e -> e.getValue().examples() >= policy.minExamples() && e.getKey().version() > state.triggeredVersion())
                     .ifPresent(e -> {
                         LiveFigures.Figures figures = e.getValue();
                         if (policy.belowAccuracy() != null && figures.accuracy() != null && figures.accuracy() < policy.belowAccuracy()) {
-                            retrain(policy, state, "accuracy");
+                            retrain(policy, state, "accuracy", e.getKey().version());
                         } else if (policy.aboveMae() != null && figures.mae() != null && figures.mae() > policy.aboveMae()) {
-                            retrain(policy, state, "mae");
+                            retrain(policy, state, "mae", e.getKey().version());
                         }
                     });
         }
     }
 
-    private void retrain(RetrainPolicy policy, TriggerState state, String reason) {
-        int sequence = state.sequence() + 1;
-        String requestId = policy.model() + "-feedback-" + sequence;
+    /** {@code liveVersion}: the version whose live figures triggered it, 0 for the count. */
+    private void retrain(RetrainPolicy policy, TriggerState state, String reason, int liveVersion) {
+        Instant retryAt = retryAfterFailure.get(policy.model());
+        if (retryAt != null && Instant.now().isBefore(retryAt)) {
+            return;
+        }
+        String requestId = policy.model() + "-feedback-" + state.next();
         Optional<String> csv;
         try {
             List<LabelledExample> all = examples.withPrefix(policy.model() + "|").stream()
                     .map(json -> Json.read(json, LabelledExample.class)).toList();
-            csv = dataset.write(policy.model(), sequence, policy.template().task(), all);
+            csv = dataset.write(policy.model(), state.next(), policy.template().task(), all);
         } catch (ModelStoreException e) {
-            // the state stays as it is: the next example or sweep tries again
+            // the state stays as it is: tried again a minute later, on the next example or sweep
             LOG.warnf("cannot write the feedback dataset of %s: %s", requestId, e.getMessage());
+            retryAfterFailure.put(policy.model(), Instant.now().plus(RETRY_AFTER));
             counts.skipped(policy.model(), "failed");
             return;
         }
+        retryAfterFailure.remove(policy.model());
         if (csv.isEmpty()) {
             LOG.warnf("%s's retraining (%s) skipped: none of its labelled examples has a captured image"
                     + " (turn graft.capture.images on in the inference service)", policy.model(), reason);
-            states.put(policy.model(), Json.write(state.sent(state.sequence())));
+            states.put(policy.model(), Json.write(state.sent(false, liveVersion)));
             counts.skipped(policy.model(), "no_images");
             return;
         }
-        TrainingRequest request = policy.request(requestId, csv.get(), state.latestVersion());
+        TrainingRequest request = policy.request(requestId, csv.get(), state.servingVersion());
         context.forward(new Record<>(requestId, Json.write(request), context.currentSystemTimeMs()), REQUESTS_SINK);
-        states.put(policy.model(), Json.write(state.sent(sequence)));
+        states.put(policy.model(), Json.write(state.sent(true, liveVersion)));
         counts.sent(policy.model(), reason);
         LOG.infof("retraining %s (%s): request %s with %s", policy.model(), reason, requestId, csv.get());
     }
 
     private TriggerState state(String model) {
         String json = states.get(model);
-        return json == null ? TriggerState.NONE : Json.read(json, TriggerState.class);
+        return json == null ? TriggerState.first(context.currentSystemTimeMs()) : Json.read(json, TriggerState.class);
     }
 }

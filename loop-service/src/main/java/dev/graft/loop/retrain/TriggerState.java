@@ -1,22 +1,46 @@
 package dev.graft.loop.retrain;
 
+import java.time.Instant;
+
 /**
  * One model's retraining state, kept in a changelogged store so that a restart neither forgets a count nor
  * sends a request twice.
  *
- * @param sequence        retrainings sent so far (the last request's id ends with it)
- * @param newExamples     examples labelled since the last retraining
- * @param latestVersion   the newest version an example was answered by: the one serving
- * @param triggeredVersion the newest version when the last retraining was sent: live figures of it or older never trigger again
+ * @param epoch            when this state began (base 36 milliseconds), in every request id: a loop whose state was
+ *                         reset (a new application id, lost changelogs) never reuses an id the trainers have answered
+ * @param sequence         retrainings sent so far (the last request's id ends with it)
+ * @param newExamples      examples labelled since the last retraining
+ * @param servingVersion   the version of the latest prediction an example has: the one serving
+ * @param servingSince     that prediction's time
+ * @param triggeredVersion the last version whose live figures triggered a retraining: they never trigger again
  */
-record TriggerState(int sequence, int newExamples, int latestVersion, int triggeredVersion) {
-    static final TriggerState NONE = new TriggerState(0, 0, 0, 0);
+record TriggerState(String epoch, int sequence, int newExamples, int servingVersion, Instant servingSince,
+                    int triggeredVersion) {
 
-    TriggerState counted(int version) {
-        return new TriggerState(sequence, newExamples + 1, Math.max(latestVersion, version), triggeredVersion);
+    /** A state written before a field existed reads with its neutral value. */
+    TriggerState {
+        epoch = epoch == null ? "0" : epoch;
+        servingSince = servingSince == null ? Instant.EPOCH : servingSince;
     }
 
-    TriggerState sent(int sent) {
-        return new TriggerState(sent, 0, latestVersion, latestVersion);
+    static TriggerState first(long nowMillis) {
+        return new TriggerState(Long.toString(nowMillis, 36), 0, 0, 0, Instant.EPOCH, 0);
+    }
+
+    TriggerState counted(int version, Instant predictedAt) {
+        boolean later = predictedAt != null && predictedAt.isAfter(servingSince);
+        return new TriggerState(epoch, sequence, newExamples + 1, later ? version : servingVersion,
+                later ? predictedAt : servingSince, triggeredVersion);
+    }
+
+    /** The next retraining's id part: EPOCH-SEQ. */
+    String next() {
+        return epoch + "-" + (sequence + 1);
+    }
+
+    /** A retraining sent (or skipped): the count starts again; {@code liveVersion}, when the live figures triggered. */
+    TriggerState sent(boolean counted, int liveVersion) {
+        return new TriggerState(epoch, counted ? sequence + 1 : sequence, 0, servingVersion, servingSince,
+                Math.max(triggeredVersion, liveVersion));
     }
 }

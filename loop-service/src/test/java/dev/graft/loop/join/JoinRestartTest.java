@@ -45,7 +45,8 @@ class JoinRestartTest {
 
     private KafkaStreams start(LocalKafkaBroker kafka, Path state, LiveMetrics live) {
         KafkaStreams streams = new KafkaStreams(JoinTopology.build(APPLICATION, SETTINGS, new JoinCounts(new SimpleMeterRegistry()),
-                live, new RetrainSettings(Map.of(), new FolderBlobs(dir.resolve("captured")), "captured", Duration.ofHours(1)),
+                live, new RetrainSettings(Map.of(), new FolderBlobs(dir.resolve("captured")), "captured", Duration.ofHours(1),
+                Duration.ofDays(1)),
                 new RetrainCounts(new SimpleMeterRegistry())),
                 new java.util.Properties() {{
                     put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);

@@ -74,7 +74,7 @@ class RetrainOverKafkaTest {
                 "counted", new RetrainPolicy("counted", TEMPLATE, 3, null, null, 20, false),
                 "watched", new RetrainPolicy("watched", TEMPLATE, null, 0.5, null, 4, true));
         RetrainSettings retrain = new RetrainSettings(policies, new FolderBlobs(dir.resolve("captured")), "captured",
-                Duration.ofHours(1));
+                Duration.ofHours(1), Duration.ofDays(1));
         Properties properties = new Properties();
         properties.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION);
         properties.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
@@ -89,7 +89,7 @@ class RetrainOverKafkaTest {
 
     /** A prediction of {@code model}'s version, and feedback on it; its image captured when {@code kept}. */
     private void answer(String model, int version, String id, String predicted, String truth,
-                        Instant labelledAt, boolean kept) throws IOException {
+                        Instant time, boolean kept) throws IOException {
         String sha = "sha-" + id;
         String captured = ".graft/data/captured/" + model + "/" + sha + ".png";
         if (kept) {
@@ -97,13 +97,20 @@ class RetrainOverKafkaTest {
             Files.write(dir.resolve("captured").resolve(model).resolve(sha + ".png"), new byte[]{1, 2, 3});
         }
         client.send(Topics.PREDICTIONS, id, Json.write(new PredictionRecord(id, model, version, Task.CLASSIFICATION, predicted,
-                List.of(new PredictionRecord.Scored(predicted, 0.9)), null, 1.0, sha, captured, labelledAt, null)));
-        client.send(Topics.FEEDBACK, id, Json.write(new FeedbackRecord(id, model, version, truth, null, labelledAt, "test")));
+                List.of(new PredictionRecord.Scored(predicted, 0.9)), null, 1.0, sha, captured, time, null)));
+        client.send(Topics.FEEDBACK, id, Json.write(new FeedbackRecord(id, model, version, truth, null, time, "test")));
     }
 
     private List<TrainingRequest> requests(String model) {
         return client.readCommitted(Topics.TRAINING_REQUESTS).stream().map(ConsumerRecord::value)
                 .map(json -> Json.read(json, TrainingRequest.class)).filter(r -> r.model().equals(model)).toList();
+    }
+
+    /** The requests' ids with their epoch (when the model's trigger state began) as EPOCH: one epoch for all. */
+    private static List<String> ids(List<TrainingRequest> requests) {
+        assertThat(requests.stream().map(r -> r.requestId().replaceAll("^.*-feedback-([0-9a-z]+)-[0-9]+$", "$1")).distinct())
+                .hasSize(1);
+        return requests.stream().map(r -> r.requestId().replaceAll("-feedback-[0-9a-z]+-", "-feedback-EPOCH-")).toList();
     }
 
     private List<String> rows(TrainingRequest request) throws IOException {
@@ -127,7 +134,7 @@ class RetrainOverKafkaTest {
         try {
             await().atMost(TIMEOUT).until(() -> requests("counted").size() == 1);
             TrainingRequest request = requests("counted").get(0);
-            assertThat(request.requestId()).isEqualTo("counted-feedback-1");
+            assertThat(ids(List.of(request))).containsExactly("counted-feedback-EPOCH-1");
             assertThat(request.dataset().train()).isEqualTo("shapes/train");
             assertThat(request.base().weights()).isEqualTo("random");
             assertThat(rows(request)).containsExactly("file,label", "sha-c1.png,square", "sha-c2.png,circle");
@@ -139,7 +146,7 @@ class RetrainOverKafkaTest {
             answer("counted", 1, "c6", "circle", "circle", now, true);
             await().atMost(TIMEOUT).until(() -> requests("counted").size() >= 2);
             List<TrainingRequest> sent = requests("counted");
-            assertThat(sent).extracting(TrainingRequest::requestId).containsExactly("counted-feedback-1", "counted-feedback-2");
+            assertThat(ids(sent)).containsExactly("counted-feedback-EPOCH-1", "counted-feedback-EPOCH-2");
             assertThat(rows(sent.get(1))).containsExactly("file,label", "sha-c1.png,triangle", "sha-c2.png,circle",
                     "sha-c4.png,square", "sha-c5.png,square", "sha-c6.png,circle");
         } finally {
@@ -160,18 +167,19 @@ class RetrainOverKafkaTest {
             answer("watched", 2, "w4", "square", "square", now, true);
             await().atMost(TIMEOUT).until(() -> requests("watched").size() == 1);
             TrainingRequest first = requests("watched").get(0);
-            assertThat(first.requestId()).isEqualTo("watched-feedback-1");
+            assertThat(ids(List.of(first))).containsExactly("watched-feedback-EPOCH-1");
             assertThat(first.base().weights()).isEqualTo("model:watched@2");
             assertThat(rows(first)).hasSize(5);
 
             // more wrong answers of version 2 do not trigger again; version 3 at 1/4 does
             answer("watched", 2, "w5", "circle", "square", now, true);
+            // version 3 answers later: it serves
             for (int i = 6; i <= 9; i++) {
-                answer("watched", 3, "w" + i, "circle", i == 6 ? "circle" : "square", now, true);
+                answer("watched", 3, "w" + i, "circle", i == 6 ? "circle" : "square", now.plusSeconds(1), true);
             }
             await().atMost(TIMEOUT).until(() -> requests("watched").size() >= 2);
             List<TrainingRequest> sent = requests("watched");
-            assertThat(sent).extracting(TrainingRequest::requestId).containsExactly("watched-feedback-1", "watched-feedback-2");
+            assertThat(ids(sent)).containsExactly("watched-feedback-EPOCH-1", "watched-feedback-EPOCH-2");
             assertThat(sent.get(1).base().weights()).isEqualTo("model:watched@3");
             assertThat(rows(sent.get(1))).hasSize(10);
         } finally {

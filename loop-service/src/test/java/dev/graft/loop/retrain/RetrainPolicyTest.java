@@ -1,6 +1,7 @@
 package dev.graft.loop.retrain;
 
 import dev.graft.contract.events.TrainingRequest;
+import dev.graft.contract.manifest.Promotion;
 import dev.graft.contract.manifest.Task;
 import org.junit.jupiter.api.Test;
 
@@ -8,22 +9,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class RetrainPolicyTest {
+    /** Every field set, so that a retraining that dropped one would show. */
     private static final TrainingRequest TEMPLATE = new TrainingRequest("first", "shoes", Task.CLASSIFICATION,
-            new TrainingRequest.Dataset("shoes/train", "shoes/validation", null, null, null),
-            new TrainingRequest.Base("vgg16", "imagenet", 48, 48), new TrainingRequest.Head(128, 0.3),
-            new TrainingRequest.FrozenPhase(2, 0.001, 16), null, null, "balanced", null, 9L);
+            new TrainingRequest.Dataset("shoes/train", "shoes/validation", 0.2, "file", "target"),
+            new TrainingRequest.Base("vgg16", "imagenet", 48, 48, "caffe"), new TrainingRequest.Head(128, 0.3, "mse"),
+            new TrainingRequest.FrozenPhase(2, 0.001, 16, "cosine"),
+            new TrainingRequest.FineTunePhase(1, 1e-4, 16, "block5_conv1", "constant"),
+            new TrainingRequest.Augmentation("flip", 5.0, 0.1, 0.1, 2.0, 0.1, true), "balanced",
+            new TrainingRequest.EarlyStopping(2), 9L, new Promotion("accuracy", 0.8));
 
     @Test
     void aRetrainingIsTheTemplateWithItsIdTheFeedbackCsvAndWhenAskedTheServingVersionAsBase() {
         TrainingRequest fromRequest = new RetrainPolicy("shoes", TEMPLATE, 10, null, null, 20, false)
                 .request("shoes-feedback-3", "captured/shoes/feedback-3.csv", 4);
         assertThat(fromRequest).isEqualTo(new TrainingRequest("shoes-feedback-3", "shoes", Task.CLASSIFICATION,
-                new TrainingRequest.Dataset("shoes/train", "shoes/validation", null, null, null, "captured/shoes/feedback-3.csv"),
-                TEMPLATE.base(), TEMPLATE.head(), TEMPLATE.frozen(), null, null, "balanced", null, 9L));
+                new TrainingRequest.Dataset("shoes/train", "shoes/validation", 0.2, "file", "target", "captured/shoes/feedback-3.csv"),
+                TEMPLATE.base(), TEMPLATE.head(), TEMPLATE.frozen(), TEMPLATE.fineTune(), TEMPLATE.augmentation(), "balanced",
+                TEMPLATE.earlyStopping(), 9L, TEMPLATE.promotion()));
 
         TrainingRequest fromServing = new RetrainPolicy("shoes", TEMPLATE, 10, null, null, 20, true)
                 .request("shoes-feedback-3", "captured/shoes/feedback-3.csv", 4);
-        assertThat(fromServing.base()).isEqualTo(new TrainingRequest.Base("vgg16", "model:shoes@4", 48, 48));
+        assertThat(fromServing.base()).isEqualTo(new TrainingRequest.Base("vgg16", "model:shoes@4", 48, 48, "caffe"));
     }
 
     @Test
@@ -36,5 +42,9 @@ class RetrainPolicyTest {
                 .hasMessageContaining("above-mae for a regressor's");
         assertThatThrownBy(() -> new RetrainPolicy("shoes", TEMPLATE, 0, null, null, 20, false))
                 .hasMessageContaining("at least 1");
+        TrainingRequest noTask = new TrainingRequest(null, null, null, TEMPLATE.dataset(), TEMPLATE.base(), null, null, null,
+                null, null, null, null);
+        assertThatThrownBy(() -> new RetrainPolicy("shoes", noTask, 10, null, null, 20, false))
+                .hasMessageContaining("names no task");
     }
 }

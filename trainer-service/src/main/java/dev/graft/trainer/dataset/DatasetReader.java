@@ -4,6 +4,8 @@ import jakarta.inject.Inject;
 import dev.graft.trainer.config.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -21,6 +23,7 @@ import java.util.stream.Stream;
  */
 @ApplicationScoped
 public class DatasetReader {
+    private static final Logger LOG = Logger.getLogger(DatasetReader.class);
     private static final List<String> IMAGE_EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
     private final Path dataRoot;
@@ -96,18 +99,30 @@ public class DatasetReader {
         return new LabeledImages(rows.files(), List.of(), null, targets);
     }
 
-    /** A CSV with a header row naming each image and its label, one of {@code labels} (the training classes). */
+    /**
+     * Images named by a CSV (relative to it), each with a label that must be one of {@code labels}. Rows with
+     * another label are left out and logged (live feedback may name a class this training does not have: the
+     * rest still trains); none left is an empty set.
+     */
     public LabeledImages csvLabels(String relativeCsv, String fileColumn, String labelColumn, List<String> labels) {
         CsvRows rows = csvRows(relativeCsv, fileColumn, labelColumn);
-        int[] classes = new int[rows.files().size()];
-        for (int i = 0; i < classes.length; i++) {
-            classes[i] = labels.indexOf(rows.cells().get(i));
-            if (classes[i] < 0) {
-                throw new IllegalArgumentException(rows.where(i) + ": label '" + rows.cells().get(i)
-                        + "' is not one of the training classes " + labels);
+        List<Path> files = new ArrayList<>();
+        List<Integer> classes = new ArrayList<>();
+        List<String> unknown = new ArrayList<>();
+        for (int i = 0; i < rows.files().size(); i++) {
+            int index = labels.indexOf(rows.cells().get(i));
+            if (index < 0) {
+                unknown.add(rows.where(i) + ": '" + rows.cells().get(i) + "'");
+            } else {
+                files.add(rows.files().get(i));
+                classes.add(index);
             }
         }
-        return new LabeledImages(rows.files(), labels, classes, null);
+        if (!unknown.isEmpty()) {
+            LOG.warnf("%d rows of %s left out: their labels are not training classes %s (%s)", unknown.size(), relativeCsv,
+                    labels, String.join(", ", unknown.subList(0, Math.min(5, unknown.size()))));
+        }
+        return new LabeledImages(files, labels, classes.stream().mapToInt(Integer::intValue).toArray(), null);
     }
 
     /** A CSV's images, each checked to exist under the root, with the cell of {@code valueColumn} beside each. */
