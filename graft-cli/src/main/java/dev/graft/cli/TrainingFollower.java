@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -85,14 +86,15 @@ public final class TrainingFollower {
         public Outcome await(Predicate<String> request, Duration timeout) {
             String requestId = null;
             TrainingEvent last = null;
-            ModelVersionEvent version = null;
+            // every version seen: a poll may hand over a request's version before its training events
+            Map<String, ModelVersionEvent> versions = new HashMap<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     if (record.topic().equals(Topics.MODEL_VERSIONS)) {
                         ModelVersionEvent event = Json.read(record.value(), ModelVersionEvent.class);
-                        if (event.requestId() != null && event.requestId().equals(requestId)) {
-                            version = event;
+                        if (event.requestId() != null) {
+                            versions.put(event.requestId(), event);
                         }
                     } else {
                         TrainingEvent event = Json.read(record.value(), TrainingEvent.class);
@@ -106,12 +108,14 @@ public final class TrainingFollower {
                     }
                 }
                 // a success ends with its version event (published just before it); other outcomes have none
+                ModelVersionEvent version = requestId == null ? null : versions.get(requestId);
                 if (last != null && last.isFinal() && (last.type() != TrainingEvent.Type.SUCCEEDED || version != null)) {
                     return new Outcome(last, version);
                 }
             }
-            throw new IllegalStateException((requestId == null ? "no request" : "request " + requestId) + " finished within "
-                    + timeout + (last == null ? "; no event at all: is the trainer running (bin/graft up)?" : ""));
+            throw new IllegalStateException((requestId == null ? "no matching request started" : "request " + requestId
+                    + " did not finish") + " within " + timeout
+                    + (last == null ? "; no event at all: is the trainer running (bin/graft up)?" : ""));
         }
 
         @Override

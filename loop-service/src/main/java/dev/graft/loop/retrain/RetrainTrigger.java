@@ -83,7 +83,7 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         TriggerState state = state(policy.model()).counted(example.version(), example.predictedAt());
         states.put(policy.model(), Json.write(state));
         if (countReached(policy, state)) {
-            retrain(policy, state, "examples", 0);
+            retrain(policy, state, "examples", state.servingVersion());
         }
     }
 
@@ -102,7 +102,7 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         for (RetrainPolicy policy : settings.policies().values()) {
             TriggerState state = state(policy.model());
             if (countReached(policy, state)) {
-                retrain(policy, state, "examples", 0);
+                retrain(policy, state, "examples", state.servingVersion());
                 continue;
             }
             if (!policy.watchesLiveFigures()) {
@@ -130,8 +130,11 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         }
     }
 
-    /** {@code liveVersion}: the version whose live figures triggered it, 0 for the count. */
-    private void retrain(RetrainPolicy policy, TriggerState state, String reason, int liveVersion) {
+    /**
+     * {@code triggered}: the version whose figures this retraining answers (the serving one, for the count): its live
+     * figures never trigger another.
+     */
+    private void retrain(RetrainPolicy policy, TriggerState state, String reason, int triggered) {
         Instant retryAt = retryAfterFailure.get(policy.model());
         if (retryAt != null && Instant.now().isBefore(retryAt)) {
             return;
@@ -153,13 +156,13 @@ public final class RetrainTrigger implements Processor<String, String, String, S
         if (csv.isEmpty()) {
             LOG.warnf("%s's retraining (%s) skipped: none of its labelled examples has a captured image"
                     + " (turn graft.capture.images on in the inference service)", policy.model(), reason);
-            states.put(policy.model(), Json.write(state.sent(false, liveVersion)));
+            states.put(policy.model(), Json.write(state.sent(false, triggered)));
             counts.skipped(policy.model(), "no_images");
             return;
         }
         TrainingRequest request = policy.request(requestId, csv.get(), state.servingVersion());
         context.forward(new Record<>(requestId, Json.write(request), context.currentSystemTimeMs()), REQUESTS_SINK);
-        states.put(policy.model(), Json.write(state.sent(true, liveVersion)));
+        states.put(policy.model(), Json.write(state.sent(true, triggered)));
         counts.sent(policy.model(), reason);
         LOG.infof("retraining %s (%s): request %s with %s", policy.model(), reason, requestId, csv.get());
     }

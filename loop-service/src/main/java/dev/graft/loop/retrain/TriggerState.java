@@ -12,7 +12,8 @@ import java.time.Instant;
  * @param newExamples      examples labelled since the last retraining
  * @param servingVersion   the version of the latest prediction an example has: the one serving
  * @param servingSince     that prediction's time
- * @param triggeredVersion the last version whose live figures triggered a retraining: they never trigger again
+ * @param triggeredVersion the last version a retraining answered (its live figures, or the count while it served): its
+ *                         live figures never trigger another
  */
 record TriggerState(String epoch, int sequence, int newExamples, int servingVersion, Instant servingSince,
                     int triggeredVersion) {
@@ -38,9 +39,9 @@ record TriggerState(String epoch, int sequence, int newExamples, int servingVers
         return epoch + "-" + (sequence + 1);
     }
 
-    /** A retraining sent (or skipped): the count starts again; {@code liveVersion}, when the live figures triggered. */
-    TriggerState sent(boolean counted, int liveVersion) {
+    /** A retraining sent (or skipped): the count starts again, and {@code triggered}'s figures are answered. */
+    TriggerState sent(boolean counted, int triggered) {
         return new TriggerState(epoch, counted ? sequence + 1 : sequence, 0, servingVersion, servingSince,
-                Math.max(triggeredVersion, liveVersion));
+                Math.max(triggeredVersion, triggered));
     }
 }

@@ -72,7 +72,8 @@ class RetrainOverKafkaTest {
     private KafkaStreams start(Path state) {
         Map<String, RetrainPolicy> policies = Map.of(
                 "counted", new RetrainPolicy("counted", TEMPLATE, 3, null, null, 20, false),
-                "watched", new RetrainPolicy("watched", TEMPLATE, null, 0.5, null, 4, true));
+                "watched", new RetrainPolicy("watched", TEMPLATE, null, 0.5, null, 4, true),
+                "both", new RetrainPolicy("both", TEMPLATE, 4, 0.5, null, 4, false));
         RetrainSettings retrain = new RetrainSettings(policies, new FolderBlobs(dir.resolve("captured")), "captured",
                 Duration.ofHours(1), Duration.ofDays(1));
         Properties properties = new Properties();
@@ -182,6 +183,29 @@ class RetrainOverKafkaTest {
             assertThat(ids(sent)).containsExactly("watched-feedback-EPOCH-1", "watched-feedback-EPOCH-2");
             assertThat(sent.get(1).base().weights()).isEqualTo("model:watched@3");
             assertThat(rows(sent.get(1))).hasSize(10);
+        } finally {
+            streams.close(Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void aCountRetrainingAnswersTheServingVersionsLiveFiguresToo() throws IOException {
+        Instant now = Instant.now();
+        KafkaStreams streams = start(dir.resolve("state"));
+        try {
+            // four wrong answers of version 1: the count (four) fires; its live accuracy, 0 of 4, must not fire again
+            for (int i = 1; i <= 4; i++) {
+                answer("both", 1, "b" + i, "circle", "square", now, true);
+            }
+            await().atMost(TIMEOUT).until(() -> requests("both").size() >= 1);
+            // four more: the count fires a second time, with all eight; a retraining of the live figures would have come between
+            for (int i = 5; i <= 8; i++) {
+                answer("both", 1, "b" + i, "circle", "square", now, true);
+            }
+            await().atMost(TIMEOUT).until(() -> requests("both").size() >= 2);
+            List<TrainingRequest> sent = requests("both");
+            assertThat(ids(sent)).containsExactly("both-feedback-EPOCH-1", "both-feedback-EPOCH-2");
+            assertThat(rows(sent.get(1))).hasSize(1 + 8);
         } finally {
             streams.close(Duration.ofSeconds(30));
         }
