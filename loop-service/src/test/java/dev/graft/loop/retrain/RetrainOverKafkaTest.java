@@ -27,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -54,6 +55,8 @@ class RetrainOverKafkaTest {
     Path dir;
     private LocalKafkaBroker kafka;
     private KafkaTestClient client;
+    /** Every join started, closed after the test (closing one twice is harmless). */
+    private final List<KafkaStreams> running = new ArrayList<>();
 
     @BeforeEach
     void startKafka() {
@@ -65,6 +68,7 @@ class RetrainOverKafkaTest {
 
     @AfterEach
     void stopKafka() {
+        running.forEach(streams -> streams.close(Duration.ofSeconds(30)));
         client.close();
         kafka.close();
     }
@@ -84,6 +88,7 @@ class RetrainOverKafkaTest {
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(JoinTopology.build(APPLICATION, JOIN, new JoinCounts(new SimpleMeterRegistry()),
                 new LiveMetrics(new SimpleMeterRegistry()), retrain, new RetrainCounts(new SimpleMeterRegistry())), properties);
+        running.add(streams);
         streams.start();
         return streams;
     }
@@ -131,83 +136,71 @@ class RetrainOverKafkaTest {
 
         // the third example comes while the loop is down; its image was not kept
         answer("counted", 1, "c3", "circle", "circle", now, false);
-        KafkaStreams second = start(dir.resolve("state-2"));
-        try {
-            await().atMost(TIMEOUT).until(() -> requests("counted").size() == 1);
-            TrainingRequest request = requests("counted").get(0);
-            assertThat(ids(List.of(request))).containsExactly("counted-feedback-EPOCH-1");
-            assertThat(request.dataset().train()).isEqualTo("shapes/train");
-            assertThat(request.base().weights()).isEqualTo("random");
-            assertThat(rows(request)).containsExactly("file,label", "sha-c1.png,square", "sha-c2.png,circle");
+        start(dir.resolve("state-2"));
+        await().atMost(TIMEOUT).until(() -> requests("counted").size() == 1);
+        TrainingRequest request = requests("counted").get(0);
+        assertThat(ids(List.of(request))).containsExactly("counted-feedback-EPOCH-1");
+        assertThat(request.dataset().train()).isEqualTo("shapes/train");
+        assertThat(request.base().weights()).isEqualTo("random");
+        assertThat(rows(request)).containsExactly("file,label", "sha-c1.png,square", "sha-c2.png,circle");
 
-            // a second answer for c1 is no new example; c4 and c5 are two, c6 the third
-            answer("counted", 1, "c1", "circle", "triangle", now.plusMillis(1), true);
-            answer("counted", 1, "c4", "circle", "square", now, true);
-            answer("counted", 1, "c5", "square", "square", now, true);
-            answer("counted", 1, "c6", "circle", "circle", now, true);
-            await().atMost(TIMEOUT).until(() -> requests("counted").size() >= 2);
-            List<TrainingRequest> sent = requests("counted");
-            assertThat(ids(sent)).containsExactly("counted-feedback-EPOCH-1", "counted-feedback-EPOCH-2");
-            assertThat(rows(sent.get(1))).containsExactly("file,label", "sha-c1.png,triangle", "sha-c2.png,circle",
-                    "sha-c4.png,square", "sha-c5.png,square", "sha-c6.png,circle");
-        } finally {
-            second.close(Duration.ofSeconds(30));
-        }
+        // a second answer for c1 is no new example; c4 and c5 are two, c6 the third
+        answer("counted", 1, "c1", "circle", "triangle", now.plusMillis(1), true);
+        answer("counted", 1, "c4", "circle", "square", now, true);
+        answer("counted", 1, "c5", "square", "square", now, true);
+        answer("counted", 1, "c6", "circle", "circle", now, true);
+        await().atMost(TIMEOUT).until(() -> requests("counted").size() >= 2);
+        List<TrainingRequest> sent = requests("counted");
+        assertThat(ids(sent)).containsExactly("counted-feedback-EPOCH-1", "counted-feedback-EPOCH-2");
+        assertThat(rows(sent.get(1))).containsExactly("file,label", "sha-c1.png,triangle", "sha-c2.png,circle",
+                "sha-c4.png,square", "sha-c5.png,square", "sha-c6.png,circle");
     }
 
     @Test
     void aLiveAccuracyPolicySendsOneRequestPerBadVersionFromThatVersion() throws IOException {
         Instant now = Instant.now();
-        KafkaStreams streams = start(dir.resolve("state"));
-        try {
-            // version 2: three examples (below the minimum of four) all wrong, then a fourth, right: 1/4
-            for (int i = 1; i <= 3; i++) {
-                answer("watched", 2, "w" + i, "circle", "square", now, true);
-            }
-            await().atMost(TIMEOUT).until(() -> client.readCommitted(JoinTopology.examplesByModel(APPLICATION)).size() == 3);
-            answer("watched", 2, "w4", "square", "square", now, true);
-            await().atMost(TIMEOUT).until(() -> requests("watched").size() == 1);
-            TrainingRequest first = requests("watched").get(0);
-            assertThat(ids(List.of(first))).containsExactly("watched-feedback-EPOCH-1");
-            assertThat(first.base().weights()).isEqualTo("model:watched@2");
-            assertThat(rows(first)).hasSize(5);
-
-            // more wrong answers of version 2 do not trigger again; version 3 at 1/4 does
-            answer("watched", 2, "w5", "circle", "square", now, true);
-            // version 3 answers later: it serves
-            for (int i = 6; i <= 9; i++) {
-                answer("watched", 3, "w" + i, "circle", i == 6 ? "circle" : "square", now.plusSeconds(1), true);
-            }
-            await().atMost(TIMEOUT).until(() -> requests("watched").size() >= 2);
-            List<TrainingRequest> sent = requests("watched");
-            assertThat(ids(sent)).containsExactly("watched-feedback-EPOCH-1", "watched-feedback-EPOCH-2");
-            assertThat(sent.get(1).base().weights()).isEqualTo("model:watched@3");
-            assertThat(rows(sent.get(1))).hasSize(10);
-        } finally {
-            streams.close(Duration.ofSeconds(30));
+        start(dir.resolve("state"));
+        // version 2: three examples (below the minimum of four) all wrong, then a fourth, right: 1/4
+        for (int i = 1; i <= 3; i++) {
+            answer("watched", 2, "w" + i, "circle", "square", now, true);
         }
+        await().atMost(TIMEOUT).until(() -> client.readCommitted(JoinTopology.examplesByModel(APPLICATION)).size() == 3);
+        answer("watched", 2, "w4", "square", "square", now, true);
+        await().atMost(TIMEOUT).until(() -> requests("watched").size() == 1);
+        TrainingRequest first = requests("watched").get(0);
+        assertThat(ids(List.of(first))).containsExactly("watched-feedback-EPOCH-1");
+        assertThat(first.base().weights()).isEqualTo("model:watched@2");
+        assertThat(rows(first)).hasSize(5);
+
+        // more wrong answers of version 2 do not trigger again; version 3 at 1/4 does
+        answer("watched", 2, "w5", "circle", "square", now, true);
+        // version 3 answers later: it serves
+        for (int i = 6; i <= 9; i++) {
+            answer("watched", 3, "w" + i, "circle", i == 6 ? "circle" : "square", now.plusSeconds(1), true);
+        }
+        await().atMost(TIMEOUT).until(() -> requests("watched").size() >= 2);
+        List<TrainingRequest> sent = requests("watched");
+        assertThat(ids(sent)).containsExactly("watched-feedback-EPOCH-1", "watched-feedback-EPOCH-2");
+        assertThat(sent.get(1).base().weights()).isEqualTo("model:watched@3");
+        assertThat(rows(sent.get(1))).hasSize(10);
     }
 
     @Test
     void aCountRetrainingAnswersTheServingVersionsLiveFiguresToo() throws IOException {
         Instant now = Instant.now();
-        KafkaStreams streams = start(dir.resolve("state"));
-        try {
-            // four wrong answers of version 1: the count (four) fires; its live accuracy, 0 of 4, must not fire again
-            for (int i = 1; i <= 4; i++) {
-                answer("both", 1, "b" + i, "circle", "square", now, true);
-            }
-            await().atMost(TIMEOUT).until(() -> requests("both").size() >= 1);
-            // four more: the count fires a second time, with all eight; a retraining of the live figures would have come between
-            for (int i = 5; i <= 8; i++) {
-                answer("both", 1, "b" + i, "circle", "square", now, true);
-            }
-            await().atMost(TIMEOUT).until(() -> requests("both").size() >= 2);
-            List<TrainingRequest> sent = requests("both");
-            assertThat(ids(sent)).containsExactly("both-feedback-EPOCH-1", "both-feedback-EPOCH-2");
-            assertThat(rows(sent.get(1))).hasSize(1 + 8);
-        } finally {
-            streams.close(Duration.ofSeconds(30));
+        start(dir.resolve("state"));
+        // four wrong answers of version 1: the count (four) fires; its live accuracy, 0 of 4, must not fire again
+        for (int i = 1; i <= 4; i++) {
+            answer("both", 1, "b" + i, "circle", "square", now, true);
         }
+        await().atMost(TIMEOUT).until(() -> requests("both").size() >= 1);
+        // four more: the count fires a second time, with all eight; a retraining of the live figures would have come between
+        for (int i = 5; i <= 8; i++) {
+            answer("both", 1, "b" + i, "circle", "square", now, true);
+        }
+        await().atMost(TIMEOUT).until(() -> requests("both").size() >= 2);
+        List<TrainingRequest> sent = requests("both");
+        assertThat(ids(sent)).containsExactly("both-feedback-EPOCH-1", "both-feedback-EPOCH-2");
+        assertThat(rows(sent.get(1))).hasSize(1 + 8);
     }
 }
