@@ -73,6 +73,8 @@ class DashboardMetricsTest {
         Path captured = work.resolve("data").resolve("captured");
         inference = ServiceProcess.start("inference", INFERENCE_JAR, env, work,
                 "-Dgraft.serving.models.\"brightness\".promotion=gated", "-Dgraft.capture.images=true",
+                // stripes' retrained version must prove itself in shadow on four live examples
+                "-Dgraft.serving.models.\"stripes\".shadow-share=1", "-Dgraft.serving.models.\"stripes\".shadow-min-examples=4",
                 "-Dgraft.capture.location=" + captured);
         // stripes is retrained by the loop after five labelled examples, with its first request
         Path stripesRequest = Files.writeString(work.resolve("stripes-request.json"),
@@ -140,6 +142,7 @@ class DashboardMetricsTest {
                     TIMEOUT);
         }
         awaitRetrainedOnTheFeedback();
+        awaitJudgedInShadow();
         assertThat(predict("stripes", "not an image".getBytes(), "image/png").statusCode()).isEqualTo(400);
         inference.awaitModelStatus("brightness", "version 2 held back", status -> status.path("heldBack").path(0).path("version").asInt() == 2, TIMEOUT);
 
@@ -168,6 +171,34 @@ class DashboardMetricsTest {
                     .singleElement().matches(key -> key.matches(retraining));
         }
         assertThat(trainImages).containsEntry("stripes-1", 24).containsEntry("retraining", 24 + 5);
+    }
+
+    /**
+     * The retrained stripes answers in shadow beside the first version; four more answers with feedback, and the
+     * loop compares both on them; the inference service's live gate promotes it or holds it back as that
+     * comparison says, all three services as packaged.
+     */
+    private static void awaitJudgedInShadow() throws Exception {
+        inference.awaitModelStatus("stripes", "version 2 in shadow", status -> status.path("shadowVersion").asInt() == 2, TIMEOUT);
+        for (int i = 0; i < 4; i++) {
+            byte[] png = TestImages.png(TestImages.stripes(i % 2 == 0, 200, new Random(20 + i)));
+            HttpResponse<String> answer = predict("stripes", png, "image/png");
+            JsonNode body = Json.MAPPER.readTree(answer.body());
+            assertThat(body.path("version").asInt()).as("the caller gets the serving version's answer").isEqualTo(1);
+            String truth = i % 2 == 0 ? "horizontal" : "vertical";
+            assertThat(feedback("stripes", "{\"predictionId\": \"" + body.path("predictionId").asText() + "\", \"label\": \""
+                    + truth + "\"}").statusCode()).isEqualTo(202);
+        }
+        JsonNode pair = loop.awaitJson("/api/shadow/stripes", "stripes 2 compared with 1 on four live examples",
+                comparison -> comparison.path("pairs").path(0).path("examples").asInt() == 4, TIMEOUT).path("pairs").path(0);
+        assertThat(pair.path("candidate").asInt()).isEqualTo(2);
+        assertThat(pair.path("serving").asInt()).isEqualTo(1);
+        boolean asGood = pair.path("candidateRight").asInt() >= pair.path("servingRight").asInt();
+        JsonNode decided = inference.awaitModelStatus("stripes", "the live gate's decision on version 2",
+                status -> status.path("version").asInt() == 2 || status.path("heldBack").path(0).path("version").asInt() == 2,
+                TIMEOUT);
+        assertThat(decided.path("version").asInt()).as("promoted exactly when as good on the live labels: " + pair)
+                .isEqualTo(asGood ? 2 : 1);
     }
 
     @AfterAll

@@ -143,7 +143,8 @@ public final class Demo {
     /** Exports the splits into {@code dir} once; a marker file makes later runs reuse it. */
     void prepare(Path dir, List<FashionMnist.Split> splits) throws IOException {
         Path done = dir.resolve(".complete");
-        if (Files.exists(done)) {
+        // an export from before a split was added lacks its CSV: exported again (the same seed gives the same images)
+        if (Files.exists(done) && splits.stream().allMatch(split -> Files.exists(dir.resolve(split.name() + "-prices.csv")))) {
             out.println("Dataset ready in " + dir);
             return;
         }

@@ -85,6 +85,9 @@ public final class GraftCli implements Runnable {
         @Option(names = "--write-loop-policy", paramLabel = "FILE", description = "export the loop demo's images and write"
                 + " its retraining policy into FILE, for the loop service to read at start")
         Path loopPolicy;
+        @Option(names = "--write-serving-policy", paramLabel = "FILE", description = "with --write-loop-policy: write the"
+                + " loop demo's serving settings (its model's live gate) into FILE, for the inference service to read at start")
+        Path servingPolicy;
         @Option(names = "--loop-url", defaultValue = "${env:GRAFT_LOOP_URL:-http://127.0.0.1:8082}",
                 description = "the loop service (GRAFT_LOOP_URL; default ${DEFAULT-VALUE})")
         String loopUrl;
@@ -98,9 +101,9 @@ public final class GraftCli implements Runnable {
         public Integer call() throws Exception {
             if (loopPolicy != null || loop) {
                 DemoLoop demoLoop = new DemoLoop(graft.demo(), graft.dataRoot, new TrainingFollower(graft.bootstrap, System.out),
-                        new InferenceClient(graft.inferenceUrl), loopUrl, System.out);
+                        new InferenceClient(graft.inferenceUrl), loopUrl, System.getenv("GRAFT_ADMIN_API_KEY"), System.out);
                 if (loopPolicy != null) {
-                    demoLoop.writePolicy(loopPolicy);
+                    demoLoop.writePolicy(loopPolicy, servingPolicy);
                     return 0;
                 }
                 return demoLoop.run() ? 0 : 1;

@@ -50,6 +50,20 @@ public final class InferenceClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString()), 202);
     }
 
+    /**
+     * Makes {@code version} serve now whatever the promotion rule or the live gate would say: pins it, then
+     * unpins it (it serves on until a newer version replaces it). Needs the admin key.
+     */
+    public void makeServe(String model, int version, String adminKey) throws IOException, InterruptedException {
+        URI serving = URI.create(baseUrl + "/api/models/" + model + "/serving");
+        answer(http.send(HttpRequest.newBuilder(serving).header("Content-Type", "application/json")
+                .header("X-Graft-Api-Key", adminKey == null ? "" : adminKey).timeout(Duration.ofMinutes(2))
+                .PUT(HttpRequest.BodyPublishers.ofString(Json.write(Map.of("version", version)))).build(),
+                HttpResponse.BodyHandlers.ofString()), 200);
+        answer(http.send(HttpRequest.newBuilder(serving).header("X-Graft-Api-Key", adminKey == null ? "" : adminKey)
+                .timeout(Duration.ofMinutes(2)).DELETE().build(), HttpResponse.BodyHandlers.ofString()), 200);
+    }
+
     /** What {@code GET /api/models} says of one model: its serving version, held-back and failed versions. */
     public JsonNode status(String model) throws IOException, InterruptedException {
         return get(baseUrl + "/api/models/" + model);

@@ -19,10 +19,15 @@ public final class Topics {
     public static final String FEEDBACK_DLQ = "graft.feedback.dlq";
     /** A prediction joined with its feedback, key = prediction id: {@link LabelledExample}; the last per id counts. */
     public static final String EXAMPLES = "graft.examples";
+    /**
+     * How each version in shadow compares with the serving one on the live examples both answered, key =
+     * model: {@link ShadowComparison}, the last per model counts (the inference service's live gate reads it).
+     */
+    public static final String SHADOW_COMPARISONS = "graft.shadow.comparisons";
 
     /** Every topic, as bin/graft and docker-compose create them (deploy's TopicNamesTest keeps them in step). */
     public static final List<String> ALL = List.of(TRAINING_REQUESTS, TRAINING_EVENTS, MODEL_VERSIONS,
-            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS, PREDICTIONS, FEEDBACK, FEEDBACK_DLQ, EXAMPLES);
+            TRAINING_REQUESTS_DLQ, TRAINING_CANCELLATIONS, PREDICTIONS, FEEDBACK, FEEDBACK_DLQ, EXAMPLES, SHADOW_COMPARISONS);
 
     private Topics() {
     }

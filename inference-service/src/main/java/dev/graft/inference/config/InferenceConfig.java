@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
@@ -173,6 +174,17 @@ public interface InferenceConfig {
             /** The longest a request waits for others to share its forward pass. */
             @WithDefault("5ms")
             Duration maxWait();
+
+            /**
+             * Above 0, a new version goes into shadow before it may serve: it answers this share of live requests
+             * beside the serving version (logged, never returned) until the loop has compared both on live feedback.
+             */
+            @WithDefault("0")
+            double shadowShare();
+
+            /** Feedback-labelled live examples both versions answered before the live gate decides. */
+            @WithDefault("50")
+            int shadowMinExamples();
         }
 
         interface Overrides {
@@ -181,6 +193,10 @@ public interface InferenceConfig {
             OptionalInt maxBatchSize();
 
             Optional<Duration> maxWait();
+
+            OptionalDouble shadowShare();
+
+            OptionalInt shadowMinExamples();
         }
 
         interface LoadRetries {

@@ -24,12 +24,41 @@ public record ServingSettings(int keepVersions, int warmupPredictions, Duration 
         }
     }
 
-    /** @param maxBatchSize images per forward pass; 1 for no batching */
-    public record ModelSettings(Policy promotion, int maxBatchSize, Duration maxWait) {
+    /**
+     * @param maxBatchSize images per forward pass; 1 for no batching
+     * @param shadow       whether a new version goes into shadow before it may serve, and on what evidence
+     */
+    public record ModelSettings(Policy promotion, int maxBatchSize, Duration maxWait, Shadow shadow) {
         public ModelSettings {
             if (maxBatchSize < 1 || maxWait.isNegative()) {
                 throw new IllegalArgumentException("max-batch-size must be >= 1 and max-wait >= 0");
             }
+        }
+
+        /** Without shadow. */
+        public ModelSettings(Policy promotion, int maxBatchSize, Duration maxWait) {
+            this(promotion, maxBatchSize, maxWait, Shadow.OFF);
+        }
+    }
+
+    /**
+     * The live gate: with a share above 0, a version that would serve is first put in shadow. It answers
+     * that share of the requests the serving version answers (its answers logged, never returned), and
+     * serves only once the loop has compared both on at least {@code minExamples} feedback-labelled live
+     * examples and it is at least as good; a worse one is held back.
+     */
+    public record Shadow(double share, int minExamples) {
+        public static final Shadow OFF = new Shadow(0, 50);
+
+        public Shadow {
+            if (share < 0 || share > 1 || minExamples < 1) {
+                throw new IllegalArgumentException("shadow-share must be within 0..1 and shadow-min-examples at least 1, not "
+                        + share + " and " + minExamples);
+            }
+        }
+
+        public boolean on() {
+            return share > 0;
         }
     }
 

@@ -17,11 +17,14 @@ public class ServingSettingsProducer {
     ServingSettings settings(InferenceConfig all) {
         InferenceConfig.Serving config = all.serving();
         InferenceConfig.Serving.Defaults d = config.defaults();
-        ServingSettings.ModelSettings defaults = new ServingSettings.ModelSettings(d.promotion(), d.maxBatchSize(), d.maxWait());
+        ServingSettings.ModelSettings defaults = new ServingSettings.ModelSettings(d.promotion(), d.maxBatchSize(), d.maxWait(),
+                new ServingSettings.Shadow(d.shadowShare(), d.shadowMinExamples()));
         Map<String, ServingSettings.ModelSettings> models = new HashMap<>();
         config.models().forEach((model, o) -> models.put(model, new ServingSettings.ModelSettings(
                 o.promotion().orElse(defaults.promotion()), o.maxBatchSize().orElse(defaults.maxBatchSize()),
-                o.maxWait().orElse(defaults.maxWait()))));
+                o.maxWait().orElse(defaults.maxWait()), new ServingSettings.Shadow(
+                        o.shadowShare().orElse(defaults.shadow().share()),
+                        o.shadowMinExamples().orElse(defaults.shadow().minExamples())))));
         InferenceConfig.Serving.Limits limits = config.limits();
         InferenceConfig.Serving.LoadRetries retries = config.loadRetries();
         return new ServingSettings(config.keepVersions(), config.warmupPredictions(), config.rescanInterval(),

@@ -17,7 +17,7 @@ import java.util.function.ToLongFunction;
  * stop, what is buffered is handled for a while at most; what is left then goes to {@code leftOver}, so
  * that every item offered ends counted somewhere.
  */
-final class BackgroundQueue<T> {
+public final class BackgroundQueue<T> {
     private static final Logger LOG = Logger.getLogger(BackgroundQueue.class);
 
     private final BlockingQueue<T> buffer;
@@ -31,7 +31,7 @@ final class BackgroundQueue<T> {
     private volatile Runnable first = () -> { };
     private volatile boolean stopping;
 
-    BackgroundQueue(String name, int capacity, long maxBytes, ToLongFunction<T> size, Consumer<T> handler, Consumer<T> leftOver) {
+    public BackgroundQueue(String name, int capacity, long maxBytes, ToLongFunction<T> size, Consumer<T> handler, Consumer<T> leftOver) {
         this.buffer = new ArrayBlockingQueue<>(capacity);
         this.maxBytes = maxBytes;
         this.size = size;
@@ -42,13 +42,13 @@ final class BackgroundQueue<T> {
     }
 
     /** Starts the thread, which runs {@code first} before it takes any item. */
-    void start(Runnable first) {
+    public void start(Runnable first) {
         this.first = first;
         thread.start();
     }
 
     /** Never blocks: false when stopping, full, or over the bytes bound. */
-    boolean offer(T item) {
+    public boolean offer(T item) {
         long itemBytes = size.applyAsLong(item);
         synchronized (bytesLock) {
             if (stopping || bytes + itemBytes > maxBytes) {
@@ -95,7 +95,7 @@ final class BackgroundQueue<T> {
     }
 
     /** Hands on what is buffered for up to {@code drain}; what is left then goes to the left-over handler. */
-    void stop(Duration drain) throws InterruptedException {
+    public void stop(Duration drain) throws InterruptedException {
         stopping = true;
         if (thread.isAlive()) {
             thread.join(drain.toMillis());

@@ -86,7 +86,7 @@ public class PredictionLog {
         try {
             // with Kafka away the producer waits for its metadata at most max.block.ms, then fails the callback
             producers.log().send(new org.apache.kafka.clients.producer.ProducerRecord<>(Topics.PREDICTIONS,
-                    record.predictionId(), Json.write(record)), (metadata, error) -> (error == null ? sent : failed).increment());
+                    record.key(), Json.write(record)), (metadata, error) -> (error == null ? sent : failed).increment());
         } catch (RuntimeException e) {
             failed.increment();
         }

@@ -12,11 +12,13 @@ final class LogRecords {
     private LogRecords() {
     }
 
-    static PredictionRecord of(Prediction prediction, double latencyMs, String imageSha256, String capturedImage, Instant time) {
+    /** @param shadowOf for a version in shadow's answer, the id of the answer the caller got; null otherwise */
+    static PredictionRecord of(Prediction prediction, double latencyMs, String imageSha256, String capturedImage, Instant time,
+                               String shadowOf) {
         return new PredictionRecord(prediction.predictionId(), prediction.model(), prediction.version(), prediction.task(),
                 prediction.label(), prediction.top() == null ? null : prediction.top().stream()
                         .map(s -> new PredictionRecord.Scored(s.label(), s.probability())).toList(),
-                prediction.value(), latencyMs, imageSha256, capturedImage, time, null);
+                prediction.value(), latencyMs, imageSha256, capturedImage, time, null, shadowOf);
     }
 
     static String sha256(byte[] bytes) {

@@ -42,14 +42,16 @@ public class PredictionService {
     private final PredictionIds ids;
     private final PredictionLog log;
     private final ImageCapture capture;
+    private final ShadowMirror shadow;
 
     public PredictionService(ModelManager manager, ServingSettings settings, PredictionIds ids, PredictionLog log,
-                             ImageCapture capture) {
+                             ImageCapture capture, ShadowMirror shadow) {
         this.manager = manager;
         this.settings = settings;
         this.ids = ids;
         this.log = log;
         this.capture = capture;
+        this.shadow = shadow;
     }
 
     /** What a request got: the version that served it and one prediction per image, in order. */
@@ -99,11 +101,15 @@ public class PredictionService {
 
     /**
      * Each prediction with its id, which says whether the log samples it; those it samples are offered to
-     * it, and their images (not a tensor's floats) to the capture.
+     * it, and their images (not a tensor's floats) to the capture and, when the serving version answered
+     * ({@code mirrored}), to the version in shadow.
      */
-    private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, boolean encoded, long nanos) {
+    private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, boolean encoded, long nanos,
+                                        boolean mirrored) {
         Instant now = Instant.now();
         List<Prediction> identified = new ArrayList<>(predictions.size());
+        List<String> mirroredIds = new ArrayList<>();
+        List<byte[]> mirroredImages = new ArrayList<>();
         for (int i = 0; i < predictions.size(); i++) {
             Prediction prediction = predictions.get(i);
             boolean logged = log.sampled(prediction.model());
@@ -113,9 +119,14 @@ public class PredictionService {
                 byte[] bytes = payload.apply(i);
                 String sha256 = LogRecords.sha256(bytes);
                 String captured = encoded ? capture.offer(prediction.model(), sha256, bytes).orElse(null) : null;
-                log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now));
+                log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now, null));
+                if (encoded && mirrored) {
+                    mirroredIds.add(withId.predictionId());
+                    mirroredImages.add(bytes);
+                }
             }
         }
+        shadow.offer(predictions.get(0).model(), mirroredIds, mirroredImages);
         return identified;
     }
 
@@ -150,7 +161,8 @@ public class PredictionService {
             INDArray output = loaded.submit(() -> preparation.prepare(loaded.manifest()))
                     .get(RESULT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<Prediction> predictions = Predictor.predictions(loaded.manifest(), output, topK != null ? topK : DEFAULT_TOP_K);
-            return new Served(loaded.manifest(), identified(predictions, payload, encoded, System.nanoTime() - start));
+            return new Served(loaded.manifest(), identified(predictions, payload, encoded, System.nanoTime() - start,
+                    version == null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServedFailure(loaded.version(), new IllegalStateException("interrupted while waiting for the prediction", e));

@@ -1,5 +1,6 @@
 package dev.graft.inference.versions;
 
+import dev.graft.contract.events.ShadowComparison;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.store.ModelStore;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Keeps each model as its {@link ServingPolicy} wants it. Versions arrive from events and store scans;
  * after each change the manager asks the policy for the next action (retry, note a held-back version,
- * retire, read a manifest, load, swap), performs it and asks again until there is none, one model
+ * retire, read a manifest, load, put in or out of shadow, swap), performs it and asks again until there is none, one model
  * change at a time. Each version's state is its {@link VersionHarness}'s, each model's versions are
  * {@link ModelVersions}', memory (loading once, least recently used, reference counts) is
  * {@link LoadedVersions}', and what a failed load means is {@link LoadFailure}'s.
@@ -34,10 +35,10 @@ import java.util.concurrent.TimeUnit;
 public class ModelManager {
     private static final Logger LOG = Logger.getLogger(ModelManager.class);
     /**
-     * Actions performed per change before giving up: each version is retried, noted, retired, inspected, loaded
-     * and swapped in at most once per change, so versions x 6 is ample.
+     * Actions performed per change before giving up: each version is retried, noted, retired, inspected, loaded,
+     * put in and out of shadow and swapped in at most once per change, so versions x 8 is ample.
      */
-    private static final int MAX_ACTIONS_PER_VERSION = 6;
+    private static final int MAX_ACTIONS_PER_VERSION = 8;
 
     private final ModelStore store;
     private final ModelLoader loader;
@@ -46,6 +47,8 @@ public class ModelManager {
     private final ServingPolicy policy = new ServingPolicy();
     private final LoadedVersions memory = new LoadedVersions();
     private final Map<String, ModelVersions> models = new ConcurrentHashMap<>();
+    /** The loop's latest comparison of each model's versions in shadow with the serving one. */
+    private final Map<String, ShadowComparison> comparisons = new ConcurrentHashMap<>();
     /** Actions are performed one at a time: loads are rare and each takes the whole CPU for a moment. */
     private final ExecutorService decisions = Executors.newSingleThreadExecutor(r -> daemon(r, "graft-model-loader"));
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
@@ -101,6 +104,17 @@ public class ModelManager {
         }, decisions);
     }
 
+    /**
+     * The loop's latest comparison of a model's versions in shadow (live evidence for the gate). Completes
+     * when the policy has acted on it; a model not known here keeps it for when it is.
+     */
+    public CompletableFuture<Void> compared(ShadowComparison comparison) {
+        comparisons.put(comparison.model(), comparison);
+        ModelVersions versions = models.get(comparison.model());
+        return versions == null ? CompletableFuture.completedFuture(null)
+                : CompletableFuture.runAsync(() -> reconcile(versions, Instant.MIN), decisions);
+    }
+
     /** Whether this service has heard of the model, whether or not it serves. */
     public boolean knows(String model) {
         return models.containsKey(model);
@@ -117,11 +131,11 @@ public class ModelManager {
      * timer that woke this, so that the attempt is not skipped.
      */
     private void reconcile(ModelVersions versions, Instant notBefore) {
-        ServingSettings.Policy promotion = settings.forModel(versions.model).promotion();
+        ServingSettings.ModelSettings modelSettings = settings.forModel(versions.model);
         int steps = MAX_ACTIONS_PER_VERSION * (versions.size() + 1);
         for (int step = 0; step < steps; step++) {
             Instant now = Instant.now();
-            Optional<ServingAction> action = policy.next(versions.view(promotion),
+            Optional<ServingAction> action = policy.next(versions.view(modelSettings, comparisons.get(versions.model)),
                     now.isBefore(notBefore) ? notBefore : now);
             if (action.isEmpty()) {
                 return;
@@ -142,6 +156,10 @@ public class ModelManager {
             versions.retire(version);
         } else if (action instanceof ServingAction.Serve) {
             versions.serve(version);
+        } else if (action instanceof ServingAction.Shadow) {
+            versions.shadow(version);
+        } else if (action instanceof ServingAction.Unshadow) {
+            versions.unshadow(version);
         } else if (action instanceof ServingAction.Inspect) {
             inspect(versions, version);
         } else if (action instanceof ServingAction.Load) {
@@ -237,6 +255,27 @@ public class ModelManager {
         return Optional.empty();
     }
 
+    /** The version in shadow with a reference held for the caller, who must release it; empty if none is in shadow. */
+    public Optional<LoadedModel> acquireShadow(String model) {
+        ModelVersions versions = models.get(model);
+        while (versions != null) {
+            LoadedModel shadow = versions.shadow();
+            if (shadow == null) {
+                return Optional.empty();
+            }
+            if (shadow.tryAcquire()) {
+                return Optional.of(shadow);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Whether a model has a version in shadow now (no reference taken). */
+    public boolean hasShadow(String model) {
+        ModelVersions versions = models.get(model);
+        return versions != null && versions.shadow() != null;
+    }
+
     /**
      * A named version with a reference held for the caller; loaded on demand (then kept among the
      * loaded versions) if it is in the store but not in memory. A failed version answers with its reason.
@@ -316,7 +355,7 @@ public class ModelManager {
 
     public Optional<ModelStatus> status(String model) {
         return Optional.ofNullable(models.get(model))
-                .map(versions -> versions.status(settings.forModel(model).promotion().jsonName()));
+                .map(versions -> versions.status(settings.forModel(model).promotion().jsonName(), comparisons.get(model)));
     }
 
     /** Models with a serving version. */

@@ -2,6 +2,7 @@ package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
+import dev.graft.contract.events.ShadowComparison;
 import dev.graft.contract.manifest.ModelManifest;
 import org.jboss.logging.Logger;
 
@@ -26,6 +27,8 @@ final class ModelVersions {
     private final int keepVersions;
     /** Read without the lock by every request; written under it. */
     private volatile LoadedModel serving;
+    /** The version in shadow, or null; read without the lock by requests that mirror to it. */
+    private volatile LoadedModel shadow;
     private Integer pinned;
     private final TreeMap<Integer, VersionHarness> versions = new TreeMap<>();
 
@@ -39,6 +42,11 @@ final class ModelVersions {
     /** The serving version, or null; without the lock, for requests. */
     LoadedModel serving() {
         return serving;
+    }
+
+    /** The version in shadow, or null; without the lock, for requests. */
+    LoadedModel shadow() {
+        return shadow;
     }
 
     synchronized Integer servingVersion() {
@@ -102,9 +110,32 @@ final class ModelVersions {
         }
     }
 
-    synchronized ServingPolicy.Model view(ServingSettings.Policy promotion) {
-        return new ServingPolicy.Model(promotion, pinned, servingVersion(),
-                versions.values().stream().map(VersionHarness::view).toList());
+    /** @param comparison the loop's latest comparison of this model's versions in shadow; null when none */
+    synchronized ServingPolicy.Model view(ServingSettings.ModelSettings settings, ShadowComparison comparison) {
+        Integer current = servingVersion();
+        return new ServingPolicy.Model(settings.promotion(), settings.shadow(), pinned, current,
+                versions.values().stream().map(h -> h.view(live(comparison, h.version(), current))).toList());
+    }
+
+    private static ShadowComparison.Pair live(ShadowComparison comparison, int version, Integer serving) {
+        return comparison == null || serving == null ? null : comparison.pair(version, serving).orElse(null);
+    }
+
+    /** Puts a version in memory in shadow: requests the serving version answers are mirrored to it. */
+    synchronized void shadow(int version) {
+        LoadedModel loaded = memory.peek(model, version).orElseThrow(
+                () -> new IllegalStateException(model + " version " + version + " is not in memory"));
+        versions.get(version).shadow();
+        shadow = loaded;
+        LOG.infof("%s version %d is in shadow beside version %s", model, version, servingVersion());
+    }
+
+    synchronized void unshadow(int version) {
+        versions.get(version).unshadow();
+        if (shadow != null && shadow.version() == version) {
+            shadow = null;
+        }
+        LOG.infof("%s version %d is out of shadow", model, version);
     }
 
     /** A planned attempt fell due; a request may have started the version afresh since the policy looked, leaving none. */
@@ -142,6 +173,9 @@ final class ModelVersions {
             return true;
         }
         serving = next;
+        if (shadow == next) {
+            shadow = null;
+        }
         versions.get(version).serve();
         if (previous != null) {
             versions.get(previous.version()).replaced();
@@ -166,7 +200,7 @@ final class ModelVersions {
         pinned = null;
     }
 
-    /** Keeps at most keep-versions in memory: the least recently used go first, never the serving or pinned one. */
+    /** Keeps at most keep-versions in memory: the least recently used go first, never the serving, pinned or shadow one. */
     synchronized void evict() {
         Set<Integer> protect = new HashSet<>();
         if (serving != null) {
@@ -174,6 +208,9 @@ final class ModelVersions {
         }
         if (pinned != null) {
             protect.add(pinned);
+        }
+        if (shadow != null) {
+            protect.add(shadow.version());
         }
         for (LoadedModel evicted : memory.evict(model, keepVersions, protect)) {
             versions.get(evicted.version()).unloaded("unloaded: least recently used beyond keep-versions=" + keepVersions);
@@ -226,14 +263,17 @@ final class ModelVersions {
         return versions.size();
     }
 
-    synchronized ModelStatus status(String promotion) {
+    synchronized ModelStatus status(String promotion, ShadowComparison comparison) {
         LoadedModel current = serving;
+        Integer servingVersion = current != null ? current.version() : null;
         return ModelStatus.of(model, current != null ? current.manifest() : null, promotion, pinned,
-                memory.versions(model), versions.values().stream().map(VersionHarness::status).toList());
+                memory.versions(model), versions.values().stream()
+                        .map(h -> h.status(live(comparison, h.version(), servingVersion))).toList());
     }
 
     /** At shutdown: nothing serves any more. */
     synchronized void stopServing() {
         serving = null;
+        shadow = null;
     }
 }

@@ -28,6 +28,14 @@ public sealed interface ServingAction {
     record Load(int version) implements ServingAction {
     }
 
+    /** Put this version (in memory) in shadow beside the serving one, for the live gate. */
+    record Shadow(int version) implements ServingAction {
+    }
+
+    /** Take this version out of shadow: held back, or no longer the one to judge. */
+    record Unshadow(int version) implements ServingAction {
+    }
+
     /** Swap this version (in memory) in for requests that name no version. */
     record Serve(int version) implements ServingAction {
     }

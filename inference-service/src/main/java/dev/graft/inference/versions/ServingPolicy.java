@@ -1,6 +1,7 @@
 package dev.graft.inference.versions;
 
 import dev.graft.inference.config.ServingSettings;
+import dev.graft.contract.events.ShadowComparison;
 import dev.graft.contract.manifest.ModelManifest;
 import dev.graft.contract.manifest.Promotion;
 
@@ -24,12 +25,18 @@ import java.util.TreeMap;
  * an older one serving rather than nothing.</li>
  * <li><b>gated</b>: as latest, skipping versions whose manifest does not beat the serving one (or
  * reach their request's threshold), each noted once with why; a candidate's manifest is read first.</li>
+ * <li><b>live gate</b> (shadow on, a version serving, no pin): the chosen version goes into shadow once in
+ * memory and serves only when the loop's comparison with the serving version covers the minimum of live
+ * examples and it is at least as good; a worse one is held back with the comparison (and may be judged
+ * again once that evidence has left the loop's live window). A version in shadow that is no longer the
+ * one to judge leaves it.</li>
  * <li><b>availability</b>: a chosen version that is not in memory is loaded while the serving one
  * goes on serving; it swaps in once ready.</li>
  * <li><b>removed</b>: versions gone from the store are retired, unless serving or pinned.</li>
  * </ul>
  */
 public final class ServingPolicy {
+    static final String WORSE_IN_SHADOW = "worse in shadow: ";
 
     /**
      * One version as the policy sees it.
@@ -37,13 +44,30 @@ public final class ServingPolicy {
      * @param manifest    null until read
      * @param heldBack    the reason it was last noted as held back with; null for none
      * @param nextAttempt when a failed version is tried again; null when no attempt is planned
+     * @param live        how it compares with the serving version on live feedback (the loop's); null when not compared
      */
     public record Version(int version, VersionState state, boolean inStore, ModelManifest manifest, String heldBack,
-                          Instant nextAttempt) {
+                          Instant nextAttempt, ShadowComparison.Pair live) {
+
+        public Version(int version, VersionState state, boolean inStore, ModelManifest manifest, String heldBack,
+                       Instant nextAttempt) {
+            this(version, state, inStore, manifest, heldBack, nextAttempt, null);
+        }
     }
 
-    /** A model: its promotion rule, pin, serving version (null when none) and known versions, oldest first. */
-    public record Model(ServingSettings.Policy promotion, Integer pinned, Integer serving, List<Version> versions) {
+    /** A model: its promotion rule, live gate, pin, serving version (null when none) and known versions, oldest first. */
+    public record Model(ServingSettings.Policy promotion, ServingSettings.Shadow shadow, Integer pinned, Integer serving,
+                        List<Version> versions) {
+
+        /** Without the live gate. */
+        public Model(ServingSettings.Policy promotion, Integer pinned, Integer serving, List<Version> versions) {
+            this(promotion, ServingSettings.Shadow.OFF, pinned, serving, versions);
+        }
+
+        /** A new version must prove itself in shadow: the gate is on, a version serves to compare with, nothing is pinned. */
+        boolean liveGate() {
+            return shadow.on() && serving != null && pinned == null;
+        }
     }
 
     /** What to do next at {@code now}; empty when the model is as it should be. */
@@ -60,6 +84,13 @@ public final class ServingPolicy {
             if (!held.getValue().equals(find(model, held.getKey()).orElseThrow().heldBack())) {
                 return Optional.of(new ServingAction.HoldBack(held.getKey(), held.getValue()));
             }
+        }
+        Optional<Integer> judged = model.liveGate() ? candidate.map(Version::version) : Optional.empty();
+        Optional<ServingAction> unshadow = model.versions().stream()
+                .filter(v -> v.state() == VersionState.SHADOW && !judged.equals(Optional.of(v.version())))
+                .findFirst().map(v -> new ServingAction.Unshadow(v.version()));
+        if (unshadow.isPresent()) {
+            return unshadow;
         }
         Optional<ServingAction> retire = model.versions().stream()
                 .filter(v -> !v.inStore() && !Objects.equals(model.serving(), v.version())
@@ -88,12 +119,24 @@ public final class ServingPolicy {
         if (target == null || Objects.equals(model.serving(), target.version())) {
             return Optional.empty();
         }
-        if (target.state().loaded()) {
+        if (model.liveGate() && !proven(model, target)) {
+            if (target.state() == VersionState.SHADOW) {
+                return Optional.empty();   // the loop's comparison is awaited
+            }
+            if (target.state() == VersionState.READY) {
+                return Optional.of(new ServingAction.Shadow(target.version()));
+            }
+        } else if (target.state().loaded()) {
             return Optional.of(new ServingAction.Serve(target.version()));
         }
         boolean loadable = target.inStore() && (target.state() == VersionState.DISCOVERED
                 || target.state() == VersionState.RETIRED || target.state() == VersionState.DRAINING);
         return loadable ? Optional.of(new ServingAction.Load(target.version())) : Optional.empty();
+    }
+
+    /** Compared with the serving version on enough live examples (that it is at least as good, the choice saw to). */
+    private static boolean proven(Model model, Version candidate) {
+        return candidate.live() != null && candidate.live().examples() >= model.shadow().minExamples();
     }
 
     /**
@@ -116,6 +159,12 @@ public final class ServingPolicy {
                     heldBack.put(v.version(), reason.get());
                     continue;
                 }
+            }
+            if (model.liveGate() && proven(model, v) && !v.live().atLeastAsGood()) {
+                // noted once with the comparison it was refused on: later feedback on its shadow answers is no new reason
+                boolean noted = v.heldBack() != null && v.heldBack().startsWith(WORSE_IN_SHADOW);
+                heldBack.put(v.version(), noted ? v.heldBack() : WORSE_IN_SHADOW + v.live().describe());
+                continue;
             }
             return Optional.of(v);
         }

@@ -1,5 +1,6 @@
 package dev.graft.inference.versions;
 
+import dev.graft.contract.events.ShadowComparison;
 import dev.graft.contract.manifest.ModelManifest;
 
 import java.time.Instant;
@@ -160,6 +161,17 @@ final class VersionHarness {
         heldBack = null;
     }
 
+    /** Answers a share of live requests beside the serving version, for the live gate; an old note no longer holds. */
+    void shadow() {
+        moveTo(VersionState.SHADOW, null);
+        heldBack = null;
+    }
+
+    /** Out of shadow, still in memory. */
+    void unshadow() {
+        moveTo(VersionState.READY, null);
+    }
+
     /** Another version serves instead; this one stays in memory for a rollback. */
     void replaced() {
         moveTo(VersionState.READY, null);
@@ -194,12 +206,13 @@ final class VersionHarness {
         entered.accept(next);
     }
 
-    ServingPolicy.Version view() {
-        return new ServingPolicy.Version(version, state, inStore, manifest, heldBack, nextAttempt);
+    /** @param live how it compares with the serving version on live feedback; null when not compared */
+    ServingPolicy.Version view(ShadowComparison.Pair live) {
+        return new ServingPolicy.Version(version, state, inStore, manifest, heldBack, nextAttempt, live);
     }
 
-    ModelStatus.VersionStatus status() {
+    ModelStatus.VersionStatus status(ShadowComparison.Pair live) {
         return new ModelStatus.VersionStatus(version, state.jsonName(), inStore, reason, heldBack,
-                failedAttempts > 0 ? failedAttempts : null, nextAttempt);
+                failedAttempts > 0 ? failedAttempts : null, nextAttempt, live == null ? null : ModelStatus.Live.of(live));
     }
 }

@@ -150,7 +150,7 @@ class ModelManagerTest {
         manager.offer("m", 1).get();
         manager.offer("m", 2).get();
         assertThat(manager.status("m").orElseThrow().versions()).filteredOn(v -> v.version() == 2).singleElement()
-                .isEqualTo(new ModelStatus.VersionStatus(2, "retired", false, "not in the store", null, null, null));
+                .isEqualTo(new ModelStatus.VersionStatus(2, "retired", false, "not in the store", null, null, null, null));
         assertThat(registry.find("graft_model_loads").tags("version", "2").counters()).as("not even tried").isEmpty();
 
         TestModels.publishClassifier(store, "m", 2);

@@ -1,5 +1,7 @@
 package dev.graft.inference.versions;
 
+import dev.graft.inference.config.ServingSettings;
+
 import dev.graft.inference.metrics.InferenceMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,7 @@ class ModelVersionsTest {
         // the policy looked here and returned Retry(1); before it is performed, a request finds the version stored
         versions.listedOne(1);
         versions.attemptDue(1);
-        assertThat(versions.view(null).versions()).singleElement()
+        assertThat(versions.view(ServingSettings.standard().defaults(), null).versions()).singleElement()
                 .satisfies(v -> assertThat(v.state()).isEqualTo(VersionState.DISCOVERED))
                 .satisfies(v -> assertThat(v.nextAttempt()).isNull());
     }

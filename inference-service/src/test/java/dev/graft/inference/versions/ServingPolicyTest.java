@@ -1,5 +1,7 @@
 package dev.graft.inference.versions;
 
+import dev.graft.contract.events.ShadowComparison;
+import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.config.ServingSettings.Policy;
 import dev.graft.inference.versions.ServingAction.HoldBack;
 import dev.graft.inference.versions.ServingAction.Inspect;
@@ -29,6 +31,7 @@ import static dev.graft.inference.versions.VersionState.LOADING;
 import static dev.graft.inference.versions.VersionState.READY;
 import static dev.graft.inference.versions.VersionState.RETIRED;
 import static dev.graft.inference.versions.VersionState.SERVING;
+import static dev.graft.inference.versions.VersionState.SHADOW;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The policy's rules, one by one, on plain values: no store, no network, no DL4J. */
@@ -152,5 +155,51 @@ class ServingPolicyTest {
         assertThat(latest(null, 2, removed(2, SERVING))).isEmpty();
         assertThat(latest(null, 2, removed(2, SERVING), v(3, READY))).contains(new Serve(3));
         assertThat(latest(null, 3, removed(2, READY), v(3, SERVING))).contains(new Retire(2));
+    }
+
+    private static final ServingSettings.Shadow GATE = new ServingSettings.Shadow(1.0, 10);
+
+    private static Version compared(int version, VersionState state, long examples, long right, long servingRight) {
+        return new Version(version, state, true, null, null, null,
+                new ShadowComparison.Pair(version, 1, Task.CLASSIFICATION, examples, right, servingRight, 0, 0));
+    }
+
+    private Optional<ServingAction> shadowed(Integer pinned, Integer serving, Version... versions) {
+        return policy.next(new Model(Policy.LATEST, GATE, pinned, serving, List.of(versions)), NOW);
+    }
+
+    @Test
+    void underTheLiveGateANewVersionAnswersInShadowUntilTheLoopHasComparedItOnEnoughLiveExamples() {
+        assertThat(shadowed(null, 1, v(1, SERVING), v(2, DISCOVERED))).contains(new Load(2));
+        assertThat(shadowed(null, 1, v(1, SERVING), v(2, READY))).as("in memory: into shadow, not serving")
+                .contains(new ServingAction.Shadow(2));
+        assertThat(shadowed(null, 1, v(1, SERVING), v(2, SHADOW))).as("no comparison yet: it waits").isEmpty();
+        assertThat(shadowed(null, 1, v(1, SERVING), compared(2, SHADOW, 9, 9, 0)))
+                .as("9 examples, 10 needed, however good").isEmpty();
+        assertThat(shadowed(null, 1, v(1, SERVING), compared(2, SHADOW, 10, 7, 7))).as("as good on 10: it serves")
+                .contains(new Serve(2));
+        assertThat(shadowed(null, null, compared(2, DISCOVERED, 0, 0, 0))).as("nothing serves: nothing to compare with")
+                .contains(new Load(2));
+        assertThat(shadowed(null, null, v(2, READY))).contains(new Serve(2));
+        assertThat(shadowed(2, 1, v(1, SERVING), v(2, READY))).as("a pin needs no evidence").contains(new Serve(2));
+    }
+
+    @Test
+    void theLiveGateHoldsBackAWorseVersionAndTakesItOutOfShadow() {
+        String worse = "worse in shadow: on 10 live examples both answered, accuracy 0.600 against version 1's 0.700";
+        assertThat(shadowed(null, 1, v(1, SERVING), compared(2, SHADOW, 10, 6, 7))).contains(new HoldBack(2, worse));
+        Version noted = new Version(2, SHADOW, true, null, worse, null,
+                new ShadowComparison.Pair(2, 1, Task.CLASSIFICATION, 10, 6, 7, 0, 0));
+        assertThat(shadowed(null, 1, v(1, SERVING), noted)).as("noted: out of shadow").contains(new ServingAction.Unshadow(2));
+        Version out = new Version(2, READY, true, null, worse, null, noted.live());
+        assertThat(shadowed(null, 1, v(1, SERVING), out)).as("settled: 1 serves on").isEmpty();
+        Version later = new Version(2, READY, true, null, worse, null,
+                new ShadowComparison.Pair(2, 1, Task.CLASSIFICATION, 12, 7, 9, 0, 0));
+        assertThat(shadowed(null, 1, v(1, SERVING), later)).as("feedback that came later is no new reason to note").isEmpty();
+        assertThat(shadowed(null, 1, v(1, SERVING), compared(2, SHADOW, 10, 6, 7), v(3, DISCOVERED)))
+                .as("a newer version is the one to judge now").contains(new ServingAction.Unshadow(2));
+        assertThat(shadowed(null, 1, v(1, SERVING), v(2, READY), v(3, DISCOVERED))).contains(new Load(3));
+        assertThat(latest(null, 1, v(1, SERVING), v(2, SHADOW))).as("gate turned off: out of shadow")
+                .contains(new ServingAction.Unshadow(2));
     }
 }

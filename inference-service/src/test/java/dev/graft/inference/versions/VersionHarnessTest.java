@@ -25,10 +25,10 @@ class VersionHarnessTest {
 
     private void refused(Runnable transition, String message) {
         VersionState before = harness.state();
-        ModelStatus.VersionStatus status = harness.status();
+        ModelStatus.VersionStatus status = harness.status(null);
         assertThatThrownBy(transition::run).isInstanceOf(IllegalStateException.class).hasMessage(message);
         assertThat(harness.state()).as("a refused move changes nothing").isEqualTo(before);
-        assertThat(harness.status()).isEqualTo(status);
+        assertThat(harness.status(null)).isEqualTo(status);
     }
 
     @Test
@@ -77,25 +77,25 @@ class VersionHarnessTest {
     void failedAttemptsCountUntilALoadOrAFreshStartAndAPlannedAttemptMakesItACandidateAgain() {
         harness.startLoading();
         harness.failed("store unreachable", LATER, false);
-        assertThat(harness.status()).isEqualTo(new ModelStatus.VersionStatus(1, "failed", true, "store unreachable",
-                null, 1, LATER));
+        assertThat(harness.status(null)).isEqualTo(new ModelStatus.VersionStatus(1, "failed", true, "store unreachable",
+                null, 1, LATER, null));
         assertThat(harness.failure()).contains("store unreachable; tried again at " + LATER);
         harness.attemptDue();
-        assertThat(harness.status()).as("the count goes on toward the last attempt")
-                .isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, 1, null));
+        assertThat(harness.status(null)).as("the count goes on toward the last attempt")
+                .isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, 1, null, null));
         assertThat(harness.failure()).isEmpty();
         harness.startLoading();
         harness.failed("store unreachable", null, false);
         assertThat(harness.failedAttempts()).isEqualTo(2);
         harness.announced(true);
-        assertThat(harness.status()).as("an announcement starts it afresh")
-                .isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, null, null));
+        assertThat(harness.status(null)).as("an announcement starts it afresh")
+                .isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, null, null, null));
         harness.startLoading();
         harness.failed("store unreachable", LATER, false);
         harness.attemptDue();
         harness.startLoading();
         harness.loaded(null);
-        assertThat(harness.status().attempts()).as("a success clears the count").isNull();
+        assertThat(harness.status(null).attempts()).as("a success clears the count").isNull();
     }
 
     @Test
@@ -106,7 +106,7 @@ class VersionHarnessTest {
         assertThat(harness.state()).as("announcing it again cannot change what the store holds").isEqualTo(FAILED);
         harness.leftStore(false);
         harness.storedAgain();
-        assertThat(harness.status()).isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, null, null));
+        assertThat(harness.status(null)).isEqualTo(new ModelStatus.VersionStatus(1, "discovered", true, null, null, null, null, null));
 
         harness.startLoading();
         harness.leftStore(false);
@@ -121,16 +121,16 @@ class VersionHarnessTest {
         harness.failed("store unreachable", LATER, false);
         harness.leftStore(false);
         harness.retire();
-        assertThat(harness.status()).isEqualTo(new ModelStatus.VersionStatus(1, "retired", false, "not in the store",
-                null, 1, null));
+        assertThat(harness.status(null)).isEqualTo(new ModelStatus.VersionStatus(1, "retired", false, "not in the store",
+                null, 1, null, null));
         harness.storedAgain();
         assertThat(harness.state()).isEqualTo(DISCOVERED);
         harness.holdBack("does not beat serving version 2");
         harness.startLoading();
         harness.loaded(null);
         harness.serve();
-        assertThat(harness.status().heldBack()).as("a version that serves is no longer held back").isNull();
+        assertThat(harness.status(null).heldBack()).as("a version that serves is no longer held back").isNull();
         harness.leftStore(true);
-        assertThat(harness.status().reason()).isEqualTo(VersionHarness.REMOVED_BUT_SERVING);
+        assertThat(harness.status(null).reason()).isEqualTo(VersionHarness.REMOVED_BUT_SERVING);
     }
 }

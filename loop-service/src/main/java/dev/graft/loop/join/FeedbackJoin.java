@@ -8,6 +8,7 @@ import dev.graft.contract.json.Json;
 import dev.graft.contract.manifest.Task;
 import dev.graft.loop.live.LiveFigures;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.shadow.ShadowExample;
 import dev.graft.loop.store.TimeIndexed;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -35,10 +36,13 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     static final String PREDICTIONS = "predictions";
     static final String WAITING = "waiting-feedback";
     static final String EXAMPLES = "examples";
+    /** Versions in shadow's answers, by the caller's answer's id and the version: {@code ID|VERSION}. */
+    static final String SHADOWS = "shadow-predictions";
     static final String BY_TIME = "-by-time";
     static final String EXAMPLES_SINK = "examples-sink";
     static final String BY_MODEL_SINK = "examples-by-model-sink";
     static final String DLQ_SINK = "feedback-dlq-sink";
+    static final String SHADOW_SINK = "shadow-by-model-sink";
     static final String REASON_HEADER = "graft.reason";
 
     private final JoinSettings settings;
@@ -49,6 +53,7 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     private TimeIndexed predictions;
     private TimeIndexed waiting;
     private TimeIndexed examples;
+    private TimeIndexed shadows;
 
     FeedbackJoin(JoinSettings settings, JoinCounts counts, LiveMetrics live) {
         this.settings = settings;
@@ -63,6 +68,7 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         this.predictions = new TimeIndexed(context.getStateStore(PREDICTIONS), context.getStateStore(PREDICTIONS + BY_TIME));
         this.waiting = new TimeIndexed(context.getStateStore(WAITING), context.getStateStore(WAITING + BY_TIME));
         this.examples = new TimeIndexed(context.getStateStore(EXAMPLES), context.getStateStore(EXAMPLES + BY_TIME));
+        this.shadows = new TimeIndexed(context.getStateStore(SHADOWS), context.getStateStore(SHADOWS + BY_TIME));
         context.schedule(settings.sweepInterval(), PunctuationType.WALL_CLOCK_TIME, now -> sweep(Instant.ofEpochMilli(now)));
     }
 
@@ -88,6 +94,10 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
             counts.unreadablePrediction();
             return;
         }
+        if (prediction.shadow()) {
+            shadow(prediction, record);
+            return;
+        }
         String known = predictions.get(prediction.predictionId());
         predictions.put(prediction.predictionId(), record.value(), prediction.time(),
                 known == null ? null : Json.read(known, PredictionRecord.class).time());
@@ -100,9 +110,28 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         }
     }
 
+    /**
+     * A version in shadow's answer: kept beside the answer the caller got (as long as a prediction), and
+     * compared once that answer has feedback, whichever comes first. It is never an example of its own.
+     */
+    private void shadow(PredictionRecord shadow, Record<String, String> record) {
+        String id = shadow.shadowOf() + "|" + shadow.version();
+        String known = shadows.get(id);
+        shadows.put(id, record.value(), shadow.time(), known == null ? null : Json.read(known, PredictionRecord.class).time());
+        String labelled = examples.get(shadow.shadowOf());
+        if (labelled != null) {
+            compare(Json.read(labelled, LabelledExample.class), shadow, record.timestamp());
+        }
+    }
+
+    private void compare(LabelledExample example, PredictionRecord shadow, long timestamp) {
+        ShadowExample.of(example, shadow).ifPresent(compared ->
+                context.forward(new Record<>(example.model(), Json.write(compared), timestamp), SHADOW_SINK));
+    }
+
     /** What the join and the live figures rely on: the id as key, a model, a time, and an answer that fits the task. */
     private static boolean usable(PredictionRecord prediction, String key) {
-        return prediction.predictionId() != null && prediction.predictionId().equals(key) && prediction.model() != null
+        return prediction.predictionId() != null && prediction.key().equals(key) && prediction.model() != null
                 && prediction.time() != null && prediction.task() != null
                 && (prediction.task() == Task.REGRESSION ? prediction.value() != null && Double.isFinite(prediction.value())
                 : prediction.label() != null);
@@ -183,6 +212,9 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
         context.forward(new Record<>(prediction.predictionId(), json, record.timestamp()), EXAMPLES_SINK);
         // and to the retraining trigger, which counts per model
         context.forward(new Record<>(prediction.model(), json, record.timestamp()), BY_MODEL_SINK);
+        for (String shadow : shadows.withPrefix(prediction.predictionId() + "|")) {
+            compare(example, Json.read(shadow, PredictionRecord.class), record.timestamp());
+        }
         counts.feedback(feedback.model(), earlier == null ? "joined" : "replaced");
     }
 
@@ -198,6 +230,7 @@ final class FeedbackJoin implements Processor<String, String, String, String> {
     private void sweep(Instant now) {
         Instant oldest = now.minus(settings.window()).minus(settings.grace());
         predictions.before(oldest).forEach(predictions::expire);
+        shadows.before(oldest).forEach(shadows::expire);
         for (KeyValue<String, String> entry : waiting.before(oldest)) {
             String json = waiting.get(entry.value);
             if (json != null) {

@@ -73,7 +73,7 @@ public class LoopStreams {
                 try {
                     Set<String> topics = client.listTopics().names().get(10, TimeUnit.SECONDS);
                     if (topics.containsAll(SOURCES)) {
-                        if (coPartitioned(client) && examplesByModelExists(client, topics)) {
+                        if (coPartitioned(client) && internalTopicsExist(client, topics)) {
                             break;
                         }
                     } else {
@@ -122,22 +122,26 @@ public class LoopStreams {
         return false;
     }
 
-    /** The join's examples keyed by model, for the retraining trigger: created with as many partitions as the sources. */
-    private boolean examplesByModelExists(Admin client, Set<String> topics) throws InterruptedException, ExecutionException,
+    /** The loop's own topics keyed by model (the retraining trigger's, the shadow comparer's): created with as many partitions as the sources. */
+    private boolean internalTopicsExist(Admin client, Set<String> topics) throws InterruptedException, ExecutionException,
             TimeoutException {
-        String topic = JoinTopology.examplesByModel(config.loop().applicationId());
-        if (topics.contains(topic)) {
+        List<String> missing = JoinTopology.internalTopics(config.loop().applicationId()).stream()
+                .filter(topic -> !topics.contains(topic)).toList();
+        if (missing.isEmpty()) {
             return true;
         }
         int partitions = client.describeTopics(List.of(Topics.PREDICTIONS)).allTopicNames().get(10, TimeUnit.SECONDS)
                 .get(Topics.PREDICTIONS).partitions().size();
-        try {
-            client.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get(10, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                LOG.errorf("cannot create %s (%s): create it with %d partitions, or allow the service to; waiting", topic,
-                        e.getCause(), partitions);
-                return false;
+        for (String topic : missing) {
+            try {
+                client.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all()
+                        .get(10, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    LOG.errorf("cannot create %s (%s): create it with %d partitions, or allow the service to; waiting", topic,
+                            e.getCause(), partitions);
+                    return false;
+                }
             }
         }
         return true;

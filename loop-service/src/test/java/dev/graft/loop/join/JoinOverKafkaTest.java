@@ -45,7 +45,7 @@ class JoinOverKafkaTest {
 
     private static String prediction(String id, String model, String label, Instant time) {
         return Json.write(new PredictionRecord(id, model, 1, Task.CLASSIFICATION, label,
-                List.of(new PredictionRecord.Scored(label, 0.9)), null, 3.0, "sha-" + id, null, time, null));
+                List.of(new PredictionRecord.Scored(label, 0.9)), null, 3.0, "sha-" + id, null, time, null, null));
     }
 
     private static String feedback(String id, String model, String label, Instant time) {

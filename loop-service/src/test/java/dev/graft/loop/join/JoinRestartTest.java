@@ -8,6 +8,7 @@ import dev.graft.contract.json.Json;
 import dev.graft.contract.manifest.Task;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.shadow.ShadowMetrics;
 import dev.graft.loop.retrain.RetrainCounts;
 import dev.graft.loop.retrain.RetrainSettings;
 import dev.graft.store.FolderBlobs;
@@ -45,7 +46,7 @@ class JoinRestartTest {
 
     private KafkaStreams start(LocalKafkaBroker kafka, Path state, LiveMetrics live) {
         KafkaStreams streams = new KafkaStreams(JoinTopology.build(APPLICATION, SETTINGS, new JoinCounts(new SimpleMeterRegistry()),
-                live, new RetrainSettings(Map.of(), new FolderBlobs(dir.resolve("captured")), "captured", Duration.ofHours(1),
+                live, new ShadowMetrics(new SimpleMeterRegistry()), new RetrainSettings(Map.of(), new FolderBlobs(dir.resolve("captured")), "captured", Duration.ofHours(1),
                 Duration.ofDays(1)),
                 new RetrainCounts(new SimpleMeterRegistry())),
                 new java.util.Properties() {{
@@ -62,7 +63,7 @@ class JoinRestartTest {
     private static String prediction(int i, Instant time) {
         String id = "p" + i;
         return Json.write(new PredictionRecord(id, "m", 1, Task.CLASSIFICATION, "a", List.of(new PredictionRecord.Scored("a", 0.9)),
-                null, 1.0, "sha" + i, null, time, null));
+                null, 1.0, "sha" + i, null, time, null, null));
     }
 
     private static String feedback(int i, String label, Instant time) {
@@ -80,7 +81,7 @@ class JoinRestartTest {
         try (LocalKafkaBroker kafka = LocalKafkaBroker.startOnFreePorts(dir.resolve("kafka"));
              KafkaTestClient client = new KafkaTestClient(kafka.bootstrapServers())) {
             kafka.createTopics(List.of(Topics.PREDICTIONS, Topics.FEEDBACK, Topics.EXAMPLES, Topics.FEEDBACK_DLQ,
-                    JoinTopology.examplesByModel(APPLICATION)));
+                    JoinTopology.examplesByModel(APPLICATION), JoinTopology.shadowByModel(APPLICATION)));
             KafkaStreams first = start(kafka, dir.resolve("state-1"), new LiveMetrics(new SimpleMeterRegistry()));
             for (int i = 1; i <= 5; i++) {
                 client.send(Topics.PREDICTIONS, "p" + i, prediction(i, now));

@@ -11,6 +11,7 @@ import dev.graft.loop.join.JoinCounts;
 import dev.graft.loop.join.JoinSettings;
 import dev.graft.loop.join.JoinTopology;
 import dev.graft.loop.live.LiveMetrics;
+import dev.graft.loop.shadow.ShadowMetrics;
 import dev.graft.store.FolderBlobs;
 import dev.graft.testing.KafkaTestClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -63,7 +64,7 @@ class RetrainOverKafkaTest {
         kafka = LocalKafkaBroker.startOnFreePorts(dir.resolve("kafka"));
         client = new KafkaTestClient(kafka.bootstrapServers());
         kafka.createTopics(List.of(Topics.PREDICTIONS, Topics.FEEDBACK, Topics.EXAMPLES, Topics.FEEDBACK_DLQ,
-                Topics.TRAINING_REQUESTS, JoinTopology.examplesByModel(APPLICATION)));
+                Topics.TRAINING_REQUESTS, JoinTopology.examplesByModel(APPLICATION), JoinTopology.shadowByModel(APPLICATION)));
     }
 
     @AfterEach
@@ -87,7 +88,7 @@ class RetrainOverKafkaTest {
         properties.put(StreamsConfig.STATE_DIR_CONFIG, state.toString());
         properties.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         KafkaStreams streams = new KafkaStreams(JoinTopology.build(APPLICATION, JOIN, new JoinCounts(new SimpleMeterRegistry()),
-                new LiveMetrics(new SimpleMeterRegistry()), retrain, new RetrainCounts(new SimpleMeterRegistry())), properties);
+                new LiveMetrics(new SimpleMeterRegistry()), new ShadowMetrics(new SimpleMeterRegistry()), retrain, new RetrainCounts(new SimpleMeterRegistry())), properties);
         running.add(streams);
         streams.start();
         return streams;
@@ -103,7 +104,7 @@ class RetrainOverKafkaTest {
             Files.write(dir.resolve("captured").resolve(model).resolve(sha + ".png"), new byte[]{1, 2, 3});
         }
         client.send(Topics.PREDICTIONS, id, Json.write(new PredictionRecord(id, model, version, Task.CLASSIFICATION, predicted,
-                List.of(new PredictionRecord.Scored(predicted, 0.9)), null, 1.0, sha, captured, time, null)));
+                List.of(new PredictionRecord.Scored(predicted, 0.9)), null, 1.0, sha, captured, time, null, null)));
         client.send(Topics.FEEDBACK, id, Json.write(new FeedbackRecord(id, model, version, truth, null, time, "test")));
     }
 
