@@ -87,7 +87,7 @@ public final class TestModels {
     public static ModelManager manager(ModelStore store, ServingSettings settings, MeterRegistry registry) {
         InferenceMetrics metrics = new InferenceMetrics(registry);
         return new ModelManager(store, new ModelLoader(store, settings, new Batching(settings, metrics), metrics),
-                settings, metrics);
+                settings, metrics, io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"));
     }
 
     public static ModelManifest publishRegressor(ModelStore store, String model, TargetNormalization normalization,

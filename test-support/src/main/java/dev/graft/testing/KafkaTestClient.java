@@ -30,8 +30,15 @@ public final class KafkaTestClient implements AutoCloseable {
     }
 
     public void send(String topic, String key, String value) {
+        send(topic, key, value, Map.of());
+    }
+
+    /** With headers, e.g. a W3C {@code traceparent}. */
+    public void send(String topic, String key, String value, Map<String, String> headers) {
+        ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+        headers.forEach((name, text) -> record.headers().add(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            producer.send(record).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -19,6 +19,8 @@ import java.util.Map;
  * @param classCounts      DATASET: training images per label (classification)
  * @param trainImages      DATASET: images in the training set
  * @param validationImages DATASET: images in the validation set
+ * @param traceId          the trace of the training (W3C trace id, 32 hex digits): continued from the request
+ *                         record's {@code traceparent} header when it has one
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,7 +44,8 @@ public record TrainingEvent(
         Integer validationImages,
         Integer version,
         String message,
-        Instant timestamp) {
+        Instant timestamp,
+        String traceId) {
 
     public enum Type { ACCEPTED, DATASET, EPOCH, SUCCEEDED, FAILED, CANCELLED }
 
@@ -53,7 +56,7 @@ public record TrainingEvent(
     public static TrainingEvent dataset(String requestId, String model, int trainImages, int validationImages,
                                         Map<String, Integer> classCounts, String message) {
         return new TrainingEvent(requestId, model, Type.DATASET, null, null, null, null, null, null, null, null, null,
-                null, null, classCounts, trainImages, validationImages, null, message, Instant.now());
+                null, null, classCounts, trainImages, validationImages, null, message, Instant.now(), null);
     }
 
     public static TrainingEvent epoch(String requestId, String model, String phase, int epoch, int epochs,
@@ -62,7 +65,7 @@ public record TrainingEvent(
                                       double etaSeconds) {
         return new TrainingEvent(requestId, model, Type.EPOCH, phase, epoch, epochs, loss, metric, trainMetric,
                 validationLoss, validationMetric, imagesPerSecond, seconds, etaSeconds, null, null, null, null, null,
-                Instant.now());
+                Instant.now(), null);
     }
 
     public static TrainingEvent succeeded(String requestId, String model, int version, String message) {
@@ -79,7 +82,14 @@ public record TrainingEvent(
 
     private static TrainingEvent of(String requestId, String model, Type type, Integer version, String message) {
         return new TrainingEvent(requestId, model, type, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, version, message, Instant.now());
+                null, null, null, null, version, message, Instant.now(), null);
+    }
+
+    /** The same event in trace {@code id} (null for none). */
+    public TrainingEvent withTraceId(String id) {
+        return new TrainingEvent(requestId, model, type, phase, epoch, epochs, loss, metric, trainMetric, validationLoss,
+                validationMetric, imagesPerSecond, seconds, etaSeconds, classCounts, trainImages, validationImages, version,
+                message, timestamp, id);
     }
 
     /** True once nothing more will be published for this request. */

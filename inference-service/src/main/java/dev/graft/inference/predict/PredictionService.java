@@ -107,6 +107,7 @@ public class PredictionService {
     private List<Prediction> identified(List<Prediction> predictions, IntFunction<byte[]> payload, boolean encoded, long nanos,
                                         boolean mirrored) {
         Instant now = Instant.now();
+        String traceId = LogRecords.currentTraceId();
         List<Prediction> identified = new ArrayList<>(predictions.size());
         List<String> mirroredIds = new ArrayList<>();
         List<byte[]> mirroredImages = new ArrayList<>();
@@ -119,14 +120,14 @@ public class PredictionService {
                 byte[] bytes = payload.apply(i);
                 String sha256 = LogRecords.sha256(bytes);
                 String captured = encoded ? capture.offer(prediction.model(), sha256, bytes).orElse(null) : null;
-                log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now, null));
+                log.offer(LogRecords.of(withId, nanos / 1e6, sha256, captured, now, traceId, null));
                 if (encoded && mirrored) {
                     mirroredIds.add(withId.predictionId());
                     mirroredImages.add(bytes);
                 }
             }
         }
-        shadow.offer(predictions.get(0).model(), mirroredIds, mirroredImages);
+        shadow.offer(predictions.get(0).model(), mirroredIds, mirroredImages, traceId);
         return identified;
     }
 

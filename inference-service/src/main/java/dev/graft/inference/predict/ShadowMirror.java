@@ -46,8 +46,8 @@ public class ShadowMirror {
     private final MeterRegistry registry;
     private final BackgroundQueue<Mirrored> queue;
 
-    /** A request's logged images, with the ids their callers got. */
-    record Mirrored(String model, List<String> ids, List<byte[]> images) {
+    /** A request's logged images, with the ids their callers got, and its trace. */
+    record Mirrored(String model, List<String> ids, List<byte[]> images, String traceId) {
         long bytes() {
             return images.stream().mapToLong(image -> image.length).sum();
         }
@@ -74,7 +74,7 @@ public class ShadowMirror {
      * Offers what the serving version answered (encoded images, logged, in order with their ids) to the
      * version in shadow, in the model's shadow share. Never blocks.
      */
-    void offer(String model, List<String> ids, List<byte[]> images) {
+    void offer(String model, List<String> ids, List<byte[]> images, String traceId) {
         if (ids.isEmpty() || !manager.hasShadow(model)) {
             return;
         }
@@ -82,7 +82,7 @@ public class ShadowMirror {
         if (share < 1 && ThreadLocalRandom.current().nextDouble() >= share) {
             return;
         }
-        Mirrored mirrored = new Mirrored(model, List.copyOf(ids), List.copyOf(images));
+        Mirrored mirrored = new Mirrored(model, List.copyOf(ids), List.copyOf(images), traceId);
         if (!queue.offer(mirrored)) {
             count(mirrored, "dropped");
         }
@@ -107,7 +107,7 @@ public class ShadowMirror {
             for (int i = 0; i < predictions.size(); i++) {
                 String id = mirrored.ids().get(i);
                 log.offer(LogRecords.of(predictions.get(i).withId(id + "~shadow" + shadow.version()), latencyMs,
-                        LogRecords.sha256(mirrored.images().get(i)), null, now, id));
+                        LogRecords.sha256(mirrored.images().get(i)), null, now, mirrored.traceId(), id));
             }
             count(mirrored, "answered");
         } catch (Exception e) {

@@ -5,6 +5,11 @@ import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.metrics.InferenceMetrics;
 import dev.graft.store.ModelStore;
 import dev.graft.store.ModelStoreException;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -44,6 +49,7 @@ public class ModelManager {
     private final ModelLoader loader;
     private final ServingSettings settings;
     private final InferenceMetrics metrics;
+    private final Tracer tracer;
     private final ServingPolicy policy = new ServingPolicy();
     private final LoadedVersions memory = new LoadedVersions();
     private final Map<String, ModelVersions> models = new ConcurrentHashMap<>();
@@ -54,11 +60,12 @@ public class ModelManager {
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
             r -> daemon(r, "graft-load-retries"));
 
-    public ModelManager(ModelStore store, ModelLoader loader, ServingSettings settings, InferenceMetrics metrics) {
+    public ModelManager(ModelStore store, ModelLoader loader, ServingSettings settings, InferenceMetrics metrics, Tracer tracer) {
         this.store = store;
         this.loader = loader;
         this.settings = settings;
         this.metrics = metrics;
+        this.tracer = tracer;
     }
 
     private static Thread daemon(Runnable r, String name) {
@@ -74,10 +81,11 @@ public class ModelManager {
     /**
      * An announced version (a model-version event). Completes when the policy is satisfied. The store
      * is listed only for a version not known to be there: a replica reads the topic from the start,
-     * and most of those events name versions the first scan already found.
+     * and most of those events name versions the first scan already found. The load it causes is a span
+     * of the event's trace (the training's).
      */
     public CompletableFuture<Void> offer(String model, int version) {
-        return CompletableFuture.runAsync(() -> {
+        return CompletableFuture.runAsync(Context.current().wrap(() -> {
             ModelVersions versions = versions(model);
             if (versions.settled(version)) {
                 return;
@@ -92,7 +100,7 @@ public class ModelManager {
             }
             versions.announced(version, inStore);
             reconcile(versions, Instant.MIN);
-        }, decisions);
+        }), decisions);
     }
 
     /** The store's listing of one model (a scan). Completes when the policy is satisfied. */
@@ -209,14 +217,19 @@ public class ModelManager {
 
     private LoadedModel timedLoad(ModelVersions versions, int version) {
         long start = System.nanoTime();
+        Span span = tracer.spanBuilder("load " + versions.model + " " + version).startSpan();
         LoadedModel loaded;
-        try {
+        try (Scope scope = span.makeCurrent()) {
             loaded = loader.load(versions.model, version);
         } catch (RuntimeException | Error e) {
+            span.recordException(e);
+            span.setStatus(StatusCode.ERROR);
+            span.end();
             metrics.load(versions.model, version, "failed", System.nanoTime() - start);
             failed(versions, version, e instanceof RuntimeException r ? r : new IllegalStateException(e.toString(), e));
             throw e;
         }
+        span.end();
         metrics.load(versions.model, version, "succeeded", System.nanoTime() - start);
         return loaded;
     }

@@ -62,7 +62,8 @@ class ModelManagerTest {
                 return super.load(model, version);
             }
         };
-        ModelManager manager = new ModelManager(store, loader, settings, metrics);
+        ModelManager manager = new ModelManager(store, loader, settings, metrics,
+                io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"));
         CompletableFuture<Object> first = new CompletableFuture<>();
         CompletableFuture<Object> second = new CompletableFuture<>();
         Thread a = request(manager, first);

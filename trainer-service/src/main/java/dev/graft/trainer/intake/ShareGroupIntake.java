@@ -14,10 +14,12 @@ import jakarta.enterprise.event.Observes;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import io.smallrye.common.annotation.Identifier;
 import org.jboss.logging.Logger;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -166,7 +168,7 @@ public class ShareGroupIntake {
         for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
             int deliveries = record.deliveryCount().map(Short::intValue).orElse(1);
             Job job = new Job(new RequestRecord(record.key(), record.value(), record.topic(), record.partition(),
-                    record.offset(), deliveries), deliveries >= deliveryLimit);
+                    record.offset(), deliveries, traceContext(record)), deliveries >= deliveryLimit);
             current = job;
             if (stopping) {
                 job.stop();
@@ -302,5 +304,17 @@ public class ShareGroupIntake {
             return other.topic().equals(record.topic()) && other.partition() == record.partition()
                     && other.offset() == record.offset();
         }
+    }
+
+    /** The record's W3C trace context headers, as text. */
+    private static Map<String, String> traceContext(ConsumerRecord<String, String> record) {
+        Map<String, String> context = new HashMap<>();
+        for (String name : List.of("traceparent", "tracestate")) {
+            Header header = record.headers().lastHeader(name);
+            if (header != null && header.value() != null) {
+                context.put(name, new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return context;
     }
 }

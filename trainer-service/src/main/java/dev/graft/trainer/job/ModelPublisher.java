@@ -26,10 +26,12 @@ class ModelPublisher {
 
     private final ModelStore store;
     private final TrainingEventPublisher events;
+    private final TrainingTrace trace;
 
-    ModelPublisher(ModelStore store, TrainingEventPublisher events) {
+    ModelPublisher(ModelStore store, TrainingEventPublisher events, TrainingTrace trace) {
         this.store = store;
         this.events = events;
+        this.trace = trace;
     }
 
     /** A stored version: its manifest, and its report naming the charts written with it. */
@@ -38,15 +40,14 @@ class ModelPublisher {
 
     Published publish(TrainingPlan plan, TrainedModel trained) {
         TrainingReport[] report = {trained.report()};
-        ModelManifest manifest = store.publish(ModelManifest.draft(plan.model(), plan.task(), trained.labels(),
-                        trained.targetNormalization(), trained.inputShape(), trained.preprocessing(), trained.metrics(),
-                        trained.lineage(), plan.requestId()).withPromotion(plan.promotion()),
-                artifact -> {
-                    ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false);
-                    report[0] = report[0].withCharts(Charts.write(report[0], trained.predictedVsActual(),
-                            artifact.getParent()));
-                    Files.writeString(artifact.resolveSibling(TrainingReport.FILE), Json.write(report[0]));
-                });
+        ModelManifest draft = ModelManifest.draft(plan.model(), plan.task(), trained.labels(), trained.targetNormalization(),
+                trained.inputShape(), trained.preprocessing(), trained.metrics(), trained.lineage(), plan.requestId())
+                .withPromotion(plan.promotion());
+        ModelManifest manifest = trace.inSpan("store " + plan.model(), () -> store.publish(draft, artifact -> {
+            ModelSerializer.writeModel(trained.graph(), artifact.toFile(), false);
+            report[0] = report[0].withCharts(Charts.write(report[0], trained.predictedVsActual(), artifact.getParent()));
+            Files.writeString(artifact.resolveSibling(TrainingReport.FILE), Json.write(report[0]));
+        }));
         // stored: from here on the request has succeeded, whatever happens to the announcement
         announce(manifest);
         return new Published(manifest, report[0]);

@@ -1,5 +1,6 @@
 package dev.graft.trainer.job;
 
+import io.opentelemetry.api.trace.Span;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.trainer.dataset.LabeledImages;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
@@ -25,13 +26,15 @@ class ProgressReports {
     private final TrainingRegistry registry;
     private final TrainingEventPublisher events;
     private final Cancellations cancellations;
+    private final TrainingTrace trace;
 
     ProgressReports(TrainerMetrics metrics, TrainingRegistry registry, TrainingEventPublisher events,
-                    Cancellations cancellations) {
+                    Cancellations cancellations, TrainingTrace trace) {
         this.metrics = metrics;
         this.registry = registry;
         this.events = events;
         this.cancellations = cancellations;
+        this.trace = trace;
     }
 
     /** The accepted event: what is trained, on which base, and from which checkpoint. */
@@ -45,6 +48,9 @@ class ProgressReports {
     RecipeListener of(TrainingPlan plan, Job job) {
         String requestId = plan.requestId();
         return new RecipeListener() {
+            /** The phase under way, as a span of the request's trace. */
+            private Span phase;
+
             @Override
             public void dataset(LabeledImages train, LabeledImages validation) {
                 events.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
@@ -52,13 +58,21 @@ class ProgressReports {
             }
 
             @Override
-            public void phaseStarted(String phase) {
-                metrics.phaseStarted(plan.model(), phase);
+            public void phaseStarted(String name) {
+                metrics.phaseStarted(plan.model(), name);
+                if (phase != null) {
+                    phase.end();   // a phase that reports no end (features) ends where the next one starts
+                }
+                phase = trace.step("phase " + name);
             }
 
             @Override
-            public void phaseEnded(String phase, double seconds) {
-                metrics.phaseEnded(plan.model(), phase, seconds);
+            public void phaseEnded(String name, double seconds) {
+                metrics.phaseEnded(plan.model(), name, seconds);
+                if (phase != null) {
+                    phase.end();
+                    phase = null;
+                }
             }
 
             @Override

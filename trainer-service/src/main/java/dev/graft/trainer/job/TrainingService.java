@@ -7,6 +7,8 @@ import dev.graft.trainer.training.TrainingPlan;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.eclipse.microprofile.health.Readiness;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Scope;
 import org.jboss.logging.Logger;
 
 import java.util.Optional;
@@ -30,10 +32,11 @@ public class TrainingService implements JobRunner {
     private final Conclusions conclusions;
     private final Failures failures;
     private final StorageReadiness storage;
+    private final TrainingTrace trace;
 
     TrainingService(RequestValidation validation, Duplicates duplicates, Claiming claiming, Training training,
                     ModelPublisher publisher, Conclusions conclusions, Failures failures,
-                    @Readiness StorageReadiness storage) {
+                    @Readiness StorageReadiness storage, TrainingTrace trace) {
         this.validation = validation;
         this.duplicates = duplicates;
         this.claiming = claiming;
@@ -42,6 +45,7 @@ public class TrainingService implements JobRunner {
         this.conclusions = conclusions;
         this.failures = failures;
         this.storage = storage;
+        this.trace = trace;
     }
 
     /** The model store or the pool's state cannot be used: a request taken now could only be released. */
@@ -50,8 +54,20 @@ public class TrainingService implements JobRunner {
         return storage.problem();
     }
 
+    /** In the request's trace: every event, phase and store write of it, and the model-version event. */
     @Override
     public AcknowledgeType run(Job job) {
+        Span span = trace.request(job.record());
+        try (Scope scope = span.makeCurrent()) {
+            AcknowledgeType acknowledged = runTraced(job);
+            span.setAttribute("graft.acknowledged", acknowledged.name());
+            return acknowledged;
+        } finally {
+            span.end();
+        }
+    }
+
+    private AcknowledgeType runTraced(Job job) {
         Stopwatch stopwatch = new Stopwatch();
         Optional<TrainingPlan> plan = validation.validate(job.record(), stopwatch);
         if (plan.isEmpty()) {

@@ -1,5 +1,7 @@
 package dev.graft.trainer.messaging;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import dev.graft.contract.events.ModelVersionEvent;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.contract.json.Json;
@@ -45,12 +47,18 @@ public class TrainingEventPublisher {
 
     /** Progress is fire-and-forget: a lost epoch line must not stop a training. */
     public void progress(TrainingEvent event) {
-        events.send(Record.of(event.requestId(), Json.write(event)));
+        events.send(Record.of(event.requestId(), Json.write(traced(event))));
     }
 
     /** Outcomes are awaited, so one that cannot be published is seen and logged (it stays in the journal). */
     public void outcome(TrainingEvent event) {
-        await(events.send(Record.of(event.requestId(), Json.write(event))), "training event");
+        await(events.send(Record.of(event.requestId(), Json.write(traced(event)))), "training event");
+    }
+
+    /** The event with the current trace's id (the training's, on its thread), if there is one. */
+    private static TrainingEvent traced(TrainingEvent event) {
+        SpanContext span = Span.current().getSpanContext();
+        return span.isValid() ? event.withTraceId(span.getTraceId()) : event;
     }
 
     public void version(ModelVersionEvent event) {
