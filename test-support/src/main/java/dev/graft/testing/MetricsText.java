@@ -25,7 +25,7 @@ public final class MetricsText {
         int brace = series.indexOf('{');
         String name = brace < 0 ? series : series.substring(0, brace);
         List<String> wanted = brace < 0 ? List.of() : labels(series.substring(brace + 1, series.length() - 1));
-        List<String> matches = exposition.lines().filter(line -> !line.startsWith("#"))
+        List<String> matches = exposition.lines().filter(line -> !line.startsWith("#")).map(MetricsText::withoutExemplar)
                 .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
                 .filter(line -> {
                     int open = line.indexOf('{');
@@ -36,7 +36,24 @@ public final class MetricsText {
         if (matches.size() > 1) {
             throw new IllegalArgumentException(series + " matches " + matches.size() + " series: " + matches);
         }
-        return matches.isEmpty() ? 0 : Double.parseDouble(matches.get(0).substring(matches.get(0).lastIndexOf(' ') + 1));
+        return matches.isEmpty() ? 0 : sampleValue(matches.get(0));
+    }
+
+    /**
+     * A sample line without its exemplar: with tracing on, a counter or histogram touched inside a sampled span
+     * carries one after its value ({@code ... 3.0 # {trace_id="..."} 1.0 1765000000.0}).
+     */
+    private static String withoutExemplar(String line) {
+        int exemplar = line.indexOf(" # ");
+        return exemplar < 0 ? line : line.substring(0, exemplar);
+    }
+
+    /** The value of a sample line ({@code name{labels} value [timestamp] [# exemplar]}). */
+    public static double sampleValue(String line) {
+        String sample = withoutExemplar(line);
+        int labelsEnd = sample.lastIndexOf('}');
+        String rest = (labelsEnd < 0 ? sample.substring(sample.indexOf(' ')) : sample.substring(labelsEnd + 1)).trim();
+        return Double.parseDouble(rest.split(" ")[0]);
     }
 
     /** {@code a="x",b="y"} as its pairs, each exactly as written. */
@@ -52,6 +69,6 @@ public final class MetricsText {
     /** The sum of every series whose text starts with {@code prefix}, e.g. all outcomes of one model. */
     public static double sum(String exposition, String prefix) {
         return exposition.lines().filter(line -> line.startsWith(prefix))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+                .mapToDouble(MetricsText::sampleValue).sum();
     }
 }

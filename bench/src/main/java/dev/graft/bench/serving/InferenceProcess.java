@@ -112,7 +112,7 @@ final class InferenceProcess implements AutoCloseable {
     /** The value of the first series in Prometheus text that starts with {@code series}; 0 when none does. */
     static double value(String metrics, String series) {
         return metrics.lines().filter(line -> line.startsWith(series)).findFirst()
-                .map(line -> Double.parseDouble(line.substring(series.length()).trim())).orElse(0.0);
+                .map(dev.graft.testing.MetricsText::sampleValue).orElse(0.0);
     }
 
     static double cpuSeconds(ProcessHandle process) {

@@ -40,7 +40,7 @@ final class Soak {
             try {
                 String metrics = service.metrics();
                 double heap = metrics.lines().filter(line -> line.startsWith("jvm_memory_committed_bytes{area=\"heap\""))
-                        .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
+                        .mapToDouble(dev.graft.testing.MetricsText::sampleValue).sum();
                 eachMinute.add(String.format(Locale.ROOT, "%d/%d/%d", service.rss() >> 20, (long) heap >> 20,
                         (long) InferenceProcess.value(metrics, "graft_native_memory_bytes ") >> 20));
             } catch (Exception e) {

@@ -254,9 +254,25 @@ public class ModelManager {
 
     /** The serving version with a reference held for the caller, who must release it; empty if none serves. */
     public Optional<LoadedModel> acquire(String model) {
+        return acquireCurrent(model, ModelVersions::serving);
+    }
+
+    /** The version in shadow with a reference held for the caller, who must release it; empty if none is in shadow. */
+    public Optional<LoadedModel> acquireShadow(String model) {
+        return acquireCurrent(model, ModelVersions::shadow);
+    }
+
+    /** Whether a model has a version in shadow now (no reference taken). */
+    public boolean hasShadow(String model) {
+        ModelVersions versions = models.get(model);
+        return versions != null && versions.shadow() != null;
+    }
+
+    /** The version a model's field names now, with a reference held; read again if it was swapped out meanwhile. */
+    private Optional<LoadedModel> acquireCurrent(String model, java.util.function.Function<ModelVersions, LoadedModel> which) {
         ModelVersions versions = models.get(model);
         while (versions != null) {
-            LoadedModel current = versions.serving();
+            LoadedModel current = which.apply(versions);
             if (current == null) {
                 return Optional.empty();
             }
@@ -266,27 +282,6 @@ public class ModelManager {
             // swapped out and released between the read and the acquire: read again
         }
         return Optional.empty();
-    }
-
-    /** The version in shadow with a reference held for the caller, who must release it; empty if none is in shadow. */
-    public Optional<LoadedModel> acquireShadow(String model) {
-        ModelVersions versions = models.get(model);
-        while (versions != null) {
-            LoadedModel shadow = versions.shadow();
-            if (shadow == null) {
-                return Optional.empty();
-            }
-            if (shadow.tryAcquire()) {
-                return Optional.of(shadow);
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Whether a model has a version in shadow now (no reference taken). */
-    public boolean hasShadow(String model) {
-        ModelVersions versions = models.get(model);
-        return versions != null && versions.shadow() != null;
     }
 
     /**
@@ -347,6 +342,8 @@ public class ModelManager {
             }
         }
         LOG.infof("%s pinned to version %d", model, version);
+        // a version in shadow beside the old one leaves it: nothing is judged under a pin
+        CompletableFuture.runAsync(() -> reconcile(versions, Instant.MIN), decisions).join();
         return status(model).orElseThrow();
     }
 

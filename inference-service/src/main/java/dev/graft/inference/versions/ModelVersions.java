@@ -117,21 +117,43 @@ final class ModelVersions {
                 versions.values().stream().map(h -> h.view(live(comparison, h.version(), current))).toList());
     }
 
+    /**
+     * The version against the serving one; while nothing serves, against the version it was compared with most
+     * (so that a version refused before a restart stays refused).
+     */
     private static ShadowComparison.Pair live(ShadowComparison comparison, int version, Integer serving) {
-        return comparison == null || serving == null ? null : comparison.pair(version, serving).orElse(null);
+        if (comparison == null) {
+            return null;
+        }
+        if (serving != null) {
+            return comparison.pair(version, serving).orElse(null);
+        }
+        return comparison.pairs().stream().filter(p -> p.candidate() == version)
+                .max(java.util.Comparator.comparingLong(ShadowComparison.Pair::examples)).orElse(null);
     }
 
-    /** Puts a version in memory in shadow: requests the serving version answers are mirrored to it. */
+    /**
+     * Puts a version in memory in shadow: requests the serving version answers are mirrored to it. Nothing if a
+     * request unloaded it (or a pin swapped it in) since the policy looked: the policy is asked again.
+     */
     synchronized void shadow(int version) {
-        LoadedModel loaded = memory.peek(model, version).orElseThrow(
-                () -> new IllegalStateException(model + " version " + version + " is not in memory"));
-        versions.get(version).shadow();
-        shadow = loaded;
+        Optional<LoadedModel> loaded = memory.peek(model, version);
+        VersionHarness harness = versions.get(version);
+        if (loaded.isEmpty() || harness.state() != VersionState.READY) {
+            return;
+        }
+        harness.shadow();
+        shadow = loaded.get();
         LOG.infof("%s version %d is in shadow beside version %s", model, version, servingVersion());
     }
 
+    /** Out of shadow; nothing if it left it otherwise since the policy looked (a pin swapped it in). */
     synchronized void unshadow(int version) {
-        versions.get(version).unshadow();
+        VersionHarness harness = versions.get(version);
+        if (harness.state() != VersionState.SHADOW) {
+            return;
+        }
+        harness.unshadow();
         if (shadow != null && shadow.version() == version) {
             shadow = null;
         }

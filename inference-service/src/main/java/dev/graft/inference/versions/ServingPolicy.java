@@ -27,9 +27,9 @@ import java.util.TreeMap;
  * reach their request's threshold), each noted once with why; a candidate's manifest is read first.</li>
  * <li><b>live gate</b> (shadow on, a version serving, no pin): the chosen version goes into shadow once in
  * memory and serves only when the loop's comparison with the serving version covers the minimum of live
- * examples and it is at least as good; a worse one is held back with the comparison (and may be judged
- * again once that evidence has left the loop's live window). A version in shadow that is no longer the
- * one to judge leaves it.</li>
+ * examples and it is at least as good; a worse one is held back with the comparison for as long as the
+ * loop keeps it (until its examples have left the live window), even after a restart leaves nothing serving.
+ * A version in shadow that is no longer the one to judge leaves it.</li>
  * <li><b>availability</b>: a chosen version that is not in memory is loaded while the serving one
  * goes on serving; it swaps in once ready.</li>
  * <li><b>removed</b>: versions gone from the store are retired, unless serving or pinned.</li>
@@ -134,6 +134,22 @@ public final class ServingPolicy {
         return loadable ? Optional.of(new ServingAction.Load(target.version())) : Optional.empty();
     }
 
+    /**
+     * Refused on live evidence: once the loop's comparison proved it worse, it stays refused for as long as that
+     * comparison stands (until its examples have left the loop's live window, not as soon as one has), and also
+     * while nothing serves (after a restart: the comparison names the version it lost to).
+     */
+    private static boolean refusedLive(Model model, Version v) {
+        if (!model.shadow().on() || model.pinned() != null || v.live() == null) {
+            return false;
+        }
+        return noted(v) || (proven(model, v) && !v.live().atLeastAsGood());
+    }
+
+    private static boolean noted(Version v) {
+        return v.heldBack() != null && v.heldBack().startsWith(WORSE_IN_SHADOW);
+    }
+
     /** Compared with the serving version on enough live examples (that it is at least as good, the choice saw to). */
     private static boolean proven(Model model, Version candidate) {
         return candidate.live() != null && candidate.live().examples() >= model.shadow().minExamples();
@@ -160,10 +176,9 @@ public final class ServingPolicy {
                     continue;
                 }
             }
-            if (model.liveGate() && proven(model, v) && !v.live().atLeastAsGood()) {
+            if (refusedLive(model, v)) {
                 // noted once with the comparison it was refused on: later feedback on its shadow answers is no new reason
-                boolean noted = v.heldBack() != null && v.heldBack().startsWith(WORSE_IN_SHADOW);
-                heldBack.put(v.version(), noted ? v.heldBack() : WORSE_IN_SHADOW + v.live().describe());
+                heldBack.put(v.version(), noted(v) ? v.heldBack() : WORSE_IN_SHADOW + v.live().describe());
                 continue;
             }
             return Optional.of(v);

@@ -9,6 +9,9 @@ import dev.graft.inference.TestModels;
 import dev.graft.store.ModelStore;
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
+import dev.graft.testing.TraceContexts;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -21,10 +24,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,8 +38,17 @@ import static org.awaitility.Awaitility.await;
  * in-memory exporter in place of a collector).
  */
 @QuarkusTest
+@TestProfile(TracingOverKafkaTest.EventsOnly.class)
 @QuarkusTestResource(KafkaBrokerTestResource.class)
 class TracingOverKafkaTest {
+    /** The store is listed at start-up only: a scan that found the version first would load it outside the event's trace. */
+    public static class EventsOnly implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("graft.serving.rescan-interval", "0");
+        }
+    }
+
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     /** The application's exporter in tests: every sampled span, kept in memory. */
@@ -58,28 +68,21 @@ class TracingOverKafkaTest {
     @Inject
     InMemorySpanExporter exporter;
 
-    private static String hex(int bytes) {
-        byte[] id = new byte[bytes];
-        ThreadLocalRandom.current().nextBytes(id);
-        id[0] |= 1;
-        return HexFormat.of().formatHex(id);
-    }
-
     @Test
     void theLoadJoinsTheTrainingsTraceAndTheLogRecordNamesTheRequestsTrace() {
         String model = "traced-" + UUID.randomUUID().toString().substring(0, 8);
         ModelManifest manifest = TestModels.publishClassifier(store, model, 3);
-        String training = hex(16);
+        String training = TraceContexts.traceId();
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
             kafka.send(Topics.MODEL_VERSIONS, model, Json.write(ModelVersionEvent.of(manifest)),
-                    Map.of("traceparent", "00-" + training + "-" + hex(8) + "-01"));
+                    Map.of("traceparent", TraceContexts.traceparent(training, TraceContexts.spanId())));
             PredictOverHttpTest.awaitServing(model, 1);
             await().atMost(TIMEOUT).untilAsserted(() -> assertThat(exporter.getFinishedSpanItems())
                     .filteredOn(s -> s.getName().equals("load " + model + " 1")).extracting(SpanData::getTraceId)
                     .as("the load, in the training's trace").containsExactly(training));
 
-            String request = hex(16);
-            String id = given().header("traceparent", "00-" + request + "-" + hex(8) + "-01").contentType("image/png")
+            String request = TraceContexts.traceId();
+            String id = given().header("traceparent", TraceContexts.traceparent(request, TraceContexts.spanId())).contentType("image/png")
                     .body(TestModels.png(0xff0000, 8)).post("/api/models/{model}/predict", model).then().statusCode(200)
                     .extract().jsonPath().getString("predictionId");
             PredictionRecord logged = kafka.readRecordsUntil(Topics.PREDICTIONS, r -> r.key().equals(id), TIMEOUT).stream()

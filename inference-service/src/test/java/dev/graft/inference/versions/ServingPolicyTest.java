@@ -196,6 +196,16 @@ class ServingPolicyTest {
         Version later = new Version(2, READY, true, null, worse, null,
                 new ShadowComparison.Pair(2, 1, Task.CLASSIFICATION, 12, 7, 9, 0, 0));
         assertThat(shadowed(null, 1, v(1, SERVING), later)).as("feedback that came later is no new reason to note").isEmpty();
+        Version fewer = new Version(2, READY, true, null, worse, null,
+                new ShadowComparison.Pair(2, 1, Task.CLASSIFICATION, 9, 6, 6, 0, 0));
+        assertThat(shadowed(null, 1, v(1, SERVING), fewer)).as("refused while the loop keeps the comparison, below the"
+                + " minimum as its examples leave the window").isEmpty();
+        assertThat(shadowed(null, 1, v(1, SERVING), new Version(2, READY, true, null, worse, null, null)))
+                .as("the comparison gone: judged again").contains(new ServingAction.Shadow(2));
+        assertThat(shadowed(null, null, v(1, DISCOVERED), compared(2, DISCOVERED, 10, 6, 7)))
+                .as("a restart: nothing serves, and the version proven worse is noted").contains(new HoldBack(2, worse));
+        assertThat(shadowed(null, null, v(1, DISCOVERED), new Version(2, DISCOVERED, true, null, worse, null, noted.live())))
+                .as("and does not serve: the version it lost to does").contains(new Load(1));
         assertThat(shadowed(null, 1, v(1, SERVING), compared(2, SHADOW, 10, 6, 7), v(3, DISCOVERED)))
                 .as("a newer version is the one to judge now").contains(new ServingAction.Unshadow(2));
         assertThat(shadowed(null, 1, v(1, SERVING), v(2, READY), v(3, DISCOVERED))).contains(new Load(3));

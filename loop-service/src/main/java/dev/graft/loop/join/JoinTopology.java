@@ -87,7 +87,7 @@ public class JoinTopology {
         topology.addSource(SHADOW_SOURCE, new StringDeserializer(), new StringDeserializer(), shadowByModel);
         topology.addProcessor(SHADOW, () -> new ShadowComparer(settings.liveWindow(), settings.sweepInterval(), shadow),
                 SHADOW_SOURCE);
-        for (String name : new String[]{ShadowComparer.EXAMPLES, ShadowComparer.EXAMPLES_BY_TIME}) {
+        for (String name : new String[]{ShadowComparer.EXAMPLES, ShadowComparer.EXAMPLES_BY_TIME, ShadowComparer.PUBLISHED}) {
             topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), Serdes.String(),
                     Serdes.String()), SHADOW);
         }

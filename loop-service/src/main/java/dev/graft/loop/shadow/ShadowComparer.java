@@ -8,11 +8,12 @@ import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -21,21 +22,23 @@ import java.util.Map;
  * task holds all of a model's examples): keeps each {@link ShadowExample} (a later answer for the same
  * prediction replaces it) in a changelogged store indexed by time, and on each sweep sums those labelled
  * within the live window into one {@link ShadowComparison} per model, published when it changed (and once
- * with no pairs when a model has none left), for the inference service's live gate.
+ * with no pairs when a model has none left, also after a restart that finds them all expired), for the
+ * inference service's live gate.
  */
 public final class ShadowComparer implements Processor<String, String, String, String> {
     public static final String EXAMPLES = "shadow-examples";
     public static final String EXAMPLES_BY_TIME = "shadow-examples-by-time";
+    /** What was last published per model (its pairs as JSON), changelogged: a restart neither repeats nor forgets it. */
+    public static final String PUBLISHED = "shadow-published";
     public static final String COMPARISONS_SINK = "shadow-comparisons-sink";
 
     private final Duration liveWindow;
     private final Duration sweepInterval;
     private final ShadowMetrics metrics;
-    /** What was last published per model by this task (after a restart, everything is published once more). */
-    private final Map<String, List<ShadowComparison.Pair>> published = new HashMap<>();
     private ProcessorContext<String, String> context;
     private String task;
     private TimeIndexed examples;
+    private KeyValueStore<String, String> published;
 
     public ShadowComparer(Duration liveWindow, Duration sweepInterval, ShadowMetrics metrics) {
         this.liveWindow = liveWindow;
@@ -48,6 +51,7 @@ public final class ShadowComparer implements Processor<String, String, String, S
         this.context = context;
         this.task = context.taskId().toString();
         this.examples = new TimeIndexed(context.getStateStore(EXAMPLES), context.getStateStore(EXAMPLES_BY_TIME));
+        this.published = context.getStateStore(PUBLISHED);
         context.schedule(sweepInterval, PunctuationType.WALL_CLOCK_TIME, now -> sweep(Instant.ofEpochMilli(now)));
     }
 
@@ -67,15 +71,18 @@ public final class ShadowComparer implements Processor<String, String, String, S
             recent.add(Json.read(entry.value, ShadowExample.class));
         }
         Map<String, ShadowComparison> comparisons = ShadowFigures.of(recent, now);
-        for (String gone : List.copyOf(published.keySet())) {
-            if (!comparisons.containsKey(gone)) {
-                comparisons.put(gone, new ShadowComparison(gone, now, List.of()));
-            }
+        try (KeyValueIterator<String, String> models = published.all()) {
+            models.forEachRemaining(model -> comparisons.putIfAbsent(model.key, new ShadowComparison(model.key, now, List.of())));
         }
         comparisons.forEach((model, comparison) -> {
-            if (!comparison.pairs().equals(published.get(model))) {
+            String pairs = Json.write(comparison.pairs());
+            if (!pairs.equals(published.get(model))) {
                 context.forward(new Record<>(model, Json.write(comparison), now.toEpochMilli()), COMPARISONS_SINK);
-                published.put(model, comparison.pairs());
+                if (comparison.pairs().isEmpty()) {
+                    published.delete(model);   // said once: no version of it is compared any more
+                } else {
+                    published.put(model, pairs);
+                }
             }
         });
         comparisons.values().removeIf(c -> c.pairs().isEmpty());

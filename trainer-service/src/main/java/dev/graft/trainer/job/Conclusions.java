@@ -1,5 +1,7 @@
 package dev.graft.trainer.job;
 
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.contract.manifest.ModelManifest;
 import dev.graft.trainer.pool.Claims;
@@ -56,6 +58,7 @@ class Conclusions {
     void failed(TrainingPlan plan, String reason, Stopwatch stopwatch) {
         registry.failed(plan.requestId(), plan.model(), reason);
         metrics.job(plan.model(), "failed", stopwatch.seconds());
+        Span.current().setStatus(StatusCode.ERROR, reason);   // the request's span, on the training thread
         conclude(TrainingEvent.failed(plan.requestId(), plan.model(), reason));
     }
 

@@ -1,6 +1,7 @@
 package dev.graft.trainer.job;
 
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
 import dev.graft.contract.events.TrainingEvent;
 import dev.graft.trainer.dataset.LabeledImages;
 import dev.graft.trainer.messaging.TrainingEventPublisher;
@@ -45,56 +46,80 @@ class ProgressReports {
         events.progress(TrainingEvent.accepted(plan.requestId(), plan.model(), accepted));
     }
 
-    RecipeListener of(TrainingPlan plan, Job job) {
-        String requestId = plan.requestId();
-        return new RecipeListener() {
-            /** The phase under way, as a span of the request's trace. */
-            private Span phase;
+    /** The recipe's listener for one request. */
+    Listener of(TrainingPlan plan, Job job) {
+        return new Listener(plan, job);
+    }
 
-            @Override
-            public void dataset(LabeledImages train, LabeledImages validation) {
-                events.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
-                        train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+    /**
+     * What the recipe reports, fanned out; each phase a span of the request's trace. A phase the recipe leaves
+     * open (it failed, or was cancelled or stopped) is ended by {@link #ended}, marked with what ended it.
+     */
+    final class Listener implements RecipeListener {
+        private final TrainingPlan plan;
+        private final String requestId;
+        private final Job job;
+        private Span phase;
+
+        private Listener(TrainingPlan plan, Job job) {
+            this.plan = plan;
+            this.requestId = plan.requestId();
+            this.job = job;
+        }
+
+        @Override
+        public void dataset(LabeledImages train, LabeledImages validation) {
+            events.progress(TrainingEvent.dataset(requestId, plan.model(), train.size(), validation.size(),
+                    train.isClassification() ? train.countsByLabel() : null, describe(train, validation)));
+        }
+
+        @Override
+        public void phaseStarted(String name) {
+            metrics.phaseStarted(plan.model(), name);
+            ended(null);
+            phase = trace.step("phase " + name);
+        }
+
+        @Override
+        public void phaseEnded(String name, double seconds) {
+            metrics.phaseEnded(plan.model(), name, seconds);
+            if (phase != null) {
+                phase.end();
+                phase = null;
             }
+        }
 
-            @Override
-            public void phaseStarted(String name) {
-                metrics.phaseStarted(plan.model(), name);
-                if (phase != null) {
-                    phase.end();   // a phase that reports no end (features) ends where the next one starts
+        /** The recipe returned or threw: a phase still open ends here, with the failure if there was one. */
+        void ended(RuntimeException failure) {
+            if (phase != null) {
+                if (failure != null) {
+                    phase.recordException(failure);
+                    phase.setStatus(StatusCode.ERROR);
                 }
-                phase = trace.step("phase " + name);
+                phase.end();
+                phase = null;
             }
+        }
 
-            @Override
-            public void phaseEnded(String name, double seconds) {
-                metrics.phaseEnded(plan.model(), name, seconds);
-                if (phase != null) {
-                    phase.end();
-                    phase = null;
-                }
-            }
+        @Override
+        public boolean cancelled() {
+            return cancellations.isCancelled(requestId);
+        }
 
-            @Override
-            public boolean cancelled() {
-                return cancellations.isCancelled(requestId);
-            }
+        @Override
+        public boolean stopping() {
+            return job.stopping();
+        }
 
-            @Override
-            public boolean stopping() {
-                return job.stopping();
-            }
-
-            @Override
-            public void epoch(EpochResult epoch) {
-                metrics.epoch(plan.model(), epoch);
-                registry.epoch(requestId, epoch);
-                events.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
-                        epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
-                        epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
-                        epoch.etaSeconds()));
-            }
-        };
+        @Override
+        public void epoch(EpochResult epoch) {
+            metrics.epoch(plan.model(), epoch);
+            registry.epoch(requestId, epoch);
+            events.progress(TrainingEvent.epoch(requestId, plan.model(), epoch.phase(), epoch.epoch(),
+                    epoch.epochs(), epoch.trainLoss(), epoch.metric(), epoch.trainMetric(),
+                    epoch.validationLoss(), epoch.validationMetric(), epoch.imagesPerSecond(), epoch.seconds(),
+                    epoch.etaSeconds()));
+        }
     }
 
     /** Sizes, and per-class counts with a warning when the largest class has 3x the images of the smallest. */

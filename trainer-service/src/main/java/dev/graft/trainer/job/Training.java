@@ -53,6 +53,14 @@ class Training {
 
     /** Throws whatever stopped it: a cancellation, the trainer stopping, or a failure. */
     TrainedModel run(TrainingPlan plan, Job job, Checkpoint checkpoint) {
-        return recipe.run(plan, progress.of(plan, job), checkpoint);
+        ProgressReports.Listener listener = progress.of(plan, job);
+        try {
+            TrainedModel trained = recipe.run(plan, listener, checkpoint);
+            listener.ended(null);
+            return trained;
+        } catch (RuntimeException e) {
+            listener.ended(e);
+            throw e;
+        }
     }
 }

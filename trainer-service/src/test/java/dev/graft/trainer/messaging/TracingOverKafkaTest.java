@@ -5,6 +5,7 @@ import dev.graft.contract.events.TrainingEvent;
 import dev.graft.testing.KafkaBrokerTestResource;
 import dev.graft.testing.KafkaTestClient;
 import dev.graft.testing.TestImages;
+import dev.graft.testing.TraceContexts;
 import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -20,11 +21,9 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -64,8 +63,8 @@ class TracingOverKafkaTest {
         Path data = Path.of(dataRoot, run);
         TestImages.classFolders(data.resolve("train"), 8, 1);
         TestImages.classFolders(data.resolve("validation"), 4, 2);
-        String traceId = HexFormat.of().formatHex(random(16));
-        String parent = HexFormat.of().formatHex(random(8));
+        String traceId = TraceContexts.traceId();
+        String parent = TraceContexts.spanId();
         String request = """
                 {"requestId": "%s", "model": "%s", "task": "classification",
                  "dataset": {"train": "%s/train", "validation": "%s/validation"},
@@ -75,7 +74,7 @@ class TracingOverKafkaTest {
                  "fineTune": {"epochs": 1, "learningRate": 0.001, "batchSize": 8, "unfreezeFrom": "block3_conv1"}}
                 """.formatted(model + "-1", model, run, run);
         try (KafkaTestClient kafka = new KafkaTestClient(bootstrap)) {
-            kafka.send(Topics.TRAINING_REQUESTS, model, request, Map.of("traceparent", "00-" + traceId + "-" + parent + "-01"));
+            kafka.send(Topics.TRAINING_REQUESTS, model, request, Map.of("traceparent", TraceContexts.traceparent(traceId, parent)));
             List<TrainingEvent> events = TrainingEvents.of(kafka, model + "-1", 1, TIMEOUT);
             assertThat(events).filteredOn(TrainingEvent::isFinal).singleElement()
                     .satisfies(e -> assertThat(e.type()).as(e.message()).isEqualTo(TrainingEvent.Type.SUCCEEDED));
@@ -96,12 +95,5 @@ class TracingOverKafkaTest {
                     .hasSizeGreaterThanOrEqualTo(3).containsOnly(train.getSpanId());
             assertThat(spans).extracting(SpanData::getName).contains("store " + model);
         });
-    }
-
-    private static byte[] random(int bytes) {
-        byte[] id = new byte[bytes];
-        ThreadLocalRandom.current().nextBytes(id);
-        id[0] |= 1;   // never all zeros, which W3C calls invalid
-        return id;
     }
 }
