@@ -71,17 +71,20 @@ public class PredictionService {
 
     /** Encoded images (PNG, JPEG, ...), checked against the limits before their pixels are decoded. */
     public Served predictImages(String model, Integer version, List<byte[]> images, Integer topK) {
-        return serve(model, version, images.size(), topK, images::get, true, manifest -> {
-            List<BufferedImage> decoded = new ArrayList<>(images.size());
-            for (int i = 0; i < images.size(); i++) {
-                try {
-                    decoded.add(ImagePreprocessor.decode(images.get(i), settings.imageLimits()));
-                } catch (InvalidImageException e) {
-                    throw images.size() == 1 ? e : new InvalidImageException(e.kind(), "image " + (i + 1) + ": " + e.getMessage(), e);
-                }
+        return serve(model, version, images.size(), topK, images::get, true, manifest -> decode(images, manifest, settings));
+    }
+
+    /** Encoded images as one batch for a version's input shape; a bad image is named by its place in the request. */
+    static INDArray decode(List<byte[]> images, ModelManifest manifest, ServingSettings settings) {
+        List<BufferedImage> decoded = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            try {
+                decoded.add(ImagePreprocessor.decode(images.get(i), settings.imageLimits()));
+            } catch (InvalidImageException e) {
+                throw images.size() == 1 ? e : new InvalidImageException(e.kind(), "image " + (i + 1) + ": " + e.getMessage(), e);
             }
-            return ImagePreprocessor.toBatch(decoded, manifest.inputShape(), manifest.preprocessingMode());
-        });
+        }
+        return ImagePreprocessor.toBatch(decoded, manifest.inputShape(), manifest.preprocessingMode());
     }
 
     /** Already preprocessed input, [n, 3, height, width] as the manifest's input shape and preprocessing say. */

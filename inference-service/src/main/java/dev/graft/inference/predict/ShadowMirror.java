@@ -1,6 +1,5 @@
 package dev.graft.inference.predict;
 
-import dev.graft.imaging.ImagePreprocessor;
 import dev.graft.inference.config.ServingSettings;
 import dev.graft.inference.loop.BackgroundQueue;
 import dev.graft.inference.loop.PredictionLog;
@@ -15,10 +14,8 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.awt.image.BufferedImage;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -96,11 +93,8 @@ public class ShadowMirror {
         }
         try {
             long start = System.nanoTime();
-            INDArray output = shadow.submit(() -> {
-                List<BufferedImage> decoded = new ArrayList<>(mirrored.images().size());
-                mirrored.images().forEach(image -> decoded.add(ImagePreprocessor.decode(image, settings.imageLimits())));
-                return ImagePreprocessor.toBatch(decoded, shadow.manifest().inputShape(), shadow.manifest().preprocessingMode());
-            }).get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            INDArray output = shadow.submit(() -> PredictionService.decode(mirrored.images(), shadow.manifest(), settings))
+                    .get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             List<Prediction> predictions = Predictor.predictions(shadow.manifest(), output, TOP_K);
             double latencyMs = (System.nanoTime() - start) / 1e6;
             Instant now = Instant.now();

@@ -48,21 +48,11 @@ public final class ServingPolicy {
      */
     public record Version(int version, VersionState state, boolean inStore, ModelManifest manifest, String heldBack,
                           Instant nextAttempt, ShadowComparison.Pair live) {
-
-        public Version(int version, VersionState state, boolean inStore, ModelManifest manifest, String heldBack,
-                       Instant nextAttempt) {
-            this(version, state, inStore, manifest, heldBack, nextAttempt, null);
-        }
     }
 
     /** A model: its promotion rule, live gate, pin, serving version (null when none) and known versions, oldest first. */
     public record Model(ServingSettings.Policy promotion, ServingSettings.Shadow shadow, Integer pinned, Integer serving,
                         List<Version> versions) {
-
-        /** Without the live gate. */
-        public Model(ServingSettings.Policy promotion, Integer pinned, Integer serving, List<Version> versions) {
-            this(promotion, ServingSettings.Shadow.OFF, pinned, serving, versions);
-        }
 
         /** A new version must prove itself in shadow: the gate is on, a version serves to compare with, nothing is pinned. */
         boolean liveGate() {

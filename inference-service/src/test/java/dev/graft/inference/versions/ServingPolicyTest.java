@@ -42,7 +42,7 @@ class ServingPolicyTest {
     private final ServingPolicy policy = new ServingPolicy();
 
     private static Version v(int version, VersionState state) {
-        return new Version(version, state, true, null, null, null);
+        return new Version(version, state, true, null, null, null, null);
     }
 
     private static Version v(int version, VersionState state, double accuracy, Promotion rule) {
@@ -54,23 +54,23 @@ class ServingPolicyTest {
         ModelManifest manifest = ModelManifest.draft("m", Task.CLASSIFICATION, List.of("a", "b"), null, InputShape.rgb(8, 8),
                 Preprocessing.UNIT, Map.of("accuracy", accuracy), new BaseLineage("small-convnet", "random", "conv"), "r")
                 .withPromotion(rule).published(version, "model.zip", 1, "0".repeat(64));
-        return new Version(version, state, true, manifest, heldBack, null);
+        return new Version(version, state, true, manifest, heldBack, null, null);
     }
 
     private static Version removed(int version, VersionState state) {
-        return new Version(version, state, false, null, null, null);
+        return new Version(version, state, false, null, null, null, null);
     }
 
     private static Version failed(int version, Instant nextAttempt) {
-        return new Version(version, FAILED, true, null, null, nextAttempt);
+        return new Version(version, FAILED, true, null, null, nextAttempt, null);
     }
 
     private Optional<ServingAction> latest(Integer pinned, Integer serving, Version... versions) {
-        return policy.next(new Model(Policy.LATEST, pinned, serving, List.of(versions)), NOW);
+        return policy.next(new Model(Policy.LATEST, ServingSettings.Shadow.OFF, pinned, serving, List.of(versions)), NOW);
     }
 
     private Optional<ServingAction> gated(Integer serving, Version... versions) {
-        return policy.next(new Model(Policy.GATED, null, serving, List.of(versions)), NOW);
+        return policy.next(new Model(Policy.GATED, ServingSettings.Shadow.OFF, null, serving, List.of(versions)), NOW);
     }
 
     @Test

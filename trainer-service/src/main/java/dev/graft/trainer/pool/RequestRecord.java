@@ -9,11 +9,6 @@ package dev.graft.trainer.pool;
 public record RequestRecord(String key, String value, String topic, int partition, long offset, int deliveryCount,
                             java.util.Map<String, String> traceContext) {
 
-    /** A record without trace context. */
-    public RequestRecord(String key, String value, String topic, int partition, long offset, int deliveryCount) {
-        this(key, value, topic, partition, offset, deliveryCount, java.util.Map.of());
-    }
-
     public boolean sameRecord(Claim claim) {
         return topic.equals(claim.topic()) && partition == claim.partition() && offset == claim.offset();
     }

@@ -50,7 +50,7 @@ class DuplicatesTest {
                  "base": {"architecture": "small-convnet", "weights": "random", "inputHeight": 32, "inputWidth": 32},
                  "frozen": {"epochs": 1, "learningRate": 0.01, "batchSize": 8}}""".formatted(requestId, requestId);
         TrainingPlan plan = TrainingRequestValidator.parse(json);
-        RequestRecord answered = new RequestRecord(requestId, json, Topics.TRAINING_REQUESTS, 0, 4242, 2);
+        RequestRecord answered = new RequestRecord(requestId, json, Topics.TRAINING_REQUESTS, 0, 4242, 2, java.util.Map.of());
         assertThat(claims.take(requestId, answered)).isPresent();
         outcomes.record(TrainingEvent.cancelled(requestId, requestId, "cancelled"));
 
@@ -60,7 +60,7 @@ class DuplicatesTest {
         assertThat(metric(AGAIN) - again).as("the same record, acknowledged again").isEqualTo(1);
         assertThat(metric(DUPLICATE) - duplicate).isZero();
 
-        RequestRecord another = new RequestRecord(requestId, json, Topics.TRAINING_REQUESTS, 0, 4343, 1);
+        RequestRecord another = new RequestRecord(requestId, json, Topics.TRAINING_REQUESTS, 0, 4343, 1, java.util.Map.of());
         assertThat(duplicates.answered(plan, another, new Stopwatch())).isTrue();
         assertThat(metric(DUPLICATE) - duplicate).as("another record, answered again").isEqualTo(1);
         assertThat(metric(AGAIN) - again).isEqualTo(1);

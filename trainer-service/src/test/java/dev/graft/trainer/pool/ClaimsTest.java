@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Claims on the shared state folder: one winner per generation, takeover only once stale, the loser told. */
 class ClaimsTest {
     private static final Duration LOCK = Duration.ofSeconds(15);
-    private static final RequestRecord RECORD = new RequestRecord("r", "{}", "graft.training.requests", 0, 7, 1);
+    private static final RequestRecord RECORD = new RequestRecord("r", "{}", "graft.training.requests", 0, 7, 1, java.util.Map.of());
 
     @TempDir
     Path root;

@@ -52,7 +52,7 @@ class ClaimsWhileStateIsAwayTest {
             S3Settings settings = S3Settings.local(s3.endpoint(), LocalS3.ACCESS_KEY, LocalS3.SECRET_KEY).withMaxAttempts(1);
             TrainerState state = new TrainerState(StorageUri.parse("s3://graft-state/pool/").open(settings), work.resolve("local"));
             Claims claims = new Claims(new PoolSettings("trainer-a", "graft-trainer", Duration.ofSeconds(15)), state);
-            Claim claim = claims.take("away-1", new RequestRecord("away-1", "{}", "graft.training.requests", 0, 1, 1))
+            Claim claim = claims.take("away-1", new RequestRecord("away-1", "{}", "graft.training.requests", 0, 1, 1, java.util.Map.of()))
                     .orElseThrow();
             List<String> warnings = warningsOf(Claims.class);
 

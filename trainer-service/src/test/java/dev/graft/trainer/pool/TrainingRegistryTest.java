@@ -36,10 +36,10 @@ class TrainingRegistryTest {
         PoolSettings a = trainer("trainer-a");
         Outcomes outcomes = new Outcomes(state());
         Claims claims = new Claims(a, state());
-        claims.take("no-data", new RequestRecord("no-data", "{}", "graft.training.requests", 0, 1, 1));
+        claims.take("no-data", new RequestRecord("no-data", "{}", "graft.training.requests", 0, 1, 1, java.util.Map.of()));
         outcomes.record(TrainingEvent.failed("no-data", "cats", "dataset folder cats/train does not exist"));
         outcomes.record(TrainingEvent.cancelled("stopped", "dogs", "cancelled in the frozen phase, epoch 2"));
-        claims.take("running", new RequestRecord("running", "{}", "graft.training.requests", 0, 2, 1));
+        claims.take("running", new RequestRecord("running", "{}", "graft.training.requests", 0, 2, 1, java.util.Map.of()));
 
         TrainingRegistry registry = another("trainer-b");
         assertThat(registry.find("no-data")).hasValueSatisfying(s -> {
@@ -89,7 +89,7 @@ class TrainingRegistryTest {
         });
 
         // the corrected request, taken and ended since: its own answer, not the refusal
-        new Claims(trainer("trainer-a"), state()).take("refused", new RequestRecord("refused", "{}", "graft.training.requests", 0, 9, 1));
+        new Claims(trainer("trainer-a"), state()).take("refused", new RequestRecord("refused", "{}", "graft.training.requests", 0, 9, 1, java.util.Map.of()));
         outcomes.record(TrainingEvent.cancelled("refused", "m", "cancelled in the frozen phase, epoch 1"));
         assertThat(another("trainer-c").find("refused")).hasValueSatisfying(s ->
                 assertThat(s.state()).isEqualTo(TrainingRegistry.State.CANCELLED));
