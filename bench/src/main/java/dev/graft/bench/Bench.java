@@ -7,6 +7,7 @@ import dev.graft.bench.serving.PredictionLogBenchmark;
 import dev.graft.bench.serving.ServingBenchmark;
 import dev.graft.bench.storage.StorageBenchmark;
 import dev.graft.bench.trainer.TrainerBenchmark;
+import dev.graft.trainer.base.ImageNetWeights;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -68,8 +69,7 @@ public final class Bench implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            Path weights = Path.of(System.getenv().getOrDefault("GRAFT_WEIGHTS_DIR", ".graft/weights"));
-            new ResNet50Benchmark(perClass, sizes == null || sizes.isEmpty() ? List.of(72, 224) : sizes, weights).run();
+            new ResNet50Benchmark(perClass, sizes == null || sizes.isEmpty() ? List.of(72, 224) : sizes, weights().dir()).run();
             return 0;
         }
     }
@@ -78,11 +78,15 @@ public final class Bench implements Runnable {
     static final class Engine implements Callable<Integer> {
         @Parameters(index = "0", arity = "0..1", defaultValue = "8", paramLabel = "SECONDS",
                 description = "per measurement") double seconds;
+        @Parameters(index = "1..*", arity = "0..*", paramLabel = "NETWORK",
+                description = "some of small-convnet@48 vgg16@48 resnet50@72 resnet50@224 (default: all)")
+        List<String> networks;
 
         @Override
         public Integer call() throws Exception {
             new EngineBenchmark(seconds, System.getProperty("graft.bench.python", "/usr/bin/python3"),
-                    System.getProperty("graft.bench.torch-peer", "bin/torch_peer.py")).run();
+                    System.getProperty("graft.bench.torch-peer", "bin/torch_peer.py"), weights())
+                    .run(networks == null || networks.isEmpty() ? EngineBenchmark.NETWORKS : networks);
             return 0;
         }
     }
@@ -93,11 +97,15 @@ public final class Bench implements Runnable {
         @Parameters(index = "0", arity = "0..1", defaultValue = "30", paramLabel = "SECONDS", description = "per phase")
         int seconds;
         @Parameters(index = "1", arity = "0..1", defaultValue = "8", paramLabel = "CONCURRENCY") int concurrency;
-        @Parameters(index = "2", arity = "0..1", defaultValue = "30", paramLabel = "SWAPS") int swaps;
+        @Parameters(index = "2", arity = "0..1", defaultValue = "30", paramLabel = "SWAPS",
+                description = "none for resnet50") int swaps;
+        @Parameters(index = "3", arity = "0..1", defaultValue = "small-convnet", paramLabel = "MODEL",
+                description = "small-convnet (the demo's, 48 px) or resnet50 (ImageNet, 224 px; needs bin/graft weights)")
+        String model;
 
         @Override
         public Integer call() throws Exception {
-            ServingBenchmark.benchmark(seconds, concurrency, swaps, ServingBenchmark.serviceJar()).run();
+            ServingBenchmark.benchmark(seconds, concurrency, swaps, ServingBenchmark.serviceJar(), model, weights()).run();
             return 0;
         }
     }
@@ -155,5 +163,10 @@ public final class Bench implements Runnable {
             new StorageBenchmark().run();
             return 0;
         }
+    }
+
+    /** ResNet50's ImageNet weights where bin/graft weights put them (GRAFT_WEIGHTS_DIR). */
+    private static ImageNetWeights weights() {
+        return new ImageNetWeights(Path.of(System.getenv().getOrDefault("GRAFT_WEIGHTS_DIR", ".graft/weights")));
     }
 }

@@ -68,6 +68,21 @@ class BenchTest {
         assertThat(resnet.perClass).isEqualTo(20);
         assertThat(resnet.sizes).containsExactly(64, 96);
 
+        Bench.Engine engine = (Bench.Engine) new CommandLine(new Bench()).parseArgs("engine").subcommand().commandSpec().userObject();
+        assertThat(engine.seconds).isEqualTo(8);
+        assertThat(engine.networks).isNull();   // all of EngineBenchmark.NETWORKS
+        engine = (Bench.Engine) new CommandLine(new Bench()).parseArgs("engine", "4", "resnet50@224", "vgg16@48")
+                .subcommand().commandSpec().userObject();
+        assertThat(engine.seconds).isEqualTo(4);
+        assertThat(engine.networks).containsExactly("resnet50@224", "vgg16@48");
+
+        Bench.Serving serving = (Bench.Serving) new CommandLine(new Bench()).parseArgs("serving").subcommand().commandSpec().userObject();
+        assertThat(new int[]{serving.seconds, serving.concurrency, serving.swaps}).containsExactly(30, 8, 30);
+        assertThat(serving.model).isEqualTo("small-convnet");
+        serving = (Bench.Serving) new CommandLine(new Bench()).parseArgs("serving", "10", "4", "0", "resnet50")
+                .subcommand().commandSpec().userObject();
+        assertThat(serving.model).isEqualTo("resnet50");
+
         Bench.Soak soak = (Bench.Soak) new CommandLine(new Bench()).parseArgs("soak").subcommand().commandSpec().userObject();
         assertThat(new int[]{soak.seconds, soak.concurrency, soak.swapEvery}).containsExactly(300, 8, 30);
     }

@@ -13,7 +13,7 @@ class PackageCyclesTest {
             Map.entry("engine", Set.of("trainer")),
             Map.entry("pool", Set.of()),
             Map.entry("resnet50", Set.of("trainer")),
-            Map.entry("serving", Set.of()),
+            Map.entry("serving", Set.of("trainer")),
             Map.entry("storage", Set.of("trainer")),
             Map.entry("trainer", Set.of()));
 

@@ -11,7 +11,11 @@ import java.util.regex.Pattern;
 /** {@code bin/torch_peer.py}: the same networks and loop in PyTorch, one run a process, its rates read from its output. */
 final class TorchPeer {
     private static final Pattern RATES = Pattern.compile(
-            "train b32 ([0-9.]+) img/s, forward b16 ([0-9.]+) img/s, forward b1 ([0-9.]+) img/s");
+            "train b32 ([0-9.]+) img/s, forward b16 ([0-9.]+) img/s, forward b1 ([0-9.]+) img/s(?:, train top b32 ([0-9.]+) img/s)?(?:; (.*))?");
+
+    /** The peer's rates, and what it says of the network besides (ResNet50: multiply-adds per image). */
+    record Run(Rates rates, String note) {
+    }
 
     private final String python;
     private final String script;
@@ -21,8 +25,9 @@ final class TorchPeer {
         this.script = script;
     }
 
-    Rates run(String architecture, double seconds) throws Exception {
-        ProcessBuilder builder = new ProcessBuilder(python, script, architecture, String.valueOf(seconds)).redirectErrorStream(true);
+    Run run(String architecture, int size, double seconds) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(python, script, architecture, String.valueOf(seconds), String.valueOf(size))
+                .redirectErrorStream(true);
         // the trainer's oneDNN cap (docs/performance.md#onednn-on-avx-512) would slow PyTorch's oneDNN too: the
         // peer runs as PyTorch users run it
         builder.environment().remove(Engine.ONEDNN_MAX_ISA);
@@ -35,6 +40,7 @@ final class TorchPeer {
         if (process.waitFor() != 0 || !m.find()) {
             throw new IllegalStateException("the PyTorch peer (" + python + " " + script + ") failed:\n" + output);
         }
-        return new Rates(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3)));
+        return new Run(new Rates(Double.parseDouble(m.group(1)), m.group(4) == null ? Double.NaN : Double.parseDouble(m.group(4)),
+                Double.parseDouble(m.group(2)), Double.parseDouble(m.group(3))), m.group(5) == null ? "" : m.group(5).trim());
     }
 }

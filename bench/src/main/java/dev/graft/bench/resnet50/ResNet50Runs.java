@@ -21,7 +21,6 @@ import java.nio.file.Path;
 
 /** A dataset of its own and the trainer's recipe over it: ResNet50 ImageNet, a 256-unit head, batch 32. */
 final class ResNet50Runs {
-    private static final String TOP_BLOCK = "conv5_block3_1_conv";
     private static final int BATCH = ResNet50Benchmark.BATCH;
 
     private final DatasetReader reader;
@@ -40,7 +39,7 @@ final class ResNet50Runs {
                 new TrainingRequest.Dataset("train", "validation", null, null, null),
                 new TrainingRequest.Base("resnet50", "imagenet", size, size), new TrainingRequest.Head(256, 0.5),
                 new TrainingRequest.FrozenPhase(frozenEpochs, 1e-3, BATCH),
-                fineTuneEpochs == 0 ? null : new TrainingRequest.FineTunePhase(fineTuneEpochs, 1e-4, BATCH, TOP_BLOCK),
+                fineTuneEpochs == 0 ? null : new TrainingRequest.FineTunePhase(fineTuneEpochs, 1e-4, BATCH, Recipes.RESNET50_TOP_BLOCK),
                 null, null, null, 1L));
         return Recipes.recipe(bases, reader, cacheBytes).run(plan, listener, Checkpoint.none()).report();
     }

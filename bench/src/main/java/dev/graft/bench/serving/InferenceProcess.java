@@ -19,6 +19,9 @@ import java.util.Map;
  * readiness, RSS, CPU time and metrics, and its log when something fails.
  */
 final class InferenceProcess implements AutoCloseable {
+    /** The service's heap, as bin/graft starts it; the in-process limit's JVM gets the same. */
+    static final String HEAP = "-Xmx1g";
+
     private final Process process;
     private final Path log;
     private final HttpClient http;
@@ -31,18 +34,18 @@ final class InferenceProcess implements AutoCloseable {
         this.baseUrl = baseUrl;
     }
 
-    static InferenceProcess start(Path jar, Path store, String kafkaBootstrap, Path log, HttpClient http) throws IOException {
-        return start(jar, store, kafkaBootstrap, log, http, List.of());
-    }
-
-    /** {@code options}: more system properties for the service, e.g. {@code -Dgraft.predictions.log.enabled=false}. */
-    static InferenceProcess start(Path jar, Path store, String kafkaBootstrap, Path log, HttpClient http, List<String> options)
-            throws IOException {
+    /**
+     * @param prefix  what the java command runs under, e.g. {@code taskset -c 0} ({@link Cores})
+     * @param options more system properties for the service, e.g. {@code -Dgraft.predictions.log.enabled=false}
+     */
+    static InferenceProcess start(Path jar, Path store, String kafkaBootstrap, Path log, HttpClient http, List<String> prefix,
+                                  List<String> options) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx1g"));
+        List<String> command = new ArrayList<>(prefix);
+        command.addAll(List.of("java", HEAP));
         // e.g. a profiler agent: -Dgraft.bench.service-options="-agentpath:..." (docs/performance.md)
         command.addAll(Arrays.asList(System.getProperty("graft.bench.service-options", "").split(" +")));
         command.removeIf(String::isBlank);

@@ -26,11 +26,13 @@ final class ModelVersions {
     private final String baseUrl;
     private final KafkaProducer<String, String> producer;
     private final byte[] artifact;
+    private final ServedModel served;
 
-    /** @param artifact the serialized network every swap publishes */
-    ModelVersions(ModelStore store, byte[] artifact, KafkaProducer<String, String> producer, HttpClient http,
+    /** @param artifact the serialized network every swap publishes, a {@code served} model */
+    ModelVersions(ModelStore store, ServedModel served, byte[] artifact, KafkaProducer<String, String> producer, HttpClient http,
                   String baseUrl) {
         this.store = store;
+        this.served = served;
         this.artifact = artifact;
         this.producer = producer;
         this.http = http;
@@ -38,13 +40,13 @@ final class ModelVersions {
     }
 
     /** Version 1 of {@code model}, before the service starts: it loads what the store holds. */
-    static ModelManifest publish(ModelStore store, String model, ComputationGraph network) {
-        return store.publish(DemoClassifier.manifest(model), file -> ModelSerializer.writeModel(network, file.toFile(), false));
+    static ModelManifest publish(ModelStore store, ServedModel served, String model, ComputationGraph network) {
+        return store.publish(served.manifest(model), file -> ModelSerializer.writeModel(network, file.toFile(), false));
     }
 
     /** Publishes a new version (the same network), announces it on Kafka and waits until it serves. */
     void swap(String model) throws Exception {
-        ModelManifest manifest = store.publish(DemoClassifier.manifest(model), file -> Files.write(file, artifact));
+        ModelManifest manifest = store.publish(served.manifest(model), file -> Files.write(file, artifact));
         producer.send(new ProducerRecord<>(Topics.MODEL_VERSIONS, model, Json.write(ModelVersionEvent.of(manifest)))).get();
         long deadline = System.nanoTime() + 120_000_000_000L;
         while (System.nanoTime() < deadline) {

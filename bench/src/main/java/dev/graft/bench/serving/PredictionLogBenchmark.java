@@ -1,5 +1,6 @@
 package dev.graft.bench.serving;
 
+import dev.graft.bench.trainer.Recipes;
 import dev.graft.contract.events.Topics;
 import dev.graft.kafka.LocalKafkaBroker;
 import dev.graft.store.ModelStore;
@@ -45,12 +46,12 @@ public final class PredictionLogBenchmark {
         Random random = new Random(7);
         List<byte[]> images = new ArrayList<>();
         for (int i = 0; i < 32; i++) {
-            images.add(DemoClassifier.png(random));
+            images.add(ServedModel.DEMO.png(random));
         }
         ModelStore store = new ModelStore(work.resolve("models"));
-        ComputationGraph network = DemoClassifier.network();
-        ModelVersions.publish(store, LOGGED, network);
-        ModelVersions.publish(store, UNLOGGED, network);
+        ComputationGraph network = ServedModel.DEMO.network(Recipes.NO_WEIGHTS, work);
+        ModelVersions.publish(store, ServedModel.DEMO, LOGGED, network);
+        ModelVersions.publish(store, ServedModel.DEMO, UNLOGGED, network);
         network.close();
         System.out.printf(Locale.ROOT, "graft prediction log benchmark: small-convnet 48x48, %d s per phase, %d concurrent"
                 + " clients, %d cores%n", seconds, concurrency, Runtime.getRuntime().availableProcessors());
@@ -59,7 +60,7 @@ public final class PredictionLogBenchmark {
         try {
             kafka.createTopics(List.of(Topics.MODEL_VERSIONS, Topics.PREDICTIONS));
             try (InferenceProcess service = InferenceProcess.start(jar, store.folder().orElseThrow(), kafka.bootstrapServers(),
-                    work.resolve("inference.log"), http, List.of("-Dgraft.predictions.log.model-share.\"" + UNLOGGED + "\"=0"))) {
+                    work.resolve("inference.log"), http, List.of(), List.of("-Dgraft.predictions.log.model-share.\"" + UNLOGGED + "\"=0"))) {
                 try {
                     service.awaitReady();
                     LoadGenerator generator = new LoadGenerator(http, service, images, concurrency);

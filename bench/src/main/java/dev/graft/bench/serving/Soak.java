@@ -60,8 +60,5 @@ final class Soak {
         System.out.printf(Locale.ROOT, "%-44s %s%n", "each minute: RSS/heap committed/native MiB", eachMinute);
         ServingBenchmark.ratio("RSS at the end / at the start (" + (rssEnd >> 20) + " / " + (rssStart >> 20) + " MiB)",
                 (double) rssEnd / rssStart, "<= 1.2");
-        if (!soak.failures().isEmpty()) {
-            System.out.println("first failure: " + soak.failures().get(0));
-        }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  * activations: fine-tuning ResNet50's last block so skips most of each step's forward pass, and of
  * the train metric's and validation's. Batch norms stay in inference mode either way.
  */
-final class FineTuneFeatures {
+public final class FineTuneFeatures {
     private FineTuneFeatures() {
     }
 
@@ -29,7 +29,7 @@ final class FineTuneFeatures {
     }
 
     /** The one frozen vertex every trained vertex that takes frozen input takes it from; empty if there are several. */
-    static Optional<String> boundary(ComputationGraph network, String unfreezeVertex) {
+    public static Optional<String> boundary(ComputationGraph network, String unfreezeVertex) {
         ComputationGraphConfiguration conf = network.getConfiguration();
         Set<String> frozen = new HashSet<>(BaseSurgery.below(network, unfreezeVertex));
         frozen.addAll(conf.getNetworkInputs());
@@ -44,7 +44,7 @@ final class FineTuneFeatures {
     }
 
     /** The boundary's output (c, h, w) for the network's image input of {@code imageType}. */
-    static InputType boundaryType(ComputationGraph network, String boundary, InputType imageType) {
+    public static InputType boundaryType(ComputationGraph network, String boundary, InputType imageType) {
         return network.getConfiguration().getLayerActivationTypes(imageType).get(boundary);
     }
 
@@ -56,7 +56,7 @@ final class FineTuneFeatures {
     }
 
     /** The trained part of {@code network} as its own graph, taking the boundary's output, with the network's weights. */
-    static ComputationGraph top(ComputationGraph network, String unfreezeVertex, String boundary) {
+    public static ComputationGraph top(ComputationGraph network, String unfreezeVertex, String boundary) {
         // edited by hand: DL4J's TransferLearning builder cannot copy the weights of the batch norms kept in
         // inference mode (frozen depthwise convolutions)
         ComputationGraphConfiguration conf = network.getConfiguration().clone();
